@@ -1,0 +1,81 @@
+"""bitget_nb — trade and research Bitget's V3 Unified Trading Account from Jupyter.
+
+>>> import bitget_nb as bg
+>>> client = bg.connect()            # the embedded local paper exchange: no keys, no network
+>>> client.get_tickers(category="SPOT")[["symbol", "lastPrice"]].shape[1]
+2
+
+The exchange is imported on first use, so ``import bitget_nb`` stays light.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .client import BitgetClient
+from .config import Credentials
+from .connection import connect, default_exchange
+from .errors import (
+    AuthenticationError,
+    BitgetAPIError,
+    BitgetError,
+    ConfigurationError,
+    DuplicateClientOidError,
+    InsufficientBalanceError,
+    InvalidParameterError,
+    OrderNotFoundError,
+    OutcomeUnknownError,
+    PermissionDeniedError,
+    PositionError,
+    RateLimitError,
+    ServerError,
+    TimestampExpiredError,
+    TransportError,
+    ValidationError,
+)
+
+if TYPE_CHECKING:
+    from .exchange import LocalExchange
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AuthenticationError",
+    "BitgetAPIError",
+    "BitgetClient",
+    "BitgetError",
+    "ConfigurationError",
+    "Credentials",
+    "DuplicateClientOidError",
+    "InsufficientBalanceError",
+    "InvalidParameterError",
+    "LocalExchange",
+    "OrderNotFoundError",
+    "OutcomeUnknownError",
+    "PermissionDeniedError",
+    "PositionError",
+    "RateLimitError",
+    "ServerError",
+    "TimestampExpiredError",
+    "TransportError",
+    "ValidationError",
+    "__version__",
+    "connect",
+    "default_exchange",
+]
+
+_LAZY = {"LocalExchange": "bitget_nb.exchange"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'bitget_nb' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

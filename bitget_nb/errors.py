@@ -1,0 +1,366 @@
+"""One exception tree, and the table that maps Bitget error codes onto it (spec §2.4).
+
+::
+
+    BitgetError
+    ├── ValidationError(ValueError)      refused locally, before anything was sent
+    ├── ConfigurationError(ValueError)   missing credentials, unknown environment
+    ├── TransportError                   no usable answer: connection, timeout, non-JSON body
+    └── BitgetAPIError                   the exchange answered with an error envelope
+        ├── AuthenticationError          400xx key / passphrase / timestamp / signature
+        │   └── TimestampExpiredError    40008: the clock is off; the client resyncs once
+        ├── PermissionDeniedError        40014, 25620: the key may not do this
+        ├── RateLimitError               HTTP 429, 25004
+        ├── InvalidParameterError(ValueError)  25200, 40034, tick / step / minimum rules …
+        ├── InsufficientBalanceError     25202, 25203, 25228, 25231
+        ├── OrderNotFoundError           25204, 22001, 24056
+        ├── DuplicateClientOidError      25212
+        ├── PositionError                22002, 25227, 25236, 25601 …
+        ├── ServerError                  HTTP 5xx, 25000, 25003: retry later
+        └── OutcomeUnknownError          40010, 40725, 45001, 25001, or a write whose answer
+                                         was lost: look the order up by clientOid first
+
+Every code the client or the local exchange knows is one row of :data:`CODES`: its class,
+whether a read may be retried, whether a write's outcome is unknown, and the message the
+local exchange answers with. Messages never contain credentials or signatures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "CODES",
+    "AuthenticationError",
+    "BitgetAPIError",
+    "BitgetError",
+    "CodeSpec",
+    "ConfigurationError",
+    "DuplicateClientOidError",
+    "InsufficientBalanceError",
+    "InvalidParameterError",
+    "OrderNotFoundError",
+    "OutcomeUnknownError",
+    "PermissionDeniedError",
+    "PositionError",
+    "RateLimitError",
+    "ServerError",
+    "TimestampExpiredError",
+    "TransportError",
+    "ValidationError",
+    "error_from_envelope",
+    "spec_for",
+]
+
+
+class BitgetError(Exception):
+    """Root of every error raised by bitget_nb."""
+
+
+class ValidationError(BitgetError, ValueError):
+    """A request was refused locally, before anything was sent.
+
+    ``field`` names the offending wire field (or ``None`` for a whole-request rule).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ConfigurationError(BitgetError, ValueError):
+    """Missing credentials, an unknown environment or another set-up mistake."""
+
+
+class TransportError(BitgetError):
+    """No usable answer came back: connection refused or dropped, timeout, non-JSON body.
+
+    ``maybe_sent`` is true when the request may have reached the exchange (a read timeout, a
+    connection dropped after sending), so a write's outcome is unknown.
+    """
+
+    def __init__(self, message: str, *, endpoint: str | None = None, maybe_sent: bool = True):
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.maybe_sent = maybe_sent
+
+
+class BitgetAPIError(BitgetError):
+    """The exchange answered with an error: HTTP status ≠ 2xx or ``code`` ≠ ``"00000"``."""
+
+    def __init__(
+        self,
+        code: str | None,
+        msg: str,
+        *,
+        http_status: int | None = None,
+        request_time: int | None = None,
+        endpoint: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.code = code
+        self.msg = msg
+        self.http_status = http_status
+        self.request_time = request_time
+        self.endpoint = endpoint
+        self.retry_after = retry_after
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        where = f" on {self.endpoint}" if self.endpoint else ""
+        status = f", HTTP {self.http_status}" if self.http_status is not None else ""
+        code = self.code if self.code is not None else "-"
+        hint = spec_for(self.code).hint if self.code is not None else ""
+        return f"[{code}] {self.msg}{where}{status}" + (f" — {hint}" if hint else "")
+
+    @property
+    def retryable(self) -> bool:
+        """Whether a read that failed this way may be sent again (after a pause)."""
+        if self.code is not None and self.code in CODES:
+            return CODES[self.code].retryable
+        return isinstance(self, ServerError | RateLimitError)
+
+
+class AuthenticationError(BitgetAPIError):
+    """The key, passphrase, timestamp or signature was refused (spec §1.7)."""
+
+
+class TimestampExpiredError(AuthenticationError):
+    """40008: ``ACCESS-TIMESTAMP`` is outside the exchange's window (spec §1.5)."""
+
+
+class PermissionDeniedError(BitgetAPIError):
+    """The API key lacks the permission this endpoint needs (40014)."""
+
+
+class RateLimitError(BitgetAPIError):
+    """Too many requests (HTTP 429 / code ``429``, or the UTA throttle ``25004``)."""
+
+
+class InvalidParameterError(BitgetAPIError, ValueError):
+    """The exchange rejected a parameter."""
+
+
+class InsufficientBalanceError(BitgetAPIError):
+    """Not enough balance or margin for the order."""
+
+
+class OrderNotFoundError(BitgetAPIError):
+    """No such order (or it is no longer open)."""
+
+
+class DuplicateClientOidError(BitgetAPIError):
+    """An open order already uses this ``clientOid`` (25212)."""
+
+
+class PositionError(BitgetAPIError):
+    """The position does not allow this (none to close, wrong hold-mode shape, …)."""
+
+
+class ServerError(BitgetAPIError):
+    """The exchange failed on its side (HTTP 5xx, 25000, 25003); safe to retry reads later."""
+
+
+class OutcomeUnknownError(BitgetAPIError):
+    """A write may or may not have taken effect.
+
+    Raised for the exchange's "state unknown" codes (40010, 40725, 45001, 25001), and by the
+    client when the answer to a write was lost and looking it up could not settle it.
+    ``client_oid`` names the order to look up.
+    """
+
+    def __init__(self, code: str | None, msg: str, *, client_oid: str | None = None, **kw: Any):
+        self.client_oid = client_oid
+        super().__init__(code, msg, **kw)
+
+    def _describe(self) -> str:
+        base = super()._describe()
+        return base + (f" (clientOid {self.client_oid!r})" if self.client_oid else "")
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSpec:
+    """One row of the code table."""
+
+    code: str
+    cls: type[BitgetAPIError]
+    message: str
+    retryable: bool = False
+    outcome_unknown: bool = False
+    hint: str = ""
+
+
+def _rows(*rows: CodeSpec) -> dict[str, CodeSpec]:
+    return {row.code: row for row in rows}
+
+
+_AUTH = AuthenticationError
+_PARAM = InvalidParameterError
+
+#: code → meaning. Messages follow Bitget's wording where known (spec §2.4, §1.7); the local
+#: exchange answers with exactly these texts.
+CODES: dict[str, CodeSpec] = _rows(
+    CodeSpec("00000", BitgetAPIError, "success"),
+    # 2.4.1 authentication, request format, rate limit
+    CodeSpec("40001", _AUTH, "ACCESS_KEY cannot be empty", hint="set BITGET_API_KEY"),
+    CodeSpec("40002", _AUTH, "SECRET_KEY cannot be empty"),
+    CodeSpec("40003", _AUTH, "Signature cannot be empty"),
+    CodeSpec("40005", _AUTH, "Invalid ACCESS_TIMESTAMP"),
+    CodeSpec("40006", _AUTH, "Invalid ACCESS_KEY", hint="check BITGET_API_KEY"),
+    CodeSpec(
+        "40008",
+        TimestampExpiredError,
+        "Request timestamp expired",
+        hint="the local clock is off; the client resyncs with server time",
+    ),
+    CodeSpec("40009", _AUTH, "sign signature error", hint="check BITGET_API_SECRET"),
+    CodeSpec("40011", _AUTH, "ACCESS_PASSPHRASE cannot be empty", hint="set BITGET_API_PASS"),
+    CodeSpec("40012", _AUTH, "apikey/password is incorrect", hint="check BITGET_API_PASS"),
+    CodeSpec("40014", PermissionDeniedError, "Incorrect permissions", hint="use a read-write key"),
+    CodeSpec("40017", _PARAM, "Parameter verification failed"),
+    CodeSpec("40018", _AUTH, "Invalid IP"),
+    CodeSpec("40034", _PARAM, "Parameter does not exist"),
+    CodeSpec("40036", _AUTH, "Passphrase is error"),
+    CodeSpec("40037", _AUTH, "Apikey does not exist"),
+    CodeSpec("40079", _AUTH, "Receive window must be less than 60s"),
+    # Not in any source (spec §2.2 leaves the body of an unknown path open): Bitget's classic
+    # gateway answers unknown paths with this code; we use it for 404 and 405 alike.
+    CodeSpec("40404", _PARAM, "Request URL NOT FOUND"),
+    CodeSpec("429", RateLimitError, "Too Many Requests", retryable=True),
+    CodeSpec("25004", RateLimitError, "Operations are too frequent", retryable=True),
+    CodeSpec("25003", ServerError, "Concurrent operation, please retry", retryable=True),
+    # 2.4.2 timeouts / unknown outcome
+    CodeSpec(
+        "40010",
+        OutcomeUnknownError,
+        "Request timed out",
+        retryable=True,
+        outcome_unknown=True,
+        hint="look the order up by clientOid before sending it again",
+    ),
+    CodeSpec(
+        "40725",
+        OutcomeUnknownError,
+        "service return an error",
+        retryable=True,
+        outcome_unknown=True,
+        hint="look the order up by clientOid before sending it again",
+    ),
+    CodeSpec(
+        "45001",
+        OutcomeUnknownError,
+        "Unknown error",
+        retryable=True,
+        outcome_unknown=True,
+        hint="look the order up by clientOid before sending it again",
+    ),
+    CodeSpec("25000", ServerError, "System error", retryable=True),
+    CodeSpec(
+        "25001",
+        OutcomeUnknownError,
+        "Operation timed out",
+        retryable=True,
+        outcome_unknown=True,
+        hint="look the order up by clientOid before sending it again",
+    ),
+    # 2.4.3 parameters, symbols, account mode
+    CodeSpec("25200", _PARAM, "Parameter verification failed"),
+    CodeSpec("25100", _PARAM, "Symbol does not exist"),
+    CodeSpec("25101", _PARAM, "Symbol is offline"),
+    CodeSpec("25013", _PARAM, "Symbol is not open for API trading"),
+    CodeSpec("25205", _PARAM, "Order price is higher than the maximum allowed"),
+    CodeSpec("25206", _PARAM, "Order price is lower than the minimum allowed"),
+    CodeSpec("25207", _PARAM, "Order quantity is below the minimum"),
+    CodeSpec("25208", _PARAM, "Order quantity is above the maximum"),
+    CodeSpec("25244", _PARAM, "Price is not a multiple of the tick size"),
+    CodeSpec("25610", _PARAM, "Quantity is not a multiple of the quantity step"),
+    CodeSpec("25611", _PARAM, "Quantity is below the minimum"),
+    CodeSpec("25245", _PARAM, "Account is not in unified mode"),
+    CodeSpec("25009", PositionError, "Account mode switch is not supported now"),
+    CodeSpec(
+        "25010",
+        PositionError,
+        "Position mode cannot be switched while positions or open orders exist",
+        hint="close positions and cancel open orders first",
+    ),
+    CodeSpec(
+        "25236",
+        PositionError,
+        "Incorrect position open type",
+        hint="hedge mode needs posSide; one-way mode takes reduceOnly instead",
+    ),
+    CodeSpec("25620", PermissionDeniedError, "No permission for this operation"),
+    CodeSpec("25110", _PARAM, "Coin cannot be transferred into the unified account"),
+    # 2.4.4 balances, orders, positions
+    CodeSpec("25202", InsufficientBalanceError, "Insufficient balance"),
+    CodeSpec("25203", InsufficientBalanceError, "Insufficient margin"),
+    CodeSpec("25228", InsufficientBalanceError, "Insufficient balance"),
+    CodeSpec("25231", InsufficientBalanceError, "Insufficient balance"),
+    CodeSpec("25230", _PARAM, "Quantity exceeds the maximum openable"),
+    CodeSpec("25201", _PARAM, "Asset does not exist"),
+    CodeSpec("25204", OrderNotFoundError, "Order does not exist"),
+    CodeSpec("22001", OrderNotFoundError, "No order to cancel"),
+    CodeSpec("24056", OrderNotFoundError, "notExisted"),
+    CodeSpec("25212", DuplicateClientOidError, "Duplicate clientOid"),
+    CodeSpec("25571", _PARAM, "The modified price and quantity are the same as the original"),
+    CodeSpec("40761", _PARAM, "The total number of unfilled orders is too high"),
+    CodeSpec("25227", PositionError, "No position available to close"),
+    CodeSpec("22002", PositionError, "No position to close"),
+    CodeSpec("25601", PositionError, "Position does not exist"),
+    CodeSpec("25599", _PARAM, "Maximum number of TP/SL orders reached"),
+)
+
+_HTTP_FALLBACK: dict[int, type[BitgetAPIError]] = {
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: InvalidParameterError,
+    405: InvalidParameterError,
+    413: InvalidParameterError,
+    429: RateLimitError,
+}
+
+
+def spec_for(code: str | None) -> CodeSpec:
+    """The table row for ``code``; unknown codes map to a plain, non-retryable API error."""
+    if code is not None and code in CODES:
+        return CODES[code]
+    return CodeSpec(str(code), BitgetAPIError, "Unknown error code")
+
+
+def error_from_envelope(
+    body: Any,
+    *,
+    http_status: int,
+    endpoint: str | None = None,
+    retry_after: float | None = None,
+) -> BitgetAPIError:
+    """Build the right exception for an error answer (spec §2.2).
+
+    ``body`` is the decoded JSON envelope (or ``None`` when the body was not an envelope).
+    """
+    envelope = body if isinstance(body, dict) else {}
+    code = envelope.get("code")
+    code = str(code) if code is not None else None
+    msg = str(envelope.get("msg") or (spec_for(code).message if code else f"HTTP {http_status}"))
+    request_time = envelope.get("requestTime")
+    try:
+        request_time = int(request_time) if request_time is not None else None
+    except (TypeError, ValueError):
+        request_time = None
+    if code is not None and code in CODES:
+        cls = CODES[code].cls
+    elif http_status >= 500:
+        cls = ServerError
+    else:
+        cls = _HTTP_FALLBACK.get(http_status, BitgetAPIError)
+    if http_status == 429:
+        cls = RateLimitError
+    return cls(
+        code if code is not None else (str(http_status) if http_status == 429 else None),
+        msg,
+        http_status=http_status,
+        request_time=request_time,
+        endpoint=endpoint,
+        retry_after=retry_after,
+    )

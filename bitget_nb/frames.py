@@ -1,0 +1,327 @@
+"""Records → typed pandas objects, from declared schemas.
+
+Every list the API returns becomes a ``DataFrame`` whose columns have declared dtypes:
+numeric strings → ``float64`` (or nullable ``Int64`` for counts), millisecond timestamps →
+``datetime64[ms, UTC]``, ``YES``/``NO`` flags → nullable ``boolean``, the rest strings. A single
+record becomes a ``Series``. An empty list gives an empty frame with the schema's columns.
+Fields the schema does not know are kept as they came. The decoded envelope rides along in
+``.attrs["envelope"]`` (shared, never deep-copied), so nothing is lost.
+
+>>> df = to_frame([{"symbol": "BTCUSDT", "lastPrice": "68000.5", "ts": "1700000000000"}], "ticker")
+>>> df.dtypes["lastPrice"], str(df.loc[0, "ts"])
+(dtype('float64'), '2023-11-14 22:13:20+00:00')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "SCHEMAS",
+    "Envelope",
+    "assets_frame",
+    "batch_frame",
+    "candles_frame",
+    "orderbook_frame",
+    "to_frame",
+    "to_series",
+]
+
+# column kinds, one letter each so the schemas below read as tables
+S, F, N, T, B, X = "str", "float", "int", "time", "bool", "object"
+
+_ORDER = {
+    "orderId": S, "clientOid": S, "category": S, "symbol": S, "orderType": S, "side": S,
+    "price": F, "qty": F, "amount": F, "cumExecQty": F, "cumExecValue": F, "avgPrice": F,
+    "timeInForce": S, "orderStatus": S, "posSide": S, "holdMode": S, "tradeSide": S,
+    "reduceOnly": B, "marginMode": S, "stpMode": S, "takeProfit": F, "stopLoss": F,
+    "tpTriggerBy": S, "slTriggerBy": S, "tpOrderType": S, "slOrderType": S,
+    "tpLimitPrice": F, "slLimitPrice": F, "fee": F, "feeCoin": S, "feeDetail": X,
+    "delegateType": S, "cancelReason": S, "execType": S, "createdTime": T, "updatedTime": T,
+}  # fmt: skip
+
+#: schema name → {column: kind}; column order is the frame's column order.
+SCHEMAS: dict[str, dict[str, str]] = {
+    "instrument": {
+        "symbol": S, "category": S, "baseCoin": S, "quoteCoin": S, "status": S, "type": S,
+        "symbolType": S, "minOrderQty": F, "maxOrderQty": F, "maxMarketOrderQty": F,
+        "minOrderAmount": F, "priceMultiplier": F, "quantityMultiplier": F,
+        "pricePrecision": N, "quantityPrecision": N, "quotePrecision": N,
+        "makerFeeRate": F, "takerFeeRate": F, "feeRateUpRatio": F, "openCostUpRatio": F,
+        "buyLimitPriceRatio": F, "sellLimitPriceRatio": F, "minLeverage": F,
+        "maxLeverage": F, "maxSymbolOrderNum": N, "maxProductOrderNum": N,
+        "maxPositionNum": F, "fundInterval": N, "launchTime": T, "offTime": T,
+        "limitOpenTime": T, "maintainTime": T, "deliveryTime": T, "deliveryStartTime": T,
+    },
+    "ticker": {
+        "category": S, "symbol": S, "lastPrice": F, "bid1Price": F, "bid1Size": F,
+        "ask1Price": F, "ask1Size": F, "openPrice24h": F, "highPrice24h": F,
+        "lowPrice24h": F, "price24hPcnt": F, "volume24h": F, "turnover24h": F,
+        "markPrice": F, "indexPrice": F, "fundingRate": F, "openInterest": F, "ts": T,
+        "deliveryStartTime": T, "deliveryTime": T,
+    },
+    "public_fill": {"execId": S, "price": F, "size": F, "side": S, "ts": T, "isRPI": B},
+    "asset": {
+        "coin": S, "equity": F, "usdValue": F, "balance": F, "available": F, "locked": F,
+        "debt": F, "positionValue": F, "leverage": F,
+    },
+    "account_totals": {
+        "accountEquity": F, "usdtEquity": F, "btcEquity": F, "unrealisedPnl": F,
+        "usdtUnrealisedPnl": F, "btcUnrealizedPnl": F, "effEquity": F, "mmr": F, "imr": F,
+        "mgnRatio": F, "positionMgnRatio": F,
+    },
+    "account_settings": {
+        "uid": S, "accountMode": S, "assetMode": S, "accountLevel": S, "holdMode": S,
+        "stpMode": S, "symbolConfigList": X, "coinConfigList": X,
+    },
+    "account_info": {
+        "userId": S, "uid": S, "inviterId": S, "parentId": S, "channelCode": S,
+        "channel": S, "ips": S, "permType": S, "permissions": X, "regisTime": T,
+    },
+    "fee_rate": {"makerFeeRate": F, "takerFeeRate": F},
+    "server_time": {"serverTime": T},
+    "order_ack": {"orderId": S, "clientOid": S},
+    "batch_result": {"orderId": S, "clientOid": S, "code": S, "msg": S},
+    "order": _ORDER,
+    "fill": {
+        "execId": S, "execLinkId": S, "orderId": S, "clientOid": S, "category": S,
+        "symbol": S, "orderType": S, "side": S, "posSide": S, "execPrice": F, "execQty": F,
+        "execValue": F, "tradeScope": S, "tradeSide": S, "fee": F, "feeCoin": S,
+        "feeDetail": X, "execPnl": F, "isRPI": B, "createdTime": T, "updatedTime": T,
+    },
+    "strategy_order": {
+        "orderId": S, "clientOid": S, "category": S, "symbol": S, "type": S, "tpslMode": S,
+        "qty": F, "posSide": S, "status": S, "triggerType": S, "tpTriggerBy": S,
+        "slTriggerBy": S, "takeProfit": F, "stopLoss": F, "tpOrderType": S, "slOrderType": S,
+        "tpLimitPrice": F, "slLimitPrice": F, "triggerBy": S, "triggerPrice": F,
+        "triggerOrderType": S, "triggerOrderPrice": F, "createdTime": T, "updatedTime": T,
+    },
+    "position": {
+        "category": S, "symbol": S, "marginCoin": S, "holdMode": S, "posSide": S,
+        "marginMode": S, "positionBalance": F, "available": F, "frozen": F, "total": F,
+        "leverage": F, "curRealisedPnl": F, "avgPrice": F, "positionStatus": S,
+        "unrealisedPnl": F, "liquidationPrice": F, "mmr": F, "profitRate": F,
+        "markPrice": F, "breakEvenPrice": F, "totalFunding": F, "openFeeTotal": F,
+        "closeFeeTotal": F, "createdTime": T, "updatedTime": T,
+    },
+    "position_history": {
+        "positionId": S, "category": S, "symbol": S, "marginCoin": S, "holdMode": S,
+        "posSide": S, "marginMode": S, "openPriceAvg": F, "closePriceAvg": F,
+        "openTotalPos": F, "closeTotalPos": F, "cumRealisedPnl": F, "netProfit": F,
+        "totalFunding": F, "openFeeTotal": F, "closeFeeTotal": F, "createdTime": T,
+        "updatedTime": T,
+    },
+    "copy_trading_pair": {"symbol": S, "leverage": F, "marginDetails": X},
+    "copy_position": {
+        "symbol": S, "holdSide": S, "holdSize": F, "avgPrice": F, "markPrice": F,
+        "liqPrice": F, "leverage": F, "marginMode": S, "margin": F, "positionValue": F,
+        "unrealizedPnl": F, "realizedPnl": F, "roi": F,
+    },
+    "copy_max_transferable": {"maxTransferable": F, "available": F},
+    "copy_transfer": {"transferId": S},
+    "copy_transfer_record": {
+        "transferId": S, "fromType": S, "toType": S, "amount": F, "coin": S, "status": S,
+        "createdTime": T,
+    },
+}  # fmt: skip
+
+_NA_STRINGS = ("", "null", "None")
+
+
+class Envelope(Mapping[str, Any]):
+    """A read-only view of a decoded response envelope, kept in ``DataFrame.attrs``.
+
+    pandas deep-copies ``attrs`` on most operations; this object copies as itself, so a large
+    envelope never slows a frame down.
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
+        self._data = data if isinstance(data, Mapping) else {"pages": list(data)}
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Envelope:
+        return self
+
+    def __copy__(self) -> Envelope:
+        return self
+
+    def __repr__(self) -> str:
+        return f"Envelope(code={self._data.get('code')!r}, keys={list(self._data)})"
+
+
+def _to_float(col: pd.Series) -> pd.Series:
+    return pd.to_numeric(col.replace(_NA_STRINGS, np.nan), errors="coerce").astype("float64")
+
+
+def _to_time(col: pd.Series) -> pd.Series:
+    ms = pd.to_numeric(col.replace(_NA_STRINGS, np.nan), errors="coerce")
+    ms = ms.where(ms > 0)  # "-1" / "0" mean "no such time" in instrument rows
+    return pd.to_datetime(ms, unit="ms", utc=True).astype("datetime64[ms, UTC]")
+
+
+def _to_int(col: pd.Series) -> pd.Series:
+    return pd.to_numeric(col.replace(_NA_STRINGS, np.nan), errors="coerce").astype("Int64")
+
+
+def _to_bool(col: pd.Series) -> pd.Series:
+    # reduceOnly comes back as YES/NO although it is sent as yes/no (spec §7 #1)
+    text = col.astype("string").str.lower()
+    return text.map({"yes": True, "true": True, "no": False, "false": False}).astype("boolean")
+
+
+def _to_str(col: pd.Series) -> pd.Series:
+    return col.astype("string").replace(_NA_STRINGS, pd.NA).astype("str")
+
+
+_CONVERTERS = {F: _to_float, T: _to_time, N: _to_int, B: _to_bool, S: _to_str}
+_EMPTY_DTYPES = {
+    F: "float64",
+    T: "datetime64[ms, UTC]",
+    N: "Int64",
+    B: "boolean",
+    S: "str",
+    X: "object",
+}
+
+
+def _flatten_fees(df: pd.DataFrame) -> None:
+    """Add ``fee`` / ``feeCoin`` columns from ``feeDetail`` (kept as is), summing per coin."""
+    if "feeDetail" not in df.columns:
+        return
+
+    def total(detail: Any) -> tuple[float, str | None]:
+        if not isinstance(detail, list) or not detail:
+            return (np.nan, None)
+        coins = {str(d.get("feeCoin", "")) for d in detail if isinstance(d, Mapping)}
+        fee = sum(float(d.get("fee") or 0) for d in detail if isinstance(d, Mapping))
+        return (fee, coins.pop() if len(coins) == 1 else ",".join(sorted(coins)))
+
+    pairs = [total(d) for d in df["feeDetail"]]
+    df["fee"] = [p[0] for p in pairs]
+    df["feeCoin"] = [p[1] for p in pairs]
+
+
+def to_frame(
+    records: Sequence[Mapping[str, Any]] | None,
+    schema: str | None,
+    *,
+    envelope: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+) -> pd.DataFrame:
+    """Typed ``DataFrame`` from API records (see the module docstring)."""
+    kinds = SCHEMAS.get(schema or "", {})
+    rows = list(records or [])
+    if not rows:
+        df = pd.DataFrame({c: pd.Series(dtype=_EMPTY_DTYPES[k]) for c, k in kinds.items()})
+    else:
+        df = pd.DataFrame.from_records(rows)
+        if "feeDetail" in kinds:
+            _flatten_fees(df)
+        known = [c for c in kinds if c in df.columns]
+        extra = [c for c in df.columns if c not in kinds]
+        df = df[known + extra]
+        for column in known:
+            kind = kinds[column]
+            if kind != X:
+                df[column] = _CONVERTERS[kind](df[column])
+    if envelope is not None:
+        df.attrs["envelope"] = Envelope(envelope)
+    return df
+
+
+def to_series(
+    record: Mapping[str, Any] | None,
+    schema: str | None,
+    *,
+    envelope: Mapping[str, Any] | None = None,
+) -> pd.Series:
+    """Typed ``Series`` for one record: the same conversions as :func:`to_frame`."""
+    frame = to_frame([record] if record else [], schema)
+    series = frame.iloc[0] if len(frame) else pd.Series(index=frame.columns, dtype="object")
+    series = series.copy()
+    series.name = None
+    if envelope is not None:
+        series.attrs["envelope"] = Envelope(envelope)
+    return series
+
+
+def batch_frame(
+    items: Sequence[Mapping[str, Any]] | None, *, envelope: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """Per-item batch results with a boolean ``ok``: an item failed iff it carries a code
+    other than ``"00000"`` (spec §2.3: code/msg are set only on failed items)."""
+    df = to_frame(items, "batch_result", envelope=envelope)
+    codes = df["code"].astype("string").fillna("")
+    df["ok"] = (codes == "") | (codes == "00000")
+    return df
+
+
+_CANDLE_COLUMNS = ["open", "high", "low", "close", "volume", "turnover"]
+
+
+def candles_frame(
+    rows: Sequence[Sequence[Any]] | None, *, envelope: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """``[ts, open, high, low, close, volume, turnover]`` rows → frame indexed by ``ts``
+    (``datetime64[ms, UTC]``, ascending) with float OHLCV columns, ready to plot."""
+    data = np.asarray([list(r)[:7] for r in rows or []], dtype="float64").reshape(-1, 7)
+    index = pd.DatetimeIndex(
+        pd.to_datetime(data[:, 0].astype("int64"), unit="ms", utc=True), name="ts"
+    ).astype("datetime64[ms, UTC]")
+    df = pd.DataFrame(data[:, 1:], index=index, columns=_CANDLE_COLUMNS).sort_index()
+    if envelope is not None:
+        df.attrs["envelope"] = Envelope(envelope)
+    return df
+
+
+def orderbook_frame(
+    book: Mapping[str, Any] | None, *, envelope: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """``{"a": [[price, size]...], "b": [...]}`` → long frame ``side, level, price, size``:
+    asks ascending then bids descending, level 0 at the touch (spec §4.5.4). Prices and sizes
+    may arrive as strings or numbers (spec §7 #13)."""
+    book = book or {}
+    parts = []
+    for side, key in (("ask", "a"), ("bid", "b")):
+        levels = np.asarray(book.get(key) or [], dtype="float64").reshape(-1, 2)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "side": pd.Series([side] * len(levels), dtype="str"),
+                    "level": np.arange(len(levels), dtype="int64"),
+                    "price": levels[:, 0],
+                    "size": levels[:, 1],
+                }
+            )
+        )
+    df = pd.concat(parts, ignore_index=True)
+    ts = book.get("ts")
+    df.attrs["ts"] = pd.Timestamp(int(ts), unit="ms", tz="UTC") if ts else None
+    if envelope is not None:
+        df.attrs["envelope"] = Envelope(envelope)
+    return df
+
+
+def assets_frame(
+    data: Mapping[str, Any] | None, *, envelope: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """Account assets (spec §4.4.1): one row per coin; the account totals as a float
+    ``Series`` in ``.attrs["account"]``."""
+    data = data or {}
+    df = to_frame(data.get("assets") or [], "asset", envelope=envelope)
+    totals = {k: v for k, v in data.items() if k != "assets"}
+    df.attrs["account"] = to_series(totals, "account_totals")
+    return df

@@ -1,0 +1,303 @@
+"""HTTP transport: one keep-alive session, signing, envelope checks, retries, rate limiting.
+
+What happens to one call (:meth:`Transport.call`):
+
+1. the client-side limiter waits until the endpoint's per-second budget (endpoint table,
+   spec §3) has room, so a well-behaved client never earns a 429;
+2. the request is encoded exactly once — query string or compact JSON body — and those exact
+   bytes are signed (spec §1.3) and sent;
+3. any answer other than HTTP 2xx with ``code == "00000"`` becomes the exception of
+   :mod:`bitget_nb.errors` for its code (spec §2.2);
+4. ``40008`` (timestamp expired): the offset to the exchange's clock is measured from its
+   server time, once, and the call is signed again and re-sent — it was refused before any
+   processing, so this is safe for writes too;
+5. reads are retried with tenacity (bounded attempts, exponential backoff with jitter; a 429
+   waits for ``Retry-After`` or the rate window). Writes are never retried here: whether a
+   write that failed in flight may be sent again is decided above this layer, by looking the
+   order up by its ``clientOid``.
+
+Nothing here logs a header, a secret or a signature.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import requests
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from .config import Credentials
+from .endpoints import ENDPOINTS, Endpoint
+from .errors import (
+    BitgetAPIError,
+    ConfigurationError,
+    RateLimitError,
+    ServerError,
+    TimestampExpiredError,
+    TransportError,
+    error_from_envelope,
+)
+from .signing import compact_json, encode_query, sign
+
+__all__ = ["RateLimiter", "Transport"]
+
+logger = logging.getLogger(__name__)
+
+Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+
+
+class RateLimiter:
+    """Per-key sliding one-second windows, conservative by construction.
+
+    A request occupies its slot from the moment it is sent until one ``window`` after its
+    answer arrived. The exchange counts a request when it arrives, which is never after the
+    answer, so no server-side window of the same length can ever see more than ``rate`` of
+    them — whatever the latency. In-flight requests hold their slot, so threads sharing one
+    limiter stay within the budget together.
+    """
+
+    def __init__(
+        self,
+        *,
+        window: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._window = window
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._in_flight: dict[str, int] = {}
+        self._done: dict[str, deque[float]] = {}
+
+    def acquire(self, key: str, rate: float) -> None:
+        """Wait until ``key`` has room under ``rate`` per window, then take a slot."""
+        limit = max(1, int(rate))
+        while True:
+            with self._lock:
+                done = self._done.setdefault(key, deque())
+                now = self._clock()
+                while done and done[0] <= now - self._window:
+                    done.popleft()
+                in_flight = self._in_flight.get(key, 0)
+                if in_flight + len(done) < limit:
+                    self._in_flight[key] = in_flight + 1
+                    return
+                wait = done[0] + self._window - now if done else 0.005
+            self._sleep(max(wait, 0.0005))
+
+    def release(self, key: str) -> None:
+        """The answer to a request under ``key`` has arrived: its window starts now."""
+        with self._lock:
+            self._in_flight[key] -= 1
+            self._done.setdefault(key, deque()).append(self._clock())
+
+
+def _is_retryable_read(exc: BaseException) -> bool:
+    if isinstance(exc, TransportError):
+        return True
+    return isinstance(exc, BitgetAPIError) and exc.retryable
+
+
+class Transport:
+    """Sends one endpoint call and returns its decoded envelope.
+
+    ``session``, ``sleep`` and ``clock`` are injectable so retries and the rate limiter can be
+    tested without waiting. ``clock`` returns seconds since the epoch (local time).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials | None = None,
+        *,
+        demo: bool = False,
+        locale: str = "en-US",
+        timeout: tuple[float, float] = (3.05, 10.0),
+        max_retries: int = 3,
+        rate_limit: bool = True,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._credentials = credentials
+        self.demo = demo
+        self.locale = locale
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self._session = session or requests.Session()
+        self._owns_session = session is None
+        self._sleep = sleep
+        self._clock = clock
+        self._limiter = RateLimiter(sleep=sleep) if rate_limit else None
+        self._offset_ms = 0
+        self._offset_lock = threading.Lock()
+        self._retrying = Retrying(
+            stop=stop_after_attempt(max_retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception(_is_retryable_read),
+            sleep=sleep,
+            reraise=True,
+        )
+
+    # -- public ---------------------------------------------------------------------------
+    @property
+    def has_credentials(self) -> bool:
+        return self._credentials is not None
+
+    @property
+    def clock_offset_ms(self) -> int:
+        """Milliseconds added to the local clock to match the exchange's (see :meth:`sync_time`)."""
+        return self._offset_ms
+
+    def call(self, endpoint: Endpoint, params: Params = None) -> dict[str, Any]:
+        """Send ``params`` to ``endpoint``; return the success envelope or raise."""
+        if endpoint.private and self._credentials is None:
+            raise ConfigurationError(
+                f"{endpoint.name} ({endpoint.path}) is a private endpoint and needs API "
+                "credentials: pass api_key/api_secret/api_pass or use bitget_nb.connect()"
+            )
+        if endpoint.write:
+            return self._call_with_clock_fix(endpoint, params)
+        return self._retrying(self._call_with_clock_fix, endpoint, params)
+
+    def sync_time(self) -> int:
+        """Measure the offset between the local clock and the exchange's server time."""
+        endpoint = ENDPOINTS["get_server_time"]
+        before = self._clock()
+        envelope = self._send(endpoint, None)
+        after = self._clock()
+        server_ms = int(envelope["data"]["serverTime"])
+        offset = server_ms - round((before + after) * 500)
+        with self._offset_lock:
+            self._offset_ms = offset
+        logger.debug("clock offset to %s is %d ms", self.base_url, offset)
+        return offset
+
+    def close(self) -> None:
+        if self._owns_session:
+            self._session.close()
+
+    # -- internals ------------------------------------------------------------------------
+    def _call_with_clock_fix(self, endpoint: Endpoint, params: Params) -> dict[str, Any]:
+        try:
+            return self._send(endpoint, params)
+        except TimestampExpiredError:
+            logger.debug("40008 on %s: resyncing the clock once", endpoint.path)
+            self.sync_time()
+            return self._send(endpoint, params)
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimitError):
+            return exc.retry_after if exc.retry_after is not None else 1.0
+        return wait_exponential_jitter(initial=0.2, max=5.0)(state)
+
+    def _send(self, endpoint: Endpoint, params: Params) -> dict[str, Any]:
+        method = endpoint.method
+        if method == "GET":
+            query = encode_query(params)  # type: ignore[arg-type]
+            body = ""
+        else:
+            query = ""
+            body = "" if params is None else compact_json(params)
+        url = self.base_url + endpoint.path + ("?" + query if query else "")
+        headers = {"Content-Type": "application/json", "locale": self.locale}
+        if endpoint.private:
+            creds = self._credentials
+            assert creds is not None
+            timestamp = str(int(self._clock() * 1000) + self._offset_ms)
+            headers["ACCESS-KEY"] = creds.api_key
+            headers["ACCESS-SIGN"] = sign(
+                creds.api_secret, timestamp, method, endpoint.path, query, body
+            )
+            headers["ACCESS-TIMESTAMP"] = timestamp
+            headers["ACCESS-PASSPHRASE"] = creds.api_pass
+            if self.demo:
+                # private calls only: some public endpoints 404 with it (spec §1.8, §7 #18)
+                headers["paptrading"] = "1"
+
+        key = f"{endpoint.scope}:{endpoint.name}"
+        if self._limiter is not None:
+            self._limiter.acquire(key, endpoint.rate_limit)
+        started = time.perf_counter()
+        try:
+            response = self._session.request(
+                method,
+                url,
+                data=body.encode("utf-8") if body else None,
+                headers=headers,
+                timeout=self.timeout,
+            )
+        except (requests.ConnectTimeout, requests.exceptions.SSLError) as exc:
+            raise TransportError(
+                f"could not connect to {self.base_url} for {endpoint.path}: {type(exc).__name__}",
+                endpoint=endpoint.path,
+                maybe_sent=False,
+            ) from None
+        except requests.Timeout:
+            raise TransportError(
+                f"no answer from {endpoint.path} within {self.timeout[1]} s",
+                endpoint=endpoint.path,
+            ) from None
+        except requests.ConnectionError as exc:
+            refused = "NewConnectionError" in repr(exc) or "Connection refused" in repr(exc)
+            raise TransportError(
+                f"connection to {self.base_url} failed for {endpoint.path}"
+                + (" (refused)" if refused else " (dropped)"),
+                endpoint=endpoint.path,
+                maybe_sent=not refused,
+            ) from None
+        finally:
+            if self._limiter is not None:
+                self._limiter.release(key)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        return self._check(endpoint, response, elapsed_ms)
+
+    def _check(
+        self, endpoint: Endpoint, response: requests.Response, elapsed_ms: float
+    ) -> dict[str, Any]:
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if logger.isEnabledFor(logging.DEBUG):
+            code = body.get("code") if isinstance(body, dict) else None
+            logger.debug(
+                "%s %s -> HTTP %d code %s in %.1f ms",
+                endpoint.method,
+                endpoint.path,
+                status,
+                code,
+                elapsed_ms,
+            )
+        if 200 <= status < 300 and isinstance(body, dict) and body.get("code") == "00000":
+            return body
+        if 200 <= status < 300 and not isinstance(body, dict):
+            raise ServerError(
+                None,
+                f"the answer was not a JSON envelope ({len(response.content)} bytes)",
+                http_status=status,
+                endpoint=endpoint.path,
+            )
+        retry_after = response.headers.get("Retry-After")
+        try:
+            retry_after_s = float(retry_after) if retry_after is not None else None
+        except ValueError:
+            retry_after_s = None
+        raise error_from_envelope(
+            body, http_status=status, endpoint=endpoint.path, retry_after=retry_after_s
+        )

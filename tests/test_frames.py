@@ -1,0 +1,111 @@
+"""Records become typed pandas objects from declared schemas."""
+
+from __future__ import annotations
+
+import copy
+
+import pandas as pd
+
+from bitget_nb import frames
+
+ORDER = {
+    "orderId": "1", "clientOid": "c1", "category": "SPOT", "symbol": "BTCUSDT",
+    "orderType": "limit", "side": "buy", "price": "60000", "qty": "0.001", "amount": "",
+    "cumExecQty": "0", "cumExecValue": "0", "avgPrice": "0", "timeInForce": "gtc",
+    "orderStatus": "live", "reduceOnly": "NO", "createdTime": "1700000000000",
+    "updatedTime": "1700000000500",
+    "feeDetail": [{"feeCoin": "BTC", "fee": "0.000001"}, {"feeCoin": "BTC", "fee": "0.000002"}],
+    "unknownNewField": "kept",
+}  # fmt: skip
+
+
+def test_numeric_strings_become_floats_and_ms_become_utc_times():
+    df = frames.to_frame([ORDER], "order")
+    assert df.dtypes["price"] == "float64" and df.loc[0, "price"] == 60000.0
+    assert str(df.dtypes["createdTime"]) == "datetime64[ms, UTC]"
+    assert df.loc[0, "updatedTime"] == pd.Timestamp(1700000000500, unit="ms", tz="UTC")
+    assert pd.isna(df.loc[0, "amount"])  # "" is missing, not zero
+
+
+def test_reduce_only_yes_no_in_either_case_is_a_boolean():
+    df = frames.to_frame([{**ORDER, "reduceOnly": "YES"}, {**ORDER, "reduceOnly": "no"}], "order")
+    assert str(df.dtypes["reduceOnly"]) == "boolean"
+    assert df["reduceOnly"].tolist() == [True, False]
+
+
+def test_fee_detail_is_flattened_and_the_raw_list_kept():
+    df = frames.to_frame([ORDER], "order")
+    assert abs(df.loc[0, "fee"] - 0.000003) < 1e-12 and df.loc[0, "feeCoin"] == "BTC"
+    assert df.loc[0, "feeDetail"] == ORDER["feeDetail"]
+
+
+def test_unknown_fields_are_kept_after_the_schema_columns():
+    df = frames.to_frame([ORDER], "order")
+    assert df.columns[-1] == "unknownNewField" and df.loc[0, "unknownNewField"] == "kept"
+
+
+def test_empty_list_gives_a_typed_empty_frame_with_the_schema_columns():
+    df = frames.to_frame([], "order")
+    assert len(df) == 0 and list(df.columns) == list(frames.SCHEMAS["order"])
+    assert df.dtypes["price"] == "float64"
+    assert str(df.dtypes["createdTime"]) == "datetime64[ms, UTC]"
+
+
+def test_envelope_rides_along_and_is_not_deep_copied():
+    envelope = {"code": "00000", "msg": "success", "requestTime": 1, "data": [ORDER] * 1000}
+    df = frames.to_frame([ORDER], "order", envelope=envelope)
+    assert df.attrs["envelope"]["data"] is envelope["data"]
+    assert copy.deepcopy(df.attrs["envelope"]) is df.attrs["envelope"]
+    derived = df[df["price"] > 0]  # pandas propagates attrs through operations
+    assert derived.attrs["envelope"] is df.attrs["envelope"]
+
+
+def test_series_for_one_record_has_converted_values():
+    s = frames.to_series(ORDER, "order")
+    assert s["price"] == 60000.0 and s["createdTime"].year == 2023 and s["orderId"] == "1"
+
+
+def test_instrument_times_of_minus_one_are_missing():
+    df = frames.to_frame([{"symbol": "X", "offTime": "-1", "launchTime": "0"}], "instrument")
+    assert df["offTime"].isna().all() and df["launchTime"].isna().all()
+
+
+def test_batch_results_flag_failed_items():
+    df = frames.batch_frame(
+        [
+            {"orderId": "1", "clientOid": "a"},
+            {"orderId": "", "clientOid": "b", "code": "25204", "msg": "Order does not exist"},
+            {"orderId": "3", "clientOid": "c", "code": "00000", "msg": "success"},
+        ]
+    )
+    assert df["ok"].tolist() == [True, False, True]
+
+
+def test_candles_are_time_indexed_ascending_floats():
+    rows = [
+        ["1700000060000", "2", "3", "1", "2.5", "10", "25"],
+        ["1700000000000", "1", "2", "1", "2", "5", "8"],
+    ]
+    df = frames.candles_frame(rows)
+    assert list(df.columns) == ["open", "high", "low", "close", "volume", "turnover"]
+    assert df.index.is_monotonic_increasing and str(df.index.dtype) == "datetime64[ms, UTC]"
+    assert (df.dtypes == "float64").all()
+    assert frames.candles_frame([]).empty
+
+
+def test_orderbook_accepts_strings_or_numbers():
+    df = frames.orderbook_frame({"a": [["10.5", "1"], [10.6, 2]], "b": [[10.4, "3"]], "ts": "1"})
+    assert df["side"].tolist() == ["ask", "ask", "bid"]
+    assert df["price"].tolist() == [10.5, 10.6, 10.4] and df["level"].tolist() == [0, 1, 0]
+
+
+def test_assets_frame_keeps_account_totals_in_attrs():
+    df = frames.assets_frame(
+        {
+            "accountEquity": "100",
+            "btcUnrealizedPnl": "0",
+            "assets": [{"coin": "USDT", "balance": "100"}],
+        }
+    )
+    assert df.loc[0, "balance"] == 100.0
+    assert df.attrs["account"]["accountEquity"] == 100.0
