@@ -1,0 +1,216 @@
+"""The instrument catalogue of the local exchange, read from ``data/instruments.json``.
+
+The data file holds SAMPLE values (it says so at its top): realistic tick sizes, steps and
+minimums for a few spot, USDT-, USDC- and COIN-futures symbols, in the wire shape of spec
+§4.5.2. :class:`Instrument` keeps the wire record as is and adds the typed values the
+exchange computes with.
+
+>>> cat = Catalogue.bundled()
+>>> cat.get("USDT-FUTURES", "BTCUSDT").tick
+Decimal('0.1')
+>>> cat.get("SPOT", "BTCUSDT").tick
+Decimal('0.01')
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+from . import defaults
+
+__all__ = ["Catalogue", "Instrument", "MarketSpec", "UnderlyingSpec"]
+
+_FUTURES = ("USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES")
+#: Quote coins valued at 1 USD (spec §4.4.1 reports equity in USD and USDT alike).
+STABLE_COINS = ("USDT", "USDC", "USD")
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """One tradable symbol of one category. ``wire`` is the record the API returns."""
+
+    category: str
+    symbol: str
+    base_coin: str
+    quote_coin: str
+    tick: Decimal
+    step: Decimal
+    min_qty: Decimal
+    min_amount: Decimal
+    price_decimals: int
+    qty_decimals: int
+    maker_fee: Decimal
+    taker_fee: Decimal
+    min_leverage: int | None
+    max_leverage: int | None
+    wire: Mapping[str, str] = field(repr=False)
+
+    @property
+    def is_futures(self) -> bool:
+        return self.category in _FUTURES
+
+    @property
+    def key(self) -> str:
+        """``CATEGORY:SYMBOL``, unique across the catalogue (symbols repeat across lines)."""
+        return f"{self.category}:{self.symbol}"
+
+    def format_price(self, ticks: int) -> str:
+        """A price given in whole ticks, as the wire string with ``pricePrecision`` decimals.
+
+        >>> Catalogue.bundled().get("USDT-FUTURES", "BTCUSDT").format_price(680123)
+        '68012.3'
+        """
+        return _fixed(Decimal(ticks) * self.tick, self.price_decimals)
+
+    def format_qty(self, steps: int) -> str:
+        """A quantity given in whole steps, with ``quantityPrecision`` decimals."""
+        return _fixed(Decimal(steps) * self.step, self.qty_decimals)
+
+
+def _fixed(value: Decimal, decimals: int) -> str:
+    return format(value.quantize(Decimal(1).scaleb(-decimals)), "f")
+
+
+@dataclass(frozen=True, slots=True)
+class UnderlyingSpec:
+    """Parameters of one base coin's simulated price path (see :mod:`.market`)."""
+
+    coin: str
+    reference_price: float
+    half_life_hours: float
+    stationary_stdev: float
+    band: float
+    minute_volume: float
+    level_size: float
+
+
+@dataclass(frozen=True, slots=True)
+class MarketSpec:
+    """The market-process section of the data file."""
+
+    epoch: str
+    underlyings: Mapping[str, UnderlyingSpec]
+    basis_bps: Mapping[str, float]
+    volume_factor: Mapping[str, float]
+
+
+class Catalogue:
+    """Instruments by (category, symbol), plus the market parameters of the data file."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        spot_fees = document["spotFeeRates"]
+        rows: dict[tuple[str, str], Instrument] = {}
+        for wire in document["instruments"]:
+            inst = _instrument(wire, spot_fees)
+            if (inst.category, inst.symbol) in rows:
+                raise ValueError(f"duplicate instrument {inst.key}")
+            rows[(inst.category, inst.symbol)] = inst
+        self._rows = MappingProxyType(rows)
+        market = document["market"]
+        self.market = MarketSpec(
+            epoch=market["epoch"],
+            underlyings=MappingProxyType(
+                {
+                    coin: UnderlyingSpec(
+                        coin=coin,
+                        reference_price=float(p["referencePrice"]),
+                        half_life_hours=float(p["halfLifeHours"]),
+                        stationary_stdev=float(p["stationaryStdev"]),
+                        band=float(p["band"]),
+                        minute_volume=float(p["minuteVolume"]),
+                        level_size=float(p["levelSize"]),
+                    )
+                    for coin, p in market["underlyings"].items()
+                }
+            ),
+            basis_bps=MappingProxyType(
+                {c: float(p["basisBps"]) for c, p in market["categories"].items()}
+            ),
+            volume_factor=MappingProxyType(
+                {c: float(p["volumeFactor"]) for c, p in market["categories"].items()}
+            ),
+        )
+        self.note: str = document["note"]
+        for inst in rows.values():
+            if inst.base_coin not in self.market.underlyings:
+                raise ValueError(f"{inst.key}: no market parameters for {inst.base_coin}")
+            if inst.category not in self.market.basis_bps:
+                raise ValueError(f"{inst.key}: no market parameters for {inst.category}")
+
+    @classmethod
+    def bundled(cls) -> Catalogue:
+        """The catalogue shipped in ``bitget_nb/exchange/data/instruments.json``."""
+        text = resources.files(__package__).joinpath("data/instruments.json").read_text("utf-8")
+        return cls(json.loads(text))
+
+    def get(self, category: str, symbol: str) -> Instrument | None:
+        """The instrument, or ``None`` when the catalogue has no such symbol."""
+        return self._rows.get((category, symbol))
+
+    def in_category(self, category: str) -> list[Instrument]:
+        """Instruments of one category, in data-file order."""
+        return [i for i in self._rows.values() if i.category == category]
+
+    def spot_usd_symbol(self, coin: str) -> Instrument | None:
+        """The spot instrument that prices ``coin`` in a stable coin (for valuations)."""
+        for quote in STABLE_COINS:
+            inst = self.get("SPOT", f"{coin}{quote}")
+            if inst is not None:
+                return inst
+        return None
+
+    def coins(self) -> list[str]:
+        """Every coin that appears as base or quote, in first-seen order."""
+        seen: dict[str, None] = {}
+        for inst in self._rows.values():
+            seen.setdefault(inst.base_coin)
+            seen.setdefault(inst.quote_coin)
+        return list(seen)
+
+    def __iter__(self) -> Iterator[Instrument]:
+        return iter(self._rows.values())
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+def _instrument(wire: Mapping[str, Any], spot_fees: Mapping[str, str]) -> Instrument:
+    for name, value in wire.items():
+        if not isinstance(value, str):
+            raise ValueError(f"{wire.get('symbol')}: {name} must be a string on the wire")
+    for name in ("offTime", "limitOpenTime", "maintainTime"):
+        value = wire.get(name, defaults.NO_SCHEDULED_TIME)
+        if value != defaults.NO_SCHEDULED_TIME and not value.isdigit():
+            raise ValueError(
+                f"{wire.get('symbol')}: {name} must be ms or {defaults.NO_SCHEDULED_TIME!r}"
+            )
+    price_decimals = int(wire["pricePrecision"])
+    qty_decimals = int(wire["quantityPrecision"])
+    # Futures carry the tick and the step explicitly; spot only gives decimals (spec §4.5.2).
+    tick = Decimal(wire.get("priceMultiplier") or Decimal(1).scaleb(-price_decimals))
+    step = Decimal(wire.get("quantityMultiplier") or Decimal(1).scaleb(-qty_decimals))
+    min_lev = wire.get("minLeverage")
+    max_lev = wire.get("maxLeverage")
+    return Instrument(
+        category=wire["category"],
+        symbol=wire["symbol"],
+        base_coin=wire["baseCoin"],
+        quote_coin=wire["quoteCoin"],
+        tick=tick,
+        step=step,
+        min_qty=Decimal(wire["minOrderQty"]),
+        min_amount=Decimal(wire["minOrderAmount"]),
+        price_decimals=price_decimals,
+        qty_decimals=qty_decimals,
+        maker_fee=Decimal(wire.get("makerFeeRate") or spot_fees["makerFeeRate"]),
+        taker_fee=Decimal(wire.get("takerFeeRate") or spot_fees["takerFeeRate"]),
+        min_leverage=int(min_lev) if min_lev else None,
+        max_leverage=int(max_lev) if max_lev else None,
+        wire=MappingProxyType(dict(wire)),
+    )

@@ -1,0 +1,460 @@
+"""The venue: the domain facade the HTTP front calls, one operation per endpoint.
+
+It owns the clock, the instrument catalogue, the market process and the accounts, and turns
+their typed results into wire records (every number a string, spec §4.0). It never imports
+HTTP: an operation takes a plain mapping of parameters (a GET query or a decoded JSON body)
+and the authenticated caller, and returns the ``data`` of the envelope or raises
+:class:`~bitget_nb.exchange.params.ExchangeError`.
+
+>>> from bitget_nb.exchange.clock import ManualClock
+>>> venue = Venue(clock=ManualClock(1_748_736_000_000), seed=7)
+>>> venue.call("get_server_time", {})
+{'serverTime': '1748736000000'}
+>>> venue.call("get_tickers", {"category": "spot", "symbol": "BTCUSDT"})[0]["category"]
+'SPOT'
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ..endpoints import ENDPOINTS
+from . import defaults
+from . import params as p
+from .accounts import Account, ApiKey
+from .clock import Clock
+from .instruments import STABLE_COINS, Catalogue, Instrument
+from .market import INTERVALS, TURNOVER_DECIMALS, MarketProcess
+from .params import ExchangeError
+
+__all__ = ["Caller", "Venue"]
+
+_PLACES = Decimal("0.00000001")
+_PCT_PLACES = Decimal("0.000001")
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The account and key a private request was signed with."""
+
+    account: Account
+    key: ApiKey
+
+
+Operation = Callable[[Mapping[str, Any], Caller | None], Any]
+
+
+def amount(value: Decimal) -> str:
+    """A money amount for the wire: at most 8 decimals, no exponent, no trailing zeros.
+
+    >>> amount(Decimal("100000.000")), amount(Decimal("0.1234567891")), amount(Decimal(0))
+    ('100000', '0.12345679', '0')
+    """
+    text = format(value.quantize(_PLACES).normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+class Venue:
+    """The paper exchange's state and behaviour behind the wire protocol.
+
+    Thread-safe: :meth:`call` runs every operation under one lock.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        seed: int = 7,
+        catalogue: Catalogue | None = None,
+        keys: list[ApiKey] | None = None,
+        balances: Mapping[str, str | Decimal | int] | None = None,
+        uid: str | None = None,
+    ) -> None:
+        self.clock = clock
+        self.catalogue = catalogue or Catalogue.bundled()
+        self.market = MarketProcess(seed=seed, catalogue=self.catalogue)
+        if clock.now_ms() < self.market.epoch_ms:
+            raise ValueError(
+                f"the clock ({clock.now_ms()} ms) is before the simulated market's start "
+                f"({self.catalogue.market.epoch})"
+            )
+        keys = keys if keys is not None else [ApiKey.generate(), ApiKey.generate(read_only=True)]
+        self.account = Account.open(
+            catalogue=self.catalogue,
+            registered_ms=clock.now_ms(),
+            keys=keys,
+            balances=balances,
+            uid=uid,
+        )
+        self._keys = {k.api_key: Caller(self.account, k) for k in self.account.keys}
+        self.lock = threading.RLock()
+        # Endpoint name (bitget_nb.endpoints) → operation. An endpoint of the table that is
+        # missing here is "not implemented yet" (the HTTP front answers 404 for it).
+        self._operations: dict[str, Operation] = {
+            "get_server_time": self.server_time,
+            "get_server_time_v3": self.server_time,
+            "get_instruments": self.instruments,
+            "get_tickers": self.tickers,
+            "get_orderbook": self.orderbook,
+            "get_candles": self.candles,
+            "get_history_candles": self.candles,
+            "get_fills": self.public_fills,
+            "get_balances": self.assets,
+            "get_account_settings": self.settings,
+            "get_account_info": self.info,
+            "get_fee_rate": self.fee_rate,
+            "set_leverage": self.set_leverage,
+            "set_hold_mode": self.set_hold_mode,
+        }
+        unknown = set(self._operations) - set(ENDPOINTS)
+        if unknown:
+            raise RuntimeError(f"operations for endpoints not in the table: {sorted(unknown)}")
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def implements(self, endpoint: str) -> bool:
+        """Whether this version of the exchange serves the endpoint named ``endpoint``."""
+        return endpoint in self._operations
+
+    def call(self, endpoint: str, params: Mapping[str, Any], caller: Caller | None = None) -> Any:
+        """Run the operation of ``endpoint`` and return the envelope's ``data``."""
+        operation = self._operations.get(endpoint)
+        if operation is None:
+            raise ExchangeError(defaults.NOT_FOUND_CODE, defaults.NOT_IMPLEMENTED_MSG, 404)
+        with self.lock:
+            return operation(params, caller)
+
+    def find_key(self, api_key: str) -> Caller | None:
+        """The account and key behind ``api_key``, if the exchange issued it."""
+        return self._keys.get(api_key)
+
+    def now_ms(self) -> int:
+        return self.clock.now_ms()
+
+    def advance(self, ms: int) -> int:
+        """Move the clock forward by ``ms`` and return the new time."""
+        with self.lock:
+            return self.clock.advance(ms)
+
+    def _instrument(self, category: str, symbol: str) -> Instrument:
+        inst = self.catalogue.get(category, symbol)
+        if inst is None:
+            raise ExchangeError("25100", detail=f"{symbol} in {category}")
+        return inst
+
+    def _market_instrument(self, params: Mapping[str, Any]) -> Instrument:
+        category = p.category(params, defaults.MARKET_DATA_CATEGORIES)
+        assert category is not None
+        return self._instrument(category, p.required_text(params, "symbol").strip())
+
+    @staticmethod
+    def _caller(caller: Caller | None) -> Caller:
+        if caller is None:
+            raise RuntimeError("a private operation was called without an authenticated caller")
+        return caller
+
+    # -- public market data (spec §4.5) -------------------------------------------------------
+
+    def server_time(self, params: Mapping[str, Any], caller: Caller | None = None) -> dict:
+        """``{"serverTime": "<ms>"}`` (spec §4.5.1)."""
+        return {"serverTime": str(self.clock.now_ms())}
+
+    def instruments(self, params: Mapping[str, Any], caller: Caller | None = None) -> list:
+        """Instruments of a category, optionally one symbol (spec §4.5.2)."""
+        category = p.category(params)
+        assert category is not None
+        symbol = p.optional_text(params, "symbol")
+        if symbol is not None:
+            return [dict(self._instrument(category, symbol.strip()).wire)]
+        return [dict(i.wire) for i in self.catalogue.in_category(category)]
+
+    def tickers(self, params: Mapping[str, Any], caller: Caller | None = None) -> list:
+        """24 h tickers (spec §4.5.3)."""
+        category = p.category(params, defaults.MARKET_DATA_CATEGORIES)
+        assert category is not None
+        symbol = p.optional_text(params, "symbol")
+        if symbol is not None:
+            chosen = [self._instrument(category, symbol.strip())]
+        else:
+            chosen = self.catalogue.in_category(category)
+        now = self.clock.now_ms()
+        return [self._ticker(inst, now) for inst in chosen]
+
+    def _ticker(self, inst: Instrument, now: int) -> dict[str, str]:
+        stats = self.market.ticker_stats(inst, now)
+        book = self.market.book(inst, now, 1)
+        change = (Decimal(stats.last - stats.open_24h) / Decimal(stats.open_24h)).quantize(
+            _PCT_PLACES
+        )
+        row = {
+            "category": inst.category,
+            "symbol": inst.symbol,
+            "lastPrice": inst.format_price(stats.last),
+            "openPrice24h": inst.format_price(stats.open_24h),
+            "highPrice24h": inst.format_price(stats.high_24h),
+            "lowPrice24h": inst.format_price(stats.low_24h),
+            "ask1Price": inst.format_price(book.asks[0][0]),
+            "ask1Size": inst.format_qty(book.asks[0][1]),
+            "bid1Price": inst.format_price(book.bids[0][0]),
+            "bid1Size": inst.format_qty(book.bids[0][1]),
+            "price24hPcnt": format(change, "f"),
+            "volume24h": inst.format_qty(stats.volume_24h),
+            "turnover24h": _turnover(stats.turnover_24h),
+            "ts": str(now),
+        }
+        if inst.is_futures:
+            row["indexPrice"] = inst.format_price(stats.index)
+            row["markPrice"] = inst.format_price(stats.mark)
+            row["fundingRate"] = format(stats.funding_rate, "f")
+            row["openInterest"] = inst.format_qty(stats.open_interest)
+        return row
+
+    def orderbook(self, params: Mapping[str, Any], caller: Caller | None = None) -> dict:
+        """Book depth (spec §4.5.4): asks ascending, bids descending, as strings."""
+        inst = self._market_instrument(params)
+        depth = p.limit(
+            params,
+            default=defaults.ORDERBOOK_LIMIT_DEFAULT,
+            maximum=defaults.ORDERBOOK_LIMIT_MAX,
+            keyword_max=defaults.ORDERBOOK_LIMIT_KEYWORD_MAX,
+        )
+        now = self.clock.now_ms()
+        book = self.market.book(inst, now, depth)
+        return {
+            "a": [[inst.format_price(px), inst.format_qty(sz)] for px, sz in book.asks],
+            "b": [[inst.format_price(px), inst.format_qty(sz)] for px, sz in book.bids],
+            "ts": str(book.ts),
+        }
+
+    def candles(self, params: Mapping[str, Any], caller: Caller | None = None) -> list:
+        """Candles ``[ts, open, high, low, close, volume, turnover]`` (spec §4.5.5)."""
+        inst = self._market_instrument(params)
+        interval = p.required_text(params, "interval").strip()
+        if interval not in INTERVALS:
+            raise p.bad(f"interval must be one of {', '.join(INTERVALS)}")
+        price_type = p.choice(
+            params, "type", ("market", "mark", "index"), default="market", fold_case=True
+        )
+        start = p.timestamp_ms(params, "startTime")
+        end = p.timestamp_ms(params, "endTime")
+        if start is not None and end is not None and end < start:
+            raise p.bad("endTime must not be before startTime")
+        limit = p.limit(
+            params, default=defaults.CANDLES_LIMIT_DEFAULT, maximum=defaults.CANDLES_LIMIT_MAX
+        )
+        rows = self.market.candles(
+            inst,
+            interval,
+            now_ms=self.clock.now_ms(),
+            start_ms=start,
+            end_ms=end,
+            limit=limit,
+            price_type=price_type,  # type: ignore[arg-type]
+        )
+        out = [
+            [
+                str(c.ts),
+                inst.format_price(c.open),
+                inst.format_price(c.high),
+                inst.format_price(c.low),
+                inst.format_price(c.close),
+                inst.format_qty(c.volume),
+                _turnover(c.turnover),
+            ]
+            for c in rows
+        ]
+        return out if defaults.CANDLES_ASCENDING else out[::-1]
+
+    def public_fills(self, params: Mapping[str, Any], caller: Caller | None = None) -> list:
+        """Recent public trades, newest first (spec §4.5.6)."""
+        inst = self._market_instrument(params)
+        limit = p.limit(
+            params, default=defaults.FILLS_LIMIT_DEFAULT, maximum=defaults.FILLS_LIMIT_MAX
+        )
+        trades = self.market.trades(inst, self.clock.now_ms(), limit)
+        return [
+            {
+                "execId": t.exec_id,
+                "price": inst.format_price(t.price),
+                "size": inst.format_qty(t.size),
+                "side": t.side,
+                "ts": str(t.ts),
+            }
+            for t in trades
+        ]
+
+    # -- account (spec §4.4) ------------------------------------------------------------------
+
+    def coin_usd_price(self, coin: str, now: int) -> Decimal:
+        """The USD value of one ``coin``: 1 for stable coins, else the spot index price."""
+        if coin in STABLE_COINS:
+            return Decimal(1)
+        inst = self.catalogue.spot_usd_symbol(coin)
+        if inst is None:
+            raise ExchangeError("25201", detail=f"no spot market prices {coin}")
+        return self.market.price(inst, now, "index")
+
+    def assets(self, params: Mapping[str, Any], caller: Caller | None = None) -> dict:
+        """Account equity and per-coin balances, valued at current prices (spec §4.4.1)."""
+        account = self._caller(caller).account
+        now = self.clock.now_ms()
+        coins = []
+        total = Decimal(0)
+        for coin, bal in account.balances.items():
+            if bal.total == 0 and bal.debt == 0:
+                continue
+            equity = bal.total - bal.debt
+            usd = equity * self.coin_usd_price(coin, now)
+            total += usd
+            coins.append(
+                {
+                    "coin": coin,
+                    "equity": amount(equity),
+                    "usdValue": amount(usd),
+                    "balance": amount(bal.total),
+                    "available": amount(bal.available),
+                    "debt": amount(bal.debt),
+                    "locked": amount(bal.locked),
+                }
+            )
+        btc = self.coin_usd_price("BTC", now)
+        zero = "0"
+        return {
+            "accountEquity": amount(total),
+            "usdtEquity": amount(total / self.coin_usd_price("USDT", now)),
+            "btcEquity": amount(total / btc),
+            "unrealisedPnl": zero,
+            "usdtUnrealisedPnl": zero,
+            # Spelled with a z on the wire (spec §4.4.1).
+            "btcUnrealizedPnl": zero,
+            "effEquity": amount(total * defaults.COLLATERAL_RATIO),
+            "mmr": zero,
+            "imr": zero,
+            "mgnRatio": zero,
+            "positionMgnRatio": zero,
+            "assets": coins,
+        }
+
+    def settings(self, params: Mapping[str, Any], caller: Caller | None = None) -> dict:
+        """Account mode, hold mode and per-symbol / per-coin leverage (spec §4.4.2)."""
+        account = self._caller(caller).account
+        return {
+            "uid": account.uid,
+            "accountMode": account.account_mode,
+            "assetMode": account.asset_mode,
+            "accountLevel": account.account_level,
+            "holdMode": account.hold_mode,
+            "stpMode": account.stp_mode,
+            "symbolConfigList": [
+                {
+                    "category": c.category,
+                    "symbol": c.symbol,
+                    "marginMode": c.margin_mode,
+                    "leverage": str(c.leverage),
+                }
+                for c in account.symbol_configs.values()
+            ],
+            "coinConfigList": [
+                {"coin": coin, "leverage": str(lev)} for coin, lev in account.coin_leverage.items()
+            ],
+        }
+
+    def info(self, params: Mapping[str, Any], caller: Caller | None = None) -> dict:
+        """Account id and the calling key's permissions (spec §4.4.3).
+
+        Both ``userId`` and ``uid`` are emitted (spec §7 #4).
+        """
+        who = self._caller(caller)
+        empty = defaults.EMPTY_INFO_FIELD
+        return {
+            "userId": who.account.uid,
+            "uid": who.account.uid,
+            "inviterId": empty,
+            "parentId": empty,
+            "channelCode": empty,
+            "channel": empty,
+            "ips": empty,
+            "permType": who.key.perm_type,
+            "permissions": list(who.key.permissions),
+            "regisTime": str(who.account.registered_ms),
+        }
+
+    def fee_rate(self, params: Mapping[str, Any], caller: Caller | None = None) -> dict:
+        """Maker / taker fee rates of a symbol (spec §4.4.6). MARGIN trades on the spot book."""
+        self._caller(caller)
+        category = p.category(params)
+        assert category is not None
+        symbol = p.required_text(params, "symbol").strip()
+        book_category = "SPOT" if category == "MARGIN" else category
+        inst = self._instrument(book_category, symbol)
+        return {
+            "makerFeeRate": format(inst.maker_fee, "f"),
+            "takerFeeRate": format(inst.taker_fee, "f"),
+        }
+
+    def set_leverage(self, params: Mapping[str, Any], caller: Caller | None = None) -> str:
+        """Set futures leverage per symbol, or margin borrowing leverage per coin (spec §4.4.4)."""
+        account = self._caller(caller).account
+        category = p.category(params, ("MARGIN", *p.FUTURES_CATEGORIES))
+        if category == "MARGIN":
+            coin = p.required_text(params, "coin").strip().upper()
+            if coin not in account.coin_leverage:
+                raise ExchangeError("25201", detail=coin)
+            leverage = p.integer(
+                params,
+                "leverage",
+                minimum=defaults.MARGIN_MIN_LEVERAGE,
+                maximum=defaults.MARGIN_MAX_LEVERAGE,
+            )
+            if leverage is None:
+                raise p.bad("leverage is required")
+            account.coin_leverage[coin] = leverage
+            return "success"
+        assert category is not None
+        inst = self._instrument(category, p.required_text(params, "symbol").strip())
+        low, high = inst.min_leverage or 1, inst.max_leverage or 1
+        leverage = p.integer(params, "leverage", minimum=low, maximum=high)
+        long_lev = p.integer(params, "longLeverage", minimum=low, maximum=high)
+        short_lev = p.integer(params, "shortLeverage", minimum=low, maximum=high)
+        margin_mode = p.choice(params, "marginMode", ("crossed", "isolated"))
+        pos_side = p.choice(params, "posSide", ("long", "short"))
+        if leverage is None and long_lev is None and short_lev is None:
+            raise p.bad("leverage is required")
+        config = account.symbol_configs[(inst.category, inst.symbol)]
+        if margin_mode is not None:
+            config.margin_mode = margin_mode
+        # ``posSide`` aims ``leverage`` at one side of an isolated position; explicit per-side
+        # values take priority over ``leverage`` (spec §4.4.4).
+        if leverage is not None and pos_side is None:
+            config.leverage = leverage
+        elif leverage is not None:
+            if pos_side == "long":
+                config.long_leverage = leverage
+            else:
+                config.short_leverage = leverage
+        if long_lev is not None:
+            config.long_leverage = long_lev
+        if short_lev is not None:
+            config.short_leverage = short_lev
+        return "success"
+
+    def set_hold_mode(self, params: Mapping[str, Any], caller: Caller | None = None) -> str:
+        """Switch between one-way and hedge mode, account-wide (spec §4.4.5).
+
+        The §9 #11 refusal (25010 while positions or open orders exist) needs orders and
+        positions, which this version of the exchange does not hold yet.
+        """
+        account = self._caller(caller).account
+        mode = p.choice(params, "holdMode", ("one_way_mode", "hedge_mode"))
+        if mode is None:
+            raise p.bad("holdMode is required")
+        account.hold_mode = mode
+        return "success"
+
+
+def _turnover(units: int) -> str:
+    return format(Decimal(units).scaleb(-TURNOVER_DECIMALS), "f")

@@ -1,0 +1,1 @@
+"""Tests of the local paper exchange (bitget_nb.exchange)."""

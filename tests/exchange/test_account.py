@@ -1,0 +1,166 @@
+"""Account endpoints over HTTP (spec §4.4.1–4.4.6)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from bitget_nb.exchange import LocalExchange
+from bitget_nb.exchange.instruments import Catalogue
+
+from .wire import START, Wire, assert_all_strings, error_code, ok_data
+
+CATALOGUE = Catalogue.bundled()
+ASSET_TOTALS = {
+    "accountEquity",
+    "usdtEquity",
+    "btcEquity",
+    "unrealisedPnl",
+    "usdtUnrealisedPnl",
+    "btcUnrealizedPnl",
+    "effEquity",
+    "mmr",
+    "imr",
+    "mgnRatio",
+    "positionMgnRatio",
+}
+COIN_FIELDS = {"coin", "equity", "usdValue", "balance", "available", "debt", "locked"}
+
+
+def _index_price(wire: Wire, symbol: str) -> Decimal:
+    (row,) = ok_data(wire.get("/api/v3/market/tickers", {"category": "SPOT", "symbol": symbol}))
+    return Decimal(row["lastPrice"])
+
+
+def test_assets_value_the_default_wallet_at_current_prices(wire: Wire) -> None:
+    data = ok_data(wire.get("/api/v3/account/assets", signed=True))
+    assert set(data) == ASSET_TOTALS | {"assets"}
+    assert_all_strings(data)
+    coins = {row["coin"]: row for row in data["assets"]}
+    assert set(coins) == {"USDT", "BTC", "ETH"}
+    assert all(set(row) == COIN_FIELDS for row in coins.values())
+    assert coins["USDT"]["available"] == "100000" and coins["BTC"]["balance"] == "1"
+    assert coins["ETH"]["equity"] == "10" and coins["ETH"]["locked"] == "0"
+    btc_price = _index_price(wire, "BTCUSDT")
+    assert Decimal(coins["BTC"]["usdValue"]) == btc_price
+    assert Decimal(coins["ETH"]["usdValue"]) == 10 * _index_price(wire, "ETHUSDT")
+    total = sum(Decimal(row["usdValue"]) for row in coins.values())
+    assert Decimal(data["accountEquity"]) == total == Decimal(data["usdtEquity"])
+    assert abs(Decimal(data["btcEquity"]) - total / btc_price) < Decimal("1e-7")
+    assert data["btcUnrealizedPnl"] == "0"
+
+
+def test_balances_are_configurable_and_zero_coins_are_not_listed() -> None:
+    with LocalExchange(start_time=START, balances={"USDC": "250.5", "SOL": "0"}) as ex:
+        data = ok_data(Wire(ex).get("/api/v3/account/assets", signed=True))
+    assert [row["coin"] for row in data["assets"]] == ["USDC"]
+    assert data["accountEquity"] == "250.5"
+
+
+@pytest.mark.parametrize(
+    "balances", [{"DOGE": "1"}, {"USDT": "-1"}, {"USDT": "lots"}, {"USDT": "NaN"}]
+)
+def test_bad_balances_are_refused_at_construction(balances: dict[str, str]) -> None:
+    with pytest.raises(ValueError):
+        LocalExchange(start_time=START, balances=balances)
+
+
+def test_settings_show_a_unified_one_way_account_with_per_symbol_leverage(wire: Wire) -> None:
+    data = ok_data(wire.get("/api/v3/account/settings", signed=True))
+    assert_all_strings(data)
+    assert data["uid"] == wire.exchange.uid
+    assert data["accountMode"] == "unified"
+    assert data["holdMode"] in ("one_way_mode", "hedge_mode")
+    for name in ("assetMode", "accountLevel", "stpMode"):
+        assert data[name]
+    futures = {(i.category, i.symbol) for i in CATALOGUE if i.is_futures}
+    listed = {(row["category"], row["symbol"]) for row in data["symbolConfigList"]}
+    assert listed == futures
+    for row in data["symbolConfigList"]:
+        assert set(row) == {"category", "symbol", "marginMode", "leverage"}
+        assert row["marginMode"] in ("crossed", "isolated")
+    assert {row["coin"] for row in data["coinConfigList"]} >= {"BTC", "USDT"}
+
+
+@pytest.mark.parametrize(("key", "perm_type"), [("rw", "read-and-write"), ("ro", "read-only")])
+def test_info_names_the_account_and_the_calling_keys_permissions(
+    wire: Wire, key: str, perm_type: str
+) -> None:
+    data = ok_data(wire.get("/api/v3/account/info", signed=True, key=key))
+    assert data["userId"] == data["uid"] == wire.exchange.uid
+    assert data["permType"] == perm_type
+    assert data["permissions"] == ["uta_mgt", "uta_trade"]
+    assert data["regisTime"].isdigit()
+    assert_all_strings(data)
+
+
+@pytest.mark.parametrize(
+    ("category", "symbol", "maker"),
+    [
+        ("SPOT", "BTCUSDT", "0.001"),
+        ("margin", "ETHUSDT", "0.001"),
+        ("USDT-FUTURES", "BTCUSDT", "0.0002"),
+    ],
+)
+def test_fee_rate_comes_from_the_instrument(
+    wire: Wire, category: str, symbol: str, maker: str
+) -> None:
+    params = {"category": category, "symbol": symbol}
+    data = ok_data(wire.get("/api/v3/account/fee-rate", params, signed=True))
+    assert set(data) == {"makerFeeRate", "takerFeeRate"}
+    assert data["makerFeeRate"] == maker
+    assert Decimal(data["takerFeeRate"]) >= Decimal(maker)
+
+
+def test_fee_rate_needs_a_known_symbol(wire: Wire) -> None:
+    path = "/api/v3/account/fee-rate"
+    assert error_code(wire.get(path, {"category": "SPOT"}, signed=True)) == "25200"
+    missing = wire.get(path, {"category": "SPOT", "symbol": "XYZUSDT"}, signed=True)
+    assert error_code(missing) == "25100"
+
+
+def test_set_leverage_changes_the_settings(fresh_wire: Wire) -> None:
+    body = {"category": "USDT-FUTURES", "symbol": "ETHUSDT", "leverage": "25"}
+    assert ok_data(fresh_wire.post("/api/v3/account/set-leverage", body)) == "success"
+    margin = {"category": "MARGIN", "coin": "btc", "leverage": 5}
+    assert ok_data(fresh_wire.post("/api/v3/account/set-leverage", margin)) == "success"
+    data = ok_data(fresh_wire.get("/api/v3/account/settings", signed=True))
+    eth = next(r for r in data["symbolConfigList"] if r["symbol"] == "ETHUSDT")
+    assert eth["leverage"] == "25"
+    btc = next(r for r in data["coinConfigList"] if r["coin"] == "BTC")
+    assert btc["leverage"] == "5"
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"category": "USDT-FUTURES", "symbol": "BTCUSDT", "leverage": "126"}, "25200"),
+        ({"category": "USDT-FUTURES", "symbol": "BTCUSDT", "leverage": "0"}, "25200"),
+        ({"category": "USDT-FUTURES", "symbol": "BTCUSDT", "leverage": "2.5"}, "25200"),
+        ({"category": "USDT-FUTURES", "symbol": "BTCUSDT"}, "25200"),
+        ({"category": "USDT-FUTURES", "symbol": "NOPE", "leverage": "5"}, "25100"),
+        ({"category": "SPOT", "symbol": "BTCUSDT", "leverage": "5"}, "25200"),
+        ({"category": "MARGIN", "coin": "XYZ", "leverage": "2"}, "25201"),
+        ({"symbol": "BTCUSDT", "leverage": "5"}, "25200"),
+        ({"category": "USDT-FUTURES", "symbol": "BTCUSDT", "leverage": ["5"]}, "25200"),
+    ],
+)
+def test_set_leverage_refuses_bad_values(fresh_wire: Wire, body: dict, code: str) -> None:
+    assert error_code(fresh_wire.post("/api/v3/account/set-leverage", body)) == code
+
+
+def test_set_hold_mode_switches_the_account(fresh_wire: Wire) -> None:
+    path = "/api/v3/account/set-hold-mode"
+    assert ok_data(fresh_wire.post(path, {"holdMode": "hedge_mode"})) == "success"
+    settings = ok_data(fresh_wire.get("/api/v3/account/settings", signed=True))
+    assert settings["holdMode"] == "hedge_mode"
+    assert error_code(fresh_wire.post(path, {"holdMode": "both_ways"})) == "25200"
+
+
+@pytest.mark.parametrize("raw", ["", "{}", "  ", "{ }"])
+def test_empty_post_body_and_empty_object_both_parse(fresh_wire: Wire, raw: str) -> None:
+    # Both reach the operation, which then asks for its required field (not 40017).
+    response = fresh_wire.post("/api/v3/account/set-hold-mode", raw=raw)
+    assert error_code(response) == "25200"
+    assert "holdMode is required" in response.json()["msg"]
