@@ -19,16 +19,19 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pandas as pd
-import requests
 
 from . import frames
 from .config import REST_HOST, Credentials
 from .endpoints import ENDPOINTS, Endpoint, Shape
-from .transport import Transport
+
+if TYPE_CHECKING:
+    import requests
+
+    from .transport import Transport
 
 __all__ = ["BitgetClient"]
 
@@ -101,6 +104,10 @@ class BitgetClient:
         credentials = Credentials.resolve(
             api_key, api_secret, api_pass, environ={}, purpose="BitgetClient"
         )
+        # The HTTP stack (requests, urllib3, tenacity) loads with the first client, not with
+        # `import bitget_nb`: importing the package for its models or frames stays light.
+        from .transport import Transport
+
         extra: dict[str, Any] = {}
         if sleep is not None:
             extra["sleep"] = sleep

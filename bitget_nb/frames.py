@@ -163,28 +163,46 @@ class Envelope(Mapping[str, Any]):
         return f"Envelope(code={self._data.get('code')!r}, keys={list(self._data)})"
 
 
-def _to_float(col: pd.Series) -> pd.Series:
-    return pd.to_numeric(col.replace(_NA_STRINGS, np.nan), errors="coerce").astype("float64")
+def _floats(values: list[Any]) -> np.ndarray:
+    try:  # numpy parses numeric strings (and None → nan) in C: the common, fast case
+        return np.array(values, dtype="float64")
+    except (TypeError, ValueError):  # "" or junk somewhere: coerce one by one
+        return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan
+        )
 
 
-def _to_time(col: pd.Series) -> pd.Series:
-    ms = pd.to_numeric(col.replace(_NA_STRINGS, np.nan), errors="coerce")
-    ms = ms.where(ms > 0)  # "-1" / "0" mean "no such time" in instrument rows
-    return pd.to_datetime(ms, unit="ms", utc=True).astype("datetime64[ms, UTC]")
+def _to_float(values: list[Any]) -> Any:
+    return _floats(values)
 
 
-def _to_int(col: pd.Series) -> pd.Series:
-    return pd.to_numeric(col.replace(_NA_STRINGS, np.nan), errors="coerce").astype("Int64")
+def _to_time(values: list[Any]) -> Any:
+    ms = _floats(values)
+    valid = ms > 0  # "-1" / "0" mean "no such time" in instrument rows
+    stamps = np.where(valid, ms, 0).astype("int64").view("M8[ms]")
+    stamps[~valid] = np.datetime64("NaT")
+    return pd.DatetimeIndex(stamps).tz_localize("UTC").array
 
 
-def _to_bool(col: pd.Series) -> pd.Series:
+def _to_int(values: list[Any]) -> Any:
+    return pd.array(_floats(values), dtype="Int64")
+
+
+_BOOL_WORDS = {"yes": True, "true": True, "no": False, "false": False}
+
+
+def _to_bool(values: list[Any]) -> Any:
     # reduceOnly comes back as YES/NO although it is sent as yes/no (spec §7 #1)
-    text = col.astype("string").str.lower()
-    return text.map({"yes": True, "true": True, "no": False, "false": False}).astype("boolean")
+    return pd.array(
+        [v if isinstance(v, bool) else _BOOL_WORDS.get(str(v).lower()) for v in values],
+        dtype="boolean",
+    )
 
 
-def _to_str(col: pd.Series) -> pd.Series:
-    return col.astype("string").replace(_NA_STRINGS, pd.NA).astype("str")
+def _to_str(values: list[Any]) -> Any:
+    return pd.array(
+        [None if v is None or v in _NA_STRINGS else str(v) for v in values], dtype="str"
+    )
 
 
 _CONVERTERS = {F: _to_float, T: _to_time, N: _to_int, B: _to_bool, S: _to_str}
@@ -198,21 +216,20 @@ _EMPTY_DTYPES = {
 }
 
 
-def _flatten_fees(df: pd.DataFrame) -> None:
-    """Add ``fee`` / ``feeCoin`` columns from ``feeDetail`` (kept as is), summing per coin."""
-    if "feeDetail" not in df.columns:
-        return
-
-    def total(detail: Any) -> tuple[float, str | None]:
-        if not isinstance(detail, list) or not detail:
-            return (np.nan, None)
-        coins = {str(d.get("feeCoin", "")) for d in detail if isinstance(d, Mapping)}
-        fee = sum(float(d.get("fee") or 0) for d in detail if isinstance(d, Mapping))
-        return (fee, coins.pop() if len(coins) == 1 else ",".join(sorted(coins)))
-
-    pairs = [total(d) for d in df["feeDetail"]]
-    df["fee"] = [p[0] for p in pairs]
-    df["feeCoin"] = [p[1] for p in pairs]
+def _flatten_fees(details: list[Any]) -> tuple[list[Any], list[Any]]:
+    """``fee`` and ``feeCoin`` columns from ``feeDetail`` lists (which are kept as they are)."""
+    fees: list[Any] = []
+    coins: list[Any] = []
+    for detail in details:
+        items = [d for d in detail if isinstance(d, Mapping)] if isinstance(detail, list) else []
+        if not items:
+            fees.append(None)
+            coins.append(None)
+            continue
+        names = sorted({str(d.get("feeCoin", "")) for d in items})
+        fees.append(sum(float(d.get("fee") or 0) for d in items))
+        coins.append(",".join(names))
+    return fees, coins
 
 
 def to_frame(
@@ -227,16 +244,21 @@ def to_frame(
     if not rows:
         df = pd.DataFrame({c: pd.Series(dtype=_EMPTY_DTYPES[k]) for c, k in kinds.items()})
     else:
-        df = pd.DataFrame.from_records(rows)
-        if "feeDetail" in kinds:
-            _flatten_fees(df)
-        known = [c for c in kinds if c in df.columns]
-        extra = [c for c in df.columns if c not in kinds]
-        df = df[known + extra]
-        for column in known:
-            kind = kinds[column]
-            if kind != X:
-                df[column] = _CONVERTERS[kind](df[column])
+        columns: dict[str, list[Any]] = {}
+        for row in rows:  # one pass gathers every column, including ones the schema lacks
+            for key in row:
+                if key not in columns:
+                    columns[key] = []
+        for name, values in columns.items():
+            values.extend(row.get(name) for row in rows)
+        if "feeDetail" in kinds and "feeDetail" in columns:
+            columns["fee"], columns["feeCoin"] = _flatten_fees(columns["feeDetail"])
+        ordered = [c for c in kinds if c in columns] + [c for c in columns if c not in kinds]
+        data = {}
+        for name in ordered:
+            kind = kinds.get(name, X)
+            data[name] = columns[name] if kind == X else _CONVERTERS[kind](columns[name])
+        df = pd.DataFrame(data)
     if envelope is not None:
         df.attrs["envelope"] = Envelope(envelope)
     return df

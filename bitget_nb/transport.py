@@ -34,7 +34,7 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_random_exponential,
 )
 
 from .config import Credentials
@@ -50,7 +50,7 @@ from .errors import (
 )
 from .signing import compact_json, encode_query, sign
 
-__all__ = ["RateLimiter", "Transport"]
+__all__ = ["RateLimiter", "Transport", "shared_limiter"]
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +104,24 @@ class RateLimiter:
             self._done.setdefault(key, deque()).append(self._clock())
 
 
+_shared_lock = threading.Lock()
+_shared: dict[str, RateLimiter] = {}
+
+
+def shared_limiter(base_url: str) -> RateLimiter:
+    """The process-wide limiter for one exchange.
+
+    Bitget counts public calls per IP and private calls per account, not per client object:
+    every client of this process that talks to ``base_url`` draws on the same budget, so two
+    clients in one notebook never push each other into 429s.
+    """
+    with _shared_lock:
+        limiter = _shared.get(base_url)
+        if limiter is None:
+            limiter = _shared[base_url] = RateLimiter()
+        return limiter
+
+
 def _is_retryable_read(exc: BaseException) -> bool:
     if isinstance(exc, TransportError):
         return True
@@ -141,9 +159,11 @@ class Transport:
         self._owns_session = session is None
         self._sleep = sleep
         self._clock = clock
-        self._limiter = RateLimiter(sleep=sleep) if rate_limit else None
+        self._limiter = shared_limiter(self.base_url) if rate_limit else None
         self._offset_ms = 0
         self._offset_lock = threading.Lock()
+        # exponential backoff with full jitter: 0–0.2 s, 0–0.4 s, 0–0.8 s … capped at 5 s
+        self._backoff = wait_random_exponential(multiplier=0.2, max=5.0)
         self._retrying = Retrying(
             stop=stop_after_attempt(max_retries + 1),
             wait=self._wait,
@@ -203,7 +223,7 @@ class Transport:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, RateLimitError):
             return exc.retry_after if exc.retry_after is not None else 1.0
-        return wait_exponential_jitter(initial=0.2, max=5.0)(state)
+        return self._backoff(state)
 
     def _send(self, endpoint: Endpoint, params: Params) -> dict[str, Any]:
         method = endpoint.method
@@ -215,8 +235,8 @@ class Transport:
             body = "" if params is None else compact_json(params)
         url = self.base_url + endpoint.path + ("?" + query if query else "")
         headers = {"Content-Type": "application/json", "locale": self.locale}
+        creds = self._credentials
         if endpoint.private:
-            creds = self._credentials
             assert creds is not None
             timestamp = str(int(self._clock() * 1000) + self._offset_ms)
             headers["ACCESS-KEY"] = creds.api_key
@@ -229,7 +249,8 @@ class Transport:
                 # private calls only: some public endpoints 404 with it (spec §1.8, §7 #18)
                 headers["paptrading"] = "1"
 
-        key = f"{endpoint.scope}:{endpoint.name}"
+        # public budgets are per IP, private ones per account: the key stands for the account
+        key = f"{endpoint.name}:{creds.api_key}" if endpoint.private else endpoint.name
         if self._limiter is not None:
             self._limiter.acquire(key, endpoint.rate_limit)
         started = time.perf_counter()

@@ -13,7 +13,6 @@ NOTEBOOK_ENV = {
     "BITGET_NB_ENV": "local",
     "BITGET_NB_SEED": "7",
     "BITGET_NB_START": "2026-01-05T00:00:00Z",
-    "MPLBACKEND": "Agg",
 }
 
 

@@ -1,0 +1,271 @@
+"""The real client against the real local exchange, over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pandas as pd
+import pytest
+import requests
+
+import bitget_nb as bg
+
+START = "2026-01-05T00:00:00Z"
+START_MS = int(pd.Timestamp(START).value // 1_000_000)
+UTC_MS = "datetime64[ms, UTC]"
+
+
+@pytest.fixture(scope="module")
+def exchange():
+    with bg.LocalExchange(seed=7, start_time=START) as ex:
+        yield ex
+
+
+@pytest.fixture
+def client(exchange):
+    with bg.BitgetClient(**exchange.credentials, base_url=exchange.base_url) as c:
+        yield c
+
+
+class SentSignatures:
+    """A session hook that remembers every ACCESS-SIGN the client sent."""
+
+    def __init__(self) -> None:
+        self.session = requests.Session()
+        self.values: list[str] = []
+        self.session.hooks["response"].append(self._record)
+
+    def _record(self, response: requests.Response, *args, **kwargs) -> None:
+        sign = response.request.headers.get("ACCESS-SIGN")
+        if sign:
+            self.values.append(sign)
+
+
+# -- market data ------------------------------------------------------------------------------
+def test_server_time_is_the_exchange_clock(client, exchange):
+    series = client.get_server_time()
+    assert series["serverTime"] == pd.Timestamp(exchange.now_ms(), unit="ms", tz="UTC")
+
+
+def test_instruments_have_numeric_specs_as_floats(client):
+    df = client.get_instruments(category="SPOT")
+    assert {"BTCUSDT", "ETHUSDT"} <= set(df["symbol"])
+    assert df.dtypes["minOrderQty"] == "float64" and df.dtypes["minOrderAmount"] == "float64"
+    assert (df["category"] == "SPOT").all()
+    futures = client.get_instruments(category="USDT-FUTURES")
+    assert (futures["priceMultiplier"] > 0).all() and (futures["maxLeverage"] >= 1).all()
+
+
+@pytest.mark.parametrize("category", ["SPOT", "USDT-FUTURES", "USDC-FUTURES", "COIN-FUTURES"])
+def test_tickers_of_every_category_are_typed(client, category):
+    df = client.get_tickers(category=category)
+    assert len(df) >= 1 and (df["category"] == category).all()
+    assert df.dtypes["lastPrice"] == "float64" and (df["lastPrice"] > 0).all()
+    assert (df["bid1Price"] < df["ask1Price"]).all()
+    if category != "SPOT":
+        assert df["markPrice"].notna().all()
+
+
+def test_seed_prices_rest_far_from_the_example_limits(client):
+    df = client.get_tickers(category="SPOT").set_index("symbol")
+    assert df.loc["BTCUSDT", "lastPrice"] > 60000 * 1.02
+    assert df.loc["ETHUSDT", "lastPrice"] > 3000 * 1.02
+
+
+def test_orderbook_is_sorted_with_asks_above_bids(client):
+    book = client.get_orderbook(category="SPOT", symbol="BTCUSDT", limit=20)
+    asks, bids = book[book["side"] == "ask"], book[book["side"] == "bid"]
+    assert len(asks) == 20 and len(bids) == 20
+    assert asks["price"].is_monotonic_increasing and bids["price"].is_monotonic_decreasing
+    assert bids["price"].iloc[0] < asks["price"].iloc[0]
+    assert (book["size"] > 0).all()
+
+
+def test_candles_are_time_indexed_float_ohlcv(client, exchange):
+    df = client.get_candles(category="SPOT", symbol="BTCUSDT", interval="1H", limit=48)
+    assert len(df) == 48 and str(df.index.dtype) == UTC_MS and df.index.name == "ts"
+    assert list(df.columns) == ["open", "high", "low", "close", "volume", "turnover"]
+    assert (df.dtypes == "float64").all()
+    assert df.index.is_monotonic_increasing and df.index[-1] <= pd.Timestamp(
+        exchange.now_ms(), unit="ms", tz="UTC"
+    )
+    assert (df["high"] >= df[["open", "close"]].max(axis=1)).all()
+    assert (df["low"] <= df[["open", "close"]].min(axis=1)).all()
+
+
+def test_history_candles_reach_back_with_an_end_time(client):
+    end = pd.Timestamp(START) - pd.Timedelta(days=30)
+    df = client.get_history_candles(
+        category="USDT-FUTURES", symbol="BTCUSDT", interval="1D", endTime=end, limit=20
+    )
+    assert len(df) == 20 and df.index[-1] <= end
+
+
+def test_public_fills_are_typed(client):
+    df = client.get_fills(category="SPOT", symbol="ETHUSDT", limit=50)
+    assert 0 < len(df) <= 50
+    assert df.dtypes["price"] == "float64" and str(df.dtypes["ts"]) == UTC_MS
+    assert set(df["side"]) <= {"buy", "sell"}
+
+
+# -- account ----------------------------------------------------------------------------------
+def test_balances_show_the_funded_paper_account(client):
+    df = client.get_balances().set_index("coin")
+    assert df.loc["USDT", "balance"] == 100_000 and df.loc["BTC", "balance"] == 1
+    assert df.loc["ETH", "balance"] == 10
+    assert df.dtypes["available"] == "float64"
+    assert df.attrs["account"]["accountEquity"] > 100_000
+
+
+def test_account_settings_and_info_are_series(client):
+    settings = client.get_account_settings()
+    assert settings["accountMode"] == "unified" and settings["holdMode"] == "one_way_mode"
+    info = client.get_account_info()
+    assert info["permType"] == "read-and-write" and "uta_trade" in info["permissions"]
+    assert info["userId"] == info["uid"] == settings["uid"]
+
+
+def test_raw_returns_the_envelope(client):
+    envelope = client.get_account_info(raw=True)
+    assert envelope["code"] == "00000" and isinstance(envelope["requestTime"], int)
+    frame = client.get_balances()
+    assert frame.attrs["envelope"]["code"] == "00000"
+
+
+def test_parameters_may_be_a_mapping_keywords_or_both(client):
+    a = client.get_tickers({"category": "SPOT", "symbol": "BTCUSDT"})
+    b = client.get_tickers(category="SPOT", symbol="BTCUSDT")
+    c = client.get_tickers({"category": "SPOT"}, symbol="BTCUSDT")
+    assert a.equals(b) and b.equals(c) and len(a) == 1
+
+
+def test_bad_parameters_raise_invalid_parameter_error(client):
+    with pytest.raises(bg.InvalidParameterError) as info:
+        client.get_candles(category="SPOT", symbol="BTCUSDT", interval="7m")
+    assert info.value.http_status == 400 and isinstance(info.value, ValueError)
+    with pytest.raises(bg.InvalidParameterError):
+        client.get_tickers(category="SPOT", symbol="NOPEUSDT")
+
+
+# -- authentication ---------------------------------------------------------------------------
+def _client(exchange, **overrides):
+    creds = {**exchange.credentials, **overrides}
+    return bg.BitgetClient(**creds, base_url=exchange.base_url, max_retries=0)
+
+
+@pytest.mark.parametrize(
+    ("override", "code"),
+    [
+        ({"api_key": "bg_unknown_key_000000"}, "40006"),
+        ({"api_pass": "wrong-passphrase"}, "40012"),
+        ({"api_secret": "wrong-secret"}, "40009"),
+    ],
+)
+def test_auth_failures_surface_their_code(exchange, override, code):
+    with _client(exchange, **override) as c, pytest.raises(bg.AuthenticationError) as info:
+        c.get_balances()
+    assert info.value.code == code and info.value.http_status == 400
+    assert info.value.endpoint == "/api/v3/account/assets"
+
+
+def test_private_call_without_credentials_fails_before_sending(exchange):
+    with bg.BitgetClient(base_url=exchange.base_url) as c:
+        assert len(c.get_tickers(category="SPOT")) > 0  # public data needs no key
+        with pytest.raises(bg.ConfigurationError, match="needs API credentials"):
+            c.get_balances()
+
+
+def test_read_only_key_reads(exchange):
+    with bg.BitgetClient(**exchange.read_only_credentials, base_url=exchange.base_url) as c:
+        assert c.get_account_info()["permType"] == "read-only"
+
+
+# -- clock ------------------------------------------------------------------------------------
+def test_stale_clock_is_corrected_once_from_server_time():
+    with bg.LocalExchange(seed=3) as ex:  # real clock
+        late = bg.BitgetClient(
+            **ex.credentials, base_url=ex.base_url, clock=lambda: time.time() - 120
+        )
+        assert late.get_balances().shape[0] >= 3  # 40008, resync, re-sent
+        offset = late.transport.clock_offset_ms
+        assert 119_000 < offset < 121_000
+        late.get_balances()
+        assert late.transport.clock_offset_ms == offset  # no second resync needed
+        late.close()
+
+
+def test_manual_exchange_clock_is_followed_after_advance(client, exchange):
+    before = client.get_server_time()["serverTime"]
+    exchange.advance(hours=2)
+    assert client.get_balances().shape[0] >= 3  # the signed call adapts to the jump
+    assert client.get_server_time()["serverTime"] - before == pd.Timedelta(hours=2)
+
+
+# -- rate limits ------------------------------------------------------------------------------
+def test_burst_of_100_ticker_calls_earns_no_429(exchange):
+    # max_retries=0: any 429 would raise instead of being retried away
+    with _client(exchange) as c:
+        for _ in range(100):
+            c.get_tickers(category="SPOT", symbol="BTCUSDT", raw=True)
+
+
+def test_without_the_client_limiter_a_burst_gets_429_then_recovers(exchange):
+    with bg.BitgetClient(
+        **exchange.credentials, base_url=exchange.base_url, rate_limit=False, max_retries=0
+    ) as unlimited:
+        with pytest.raises(bg.RateLimitError) as info:
+            for _ in range(12):  # account/info allows 5/s
+                unlimited.get_account_info(raw=True)
+        assert info.value.code == "429" and info.value.http_status == 429
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    with bg.BitgetClient(
+        **exchange.credentials, base_url=exchange.base_url, rate_limit=False, sleep=sleep
+    ) as retrying:
+        for _ in range(8):
+            assert retrying.get_account_info(raw=True)["code"] == "00000"
+    assert waits  # at least one 429 was waited out and the call succeeded
+
+
+# -- transport failures -----------------------------------------------------------------------
+def test_refused_connection_is_a_transport_error_after_bounded_retries():
+    waits: list[float] = []
+    with bg.LocalExchange(seed=1) as ex:
+        url = ex.base_url
+    with (
+        bg.BitgetClient(base_url=url, sleep=waits.append, max_retries=2) as c,
+        pytest.raises(bg.TransportError) as info,
+    ):
+        c.get_tickers(category="SPOT")
+    assert len(waits) == 2 and not info.value.maybe_sent
+
+
+# -- secrets ----------------------------------------------------------------------------------
+def test_no_secret_passphrase_or_signature_in_reprs_errors_or_logs(exchange, caplog):
+    caplog.set_level(logging.DEBUG)
+    creds = exchange.credentials
+    hooks = SentSignatures()
+    texts: list[str] = []
+    c = bg.BitgetClient(**creds, base_url=exchange.base_url, session=hooks.session)
+    texts += [repr(c), str(c)]
+    c.get_balances()
+    c.get_account_info()
+    for bad in ({"api_secret": "x" * 20}, {"api_pass": "y" * 20}):
+        other = bg.BitgetClient(
+            **{**creds, **bad}, base_url=exchange.base_url, session=hooks.session
+        )
+        with pytest.raises(bg.AuthenticationError) as info:
+            other.get_balances()
+        texts += [str(info.value), repr(info.value), repr(other)]
+    texts += [repr(exchange), str(exchange)]
+    texts += [record.getMessage() for record in caplog.records]
+    assert hooks.values, "the hook saw the signatures that were sent"
+    secrets = [creds["api_secret"], creds["api_pass"], *hooks.values]
+    for text in texts:
+        for secret in secrets:
+            assert secret not in text
