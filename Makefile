@@ -26,8 +26,9 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
+# BITGET_NB_ENV=local: the notebooks talk to the embedded paper exchange, whatever the shell has.
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=notebooks
+	BITGET_NB_ENV=local $(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -269,3 +269,53 @@ def test_no_secret_passphrase_or_signature_in_reprs_errors_or_logs(exchange, cap
     for text in texts:
         for secret in secrets:
             assert secret not in text
+
+
+# -- environments -----------------------------------------------------------------------------
+def test_demo_mode_sends_paptrading_on_private_calls_only(exchange):
+    sent: list[tuple[str, str | None]] = []
+    session = requests.Session()
+    session.hooks["response"].append(
+        lambda r, *a, **k: sent.append((r.request.path_url, r.request.headers.get("paptrading")))
+    )
+    with bg.BitgetClient(
+        **exchange.credentials, base_url=exchange.base_url, demo=True, session=session
+    ) as demo:
+        demo.get_balances()
+        demo.get_tickers(category="SPOT", symbol="BTCUSDT")
+    headers = dict(sent)
+    assert headers["/api/v3/account/assets"] == "1"
+    assert headers["/api/v3/market/tickers?category=SPOT&symbol=BTCUSDT"] is None
+
+
+def test_every_request_carries_the_locale_header(exchange):
+    seen: list[str | None] = []
+    session = requests.Session()
+    session.hooks["response"].append(lambda r, *a, **k: seen.append(r.request.headers["locale"]))
+    with bg.BitgetClient(base_url=exchange.base_url, session=session, locale="zh-CN") as c:
+        c.get_server_time()
+    assert seen == ["zh-CN"]
+
+
+def test_connect_starts_one_exchange_per_process(monkeypatch):
+    monkeypatch.delenv("BITGET_NB_ENV", raising=False)
+    first, second = bg.connect(), bg.connect()
+    assert first.env == second.env == "local"
+    assert first.base_url == second.base_url == bg.default_exchange().base_url
+    assert first.get_balances().shape[0] >= 3
+    first.close()
+    second.close()
+
+
+# -- writes -----------------------------------------------------------------------------------
+def test_writes_are_never_retried_by_the_transport(exchange):
+    waits: list[float] = []
+    with (
+        bg.BitgetClient(
+            **exchange.credentials, base_url=exchange.base_url, rate_limit=False, sleep=waits.append
+        ) as c,
+        pytest.raises(bg.RateLimitError),
+    ):
+        for _ in range(30):  # set-hold-mode allows 10/s
+            c.request("set_hold_mode", holdMode="one_way_mode")
+    assert waits == []  # a read would have waited and retried; a write raises at once

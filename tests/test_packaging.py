@@ -29,11 +29,11 @@ def _conda_entries() -> dict[str, str]:
     return entries
 
 
-def test_environment_yml_mirrors_runtime_test_and_notebook_dependencies():
+def test_environment_yml_mirrors_every_dependency_of_pyproject():
     project = _pyproject()["project"]
     wanted = list(project["dependencies"])
-    for extra in ("test", "notebooks"):
-        wanted += project["optional-dependencies"][extra]
+    for extra in project["optional-dependencies"].values():
+        wanted += extra
     conda = _conda_entries()
     for line in wanted:
         req = Requirement(line)
