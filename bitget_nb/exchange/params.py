@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import CODES
+from ..vocab import CATEGORIES, FUTURES_CATEGORIES
 from . import defaults
 
 __all__ = [
@@ -37,9 +38,6 @@ __all__ = [
     "timestamp_ms",
 ]
 
-#: Business lines, spec §4.0.
-CATEGORIES = ("SPOT", "MARGIN", "USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES")
-FUTURES_CATEGORIES = ("USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES")
 
 _INT = re.compile(r"[+-]?[0-9]{1,18}")
 

@@ -1,0 +1,48 @@
+"""The wire vocabulary: every enum value of the V3 API that the client and the exchange share.
+
+One place, so the request models, the widgets and the local exchange accept and emit the same
+words (spec §4.0, §4.1.1, §5.1, §5.7).
+
+>>> "USDT-FUTURES" in FUTURES_CATEGORIES
+True
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "CATEGORIES",
+    "CLIENT_OID",
+    "FUTURES_CATEGORIES",
+    "HOLD_MODES",
+    "MARGIN_MODES",
+    "ORDER_STATUSES",
+    "ORDER_TYPES",
+    "POS_SIDES",
+    "SIDES",
+    "STP_MODES",
+    "TIME_IN_FORCE",
+    "TRIGGER_BY",
+    "YES_NO",
+]
+
+#: Business lines, uppercase in REST (spec §4.0).
+CATEGORIES = ("SPOT", "MARGIN", "USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES")
+FUTURES_CATEGORIES = ("USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES")
+SIDES = ("buy", "sell")
+ORDER_TYPES = ("limit", "market")
+#: ``rpi`` (newer docs, spec §4.1.1) is not offered: retail-price-improvement needs a venue
+#: programme the paper exchange does not model.
+TIME_IN_FORCE = ("gtc", "ioc", "fok", "post_only")
+POS_SIDES = ("long", "short")
+MARGIN_MODES = ("crossed", "isolated")
+STP_MODES = ("none", "cancel_taker", "cancel_maker", "cancel_both")
+#: ``market`` is the last traded price, ``mark`` the mark price (spec §6).
+TRIGGER_BY = ("market", "mark")
+HOLD_MODES = ("one_way_mode", "hedge_mode")
+YES_NO = ("yes", "no")
+#: spec §5.1; ``new`` is never emitted by the local exchange (spec §9 #9).
+ORDER_STATUSES = ("live", "partially_filled", "filled", "cancelled")
+#: spec §4.1.1 / §5.7.
+CLIENT_OID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,32}$")
