@@ -24,9 +24,12 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from . import frames
+from . import frames, paging
 from .config import REST_HOST, Credentials
 from .endpoints import ENDPOINTS, Endpoint, Shape
+from .errors import ValidationError
+from .models import PlaceOrderRequestV3, decimal_text
+from .rules import InstrumentRules
 
 if TYPE_CHECKING:
     import requests
@@ -124,6 +127,10 @@ class BitgetClient:
             session=session,
             **extra,
         )
+        from .safety import OrderWriter
+
+        self._writer = OrderWriter(self._transport, **({"sleep": sleep} if sleep else {}))
+        self._instruments: dict[tuple[str, str], dict[str, Any]] = {}
         self.env = env or (
             "demo"
             if demo
@@ -192,6 +199,357 @@ class BitgetClient:
                 return data
         raise AssertionError(f"unhandled shape {ep.shape}")  # pragma: no cover
 
+    # -- instruments ----------------------------------------------------------------------------
+    def get_instruments(self, params: Any = None, /, *, raw: bool = False, **fields: Any) -> Any:
+        """Instruments of a category: ``GET /api/v3/market/instruments`` (public, 20/s per ip).
+
+        Returns a ``pandas.DataFrame``; ``raw=True`` returns the envelope. The rows are also
+        remembered, so later orders on these symbols are checked against their tick, lot step
+        and minimums before anything is sent.
+        """
+        ep = ENDPOINTS["get_instruments"]
+        envelope = self._transport.call(ep, _params(ep, params, fields))
+        for row in envelope.get("data") or []:
+            key = (str(row.get("category", "")).upper(), str(row.get("symbol", "")).upper())
+            self._instruments[key] = row
+        return envelope if raw else self._shape(ep, envelope)
+
+    def instrument_rules(self, category: str, symbol: str) -> InstrumentRules:
+        """The tick / step / minimum rules of one instrument (fetched once, then cached)."""
+        key = (category.upper(), symbol.upper())
+        if key not in self._instruments:
+            self.get_instruments(category=key[0], symbol=key[1], raw=True)
+        if key not in self._instruments:
+            raise ValidationError(
+                f"symbol: {symbol} is not an instrument of {category}", field="symbol"
+            )
+        return InstrumentRules.from_record(self._instruments[key])
+
+    def round_order(
+        self, request: Any = None, /, *, price: str = "nearest", qty: str = "down", **fields: Any
+    ) -> PlaceOrderRequestV3:
+        """The order with its price on the tick grid and its qty on the lot-step grid.
+
+        ``price`` / ``qty`` choose the rounding: ``"nearest"``, ``"down"`` or ``"up"``.
+        """
+        req = _order(request, fields)
+        rules = self.instrument_rules(req.category, req.symbol)
+        changes: dict[str, Any] = {
+            "qty": rules.round_qty(
+                req.qty, qty, quote=rules.quote_sized(side=req.side, orderType=req.orderType)
+            )
+        }
+        if req.price is not None:
+            changes["price"] = rules.round_price(req.price, price)
+        return req.replace(**changes)
+
+    def _checked(self, req: PlaceOrderRequestV3) -> PlaceOrderRequestV3:
+        row = self._instruments.get((req.category, req.symbol))
+        if row is not None:
+            InstrumentRules.from_record(row).check(
+                side=req.side, orderType=req.orderType, qty=req.qty, price=req.price
+            )
+        return req
+
+    # -- trading --------------------------------------------------------------------------------
+    def submit_new_order(self, request: Any = None, /, *, raw: bool = False, **fields: Any) -> Any:
+        """Place an order: ``POST /api/v3/trade/place-order`` (signed, 10/s per uid).
+
+        Takes a :class:`PlaceOrderRequestV3`, a mapping of wire fields, or keyword arguments.
+        The request is validated first (and checked against the instrument when the client
+        knows it); a ``clientOid`` is generated when none is given. If the answer is lost,
+        the order is looked up by ``clientOid`` and re-sent only if absent (see
+        :mod:`bitget_nb.safety`). Returns a ``pandas.Series`` with ``orderId`` and
+        ``clientOid``; ``.attrs["reconciled"]`` says whether it was settled by a lookup.
+        """
+        req = self._checked(_order(request, fields))
+        envelope = self._writer.place(req.to_payload())
+        return envelope if raw else _ack_series(envelope)
+
+    def place_batch_orders(self, orders: Any, /, *, raw: bool = False) -> Any:
+        """Place many orders: ``POST /api/v3/trade/place-batch`` (signed, 5/s per uid).
+
+        ``orders`` is a sequence of requests or mappings. They go out in chunks of at most 20
+        (one category per chunk, as the API requires); every item is validated and gets a
+        ``clientOid``. Returns one row per input, in input order, with ``orderId``,
+        ``clientOid``, ``code``, ``msg`` and a boolean ``ok`` — partial failures show at a
+        glance. ``raw=True`` returns the list of per-item results.
+        """
+        requests_ = [self._checked(_order(o, {})) for o in orders]
+        for req in requests_:
+            _batchable(req)
+        results: list[dict[str, Any]] = [{}] * len(requests_)
+        for indexes in _chunks(requests_, 20):
+            items = self._writer.place_batch([requests_[i].to_payload() for i in indexes])
+            for index, item in zip(indexes, items, strict=True):
+                results[index] = item
+        return results if raw else frames.batch_frame(results, envelope={"data": results})
+
+    def modify_order(self, params: Any = None, /, *, raw: bool = False, **fields: Any) -> Any:
+        """Modify an open order's price and/or quantity: ``POST /api/v3/trade/modify-order``.
+
+        ``orderId`` or ``clientOid`` names the order. Reconciled like a placement when the
+        answer is lost. Returns a ``pandas.Series`` with ``orderId`` and ``clientOid``.
+        """
+        payload = _id_payload("modify_order", params, fields)
+        if payload.get("qty") is None and payload.get("price") is None:
+            raise ValidationError("modify_order: give a new price and/or qty", field="price")
+        envelope = self._writer.modify(payload)
+        return envelope if raw else _ack_series(envelope)
+
+    def batch_modify_orders(self, modifications: Any, /, *, raw: bool = False) -> Any:
+        """Modify up to 20 orders per call: ``POST /api/v3/trade/batch-modify-order``.
+
+        Returns one row per input with ``orderId``, ``clientOid``, ``code``, ``msg``, ``ok``.
+        """
+        payloads = [_id_payload("batch_modify_orders", m, {}) for m in modifications]
+        results = self._batched("batch_modify_orders", payloads, self._writer.modify)
+        return results if raw else frames.batch_frame(results, envelope={"data": results})
+
+    def cancel_order(self, params: Any = None, /, *, raw: bool = False, **fields: Any) -> Any:
+        """Cancel an order by ``orderId`` or ``clientOid``: ``POST /api/v3/trade/cancel-order``.
+
+        An order that turns out to be cancelled already counts as cancelled. Returns a
+        ``pandas.Series`` with ``orderId`` and ``clientOid``.
+        """
+        envelope = self._writer.cancel(_id_payload("cancel_order", params, fields))
+        return envelope if raw else _ack_series(envelope)
+
+    def cancel_batch_orders(self, cancels: Any, /, *, raw: bool = False) -> Any:
+        """Cancel up to 20 orders per call: ``POST /api/v3/trade/cancel-batch``.
+
+        Each item needs ``category``, ``symbol`` and ``orderId`` or ``clientOid``. Returns one
+        row per input with ``orderId``, ``clientOid``, ``code``, ``msg``, ``ok``.
+        """
+        payloads = [_id_payload("cancel_batch_orders", c, {}) for c in cancels]
+        for payload in payloads:
+            for name in ("category", "symbol"):
+                if not payload.get(name):
+                    raise ValidationError(
+                        f"{name}: required for each cancel-batch item", field=name
+                    )
+        results = self._batched("cancel_batch_orders", payloads, self._writer.cancel)
+        return results if raw else frames.batch_frame(results, envelope={"data": results})
+
+    def cancel_all_orders(self, params: Any = None, /, *, raw: bool = False, **fields: Any) -> Any:
+        """Cancel every open order of a category (optionally one symbol):
+        ``POST /api/v3/trade/cancel-symbol-order``. Returns one row per affected order."""
+        ep = ENDPOINTS["cancel_all_orders"]
+        payload = _params(ep, params, fields) or {}
+        if not payload.get("category"):
+            raise ValidationError("category: required", field="category")
+        envelope = self._writer.cancel_all(payload)
+        return envelope if raw else self._shape(ep, envelope)
+
+    def _batched(
+        self, name: str, payloads: list[dict[str, Any]], single: Callable[..., Any]
+    ) -> list[dict[str, Any]]:
+        results: list[dict[str, Any]] = []
+        for start in range(0, len(payloads), 20):
+            results += self._writer.per_item(name, payloads[start : start + 20], single)
+        return results
+
+    # -- paged reads ------------------------------------------------------------------------------
+    def _paged(
+        self,
+        name: str,
+        params: Any,
+        fields: dict[str, Any],
+        *,
+        raw: bool,
+        progress: bool | None,
+        max_rows: int | None,
+        windowed: bool,
+    ) -> Any:
+        ep = ENDPOINTS[name]
+        query = _params(ep, params, fields) or {}
+        if raw:
+            return self._transport.call(ep, query)
+        windows: list[tuple[int | None, int | None]] = [(None, None)]
+        if windowed and ("startTime" in query or "endTime" in query):
+            now = int(self._now_ms())
+            start = int(query.get("startTime", now - paging.WINDOW_MS))
+            end = int(query.get("endTime", now))
+            windows = list(paging.time_windows(start, end, now_ms=now))
+        pages: list[Mapping[str, Any]] = []
+        rows: list[Mapping[str, Any]] = []
+        bar = _progress(progress, name)
+        try:
+            for start, end in windows:
+                window = dict(query)
+                if start is not None:
+                    window["startTime"], window["endTime"] = str(start), str(end)
+                remaining = None if max_rows is None else max_rows - len(rows)
+                for envelope in paging.follow_cursor(
+                    lambda q: self._transport.call(ep, q), window, max_rows=remaining
+                ):
+                    pages.append(envelope)
+                    data = envelope.get("data") or {}
+                    rows += (data.get("list") if isinstance(data, Mapping) else data) or []
+                    if bar is not None:
+                        bar.update(1)
+                if max_rows is not None and len(rows) >= max_rows:
+                    break
+        finally:
+            if bar is not None:
+                bar.close()
+        df = frames.to_frame(_dedupe(rows, _ID_FIELD.get(ep.schema or "")), ep.schema)
+        if max_rows is not None:
+            df = df.iloc[:max_rows]
+        df.attrs["envelope"] = frames.Envelope(pages)
+        return df
+
+    def _now_ms(self) -> float:
+        """The exchange's time as this client knows it (local clock + measured offset)."""
+        return self._transport.now_ms()
+
+    def get_unfilled_orders(
+        self,
+        params: Any = None,
+        /,
+        *,
+        raw: bool = False,
+        progress: bool | None = None,
+        max_rows: int | None = None,
+        **fields: Any,
+    ) -> Any:
+        """Open orders: ``GET /api/v3/trade/unfilled-orders`` (signed, 20/s per uid).
+
+        Pages are followed to the end (``limit`` is the page size, ≤ 100); ``max_rows`` caps
+        the total. Returns one ``pandas.DataFrame``, newest first; ``raw=True`` sends one
+        request and returns its envelope.
+        """
+        return self._paged("get_unfilled_orders", params, fields, raw=raw, progress=progress,
+                           max_rows=max_rows, windowed=False)  # fmt: skip
+
+    def get_history_orders(
+        self,
+        params: Any = None,
+        /,
+        *,
+        raw: bool = False,
+        progress: bool | None = None,
+        max_rows: int | None = None,
+        **fields: Any,
+    ) -> Any:
+        """Closed orders: ``GET /api/v3/trade/history-orders`` (signed, 20/s per uid).
+
+        A ``startTime``..``endTime`` range longer than 30 days is split into the ≤ 30-day
+        windows the API allows (inside its 90-day look-back), each window's pages are
+        followed, and one de-duplicated ``pandas.DataFrame`` comes back, newest first. A
+        progress bar appears for long downloads (``progress=True`` always, ``False`` never).
+        """
+        return self._paged("get_history_orders", params, fields, raw=raw, progress=progress,
+                           max_rows=max_rows, windowed=True)  # fmt: skip
+
+    def get_trade_fills(
+        self,
+        params: Any = None,
+        /,
+        *,
+        raw: bool = False,
+        progress: bool | None = None,
+        max_rows: int | None = None,
+        **fields: Any,
+    ) -> Any:
+        """Own fills: ``GET /api/v3/trade/fills`` (signed, 20/s per uid), windowed and paged
+        like :meth:`get_history_orders`. ``feeDetail`` is flattened into ``fee`` and
+        ``feeCoin`` (the raw list stays in ``feeDetail``)."""
+        return self._paged("get_trade_fills", params, fields, raw=raw, progress=progress,
+                           max_rows=max_rows, windowed=True)  # fmt: skip
+
+
+#: The id that identifies a row of each paged schema, for de-duplication across windows.
+_ID_FIELD = {
+    "order": "orderId",
+    "fill": "execId",
+    "strategy_order": "orderId",
+    "position_history": "positionId",
+    "copy_transfer_record": "transferId",
+}
+
+
+def _dedupe(rows: list[Mapping[str, Any]], key: str | None) -> list[Mapping[str, Any]]:
+    if key is None:
+        return rows
+    seen: set[Any] = set()
+    out = []
+    for row in rows:
+        ident = row.get(key)
+        if ident in seen:
+            continue
+        seen.add(ident)
+        out.append(row)
+    return out
+
+
+def _progress(progress: bool | None, name: str) -> Any:
+    """A tqdm bar: always with ``True``, never with ``False``, and by default only once a
+    download has taken more than two seconds (tqdm's ``delay``), so short calls stay quiet."""
+    if progress is False:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(desc=name, unit="page", delay=0 if progress else 2.0, leave=False)
+
+
+def _order(request: Any, fields: Mapping[str, Any]) -> PlaceOrderRequestV3:
+    if isinstance(request, PlaceOrderRequestV3):
+        return request.replace(**fields) if fields else request
+    if request is not None and not isinstance(request, Mapping):
+        raise TypeError(
+            "an order is a PlaceOrderRequestV3, a mapping of wire fields or keyword arguments, "
+            f"not {type(request).__name__}"
+        )
+    return PlaceOrderRequestV3.from_mapping({**(request or {}), **fields})
+
+
+def _batchable(req: PlaceOrderRequestV3) -> None:
+    """place-batch does not take attached TP/SL or reduce-only orders (spec §4.1.2)."""
+    for name in ("takeProfit", "stopLoss", "tpTriggerBy", "slTriggerBy", "tpOrderType",
+                 "slOrderType", "tpLimitPrice", "slLimitPrice"):  # fmt: skip
+        if getattr(req, name) is not None:
+            raise ValidationError(
+                f"{name}: batch orders cannot carry an attached TP/SL (spec §4.1.2); place "
+                "this order with submit_new_order",
+                field=name,
+            )
+    if req.reduceOnly == "yes":
+        raise ValidationError(
+            "reduceOnly: batch orders cannot be reduce-only (spec §4.1.2)", field="reduceOnly"
+        )
+
+
+def _chunks(requests_: list[PlaceOrderRequestV3], size: int) -> list[list[int]]:
+    """Indexes in chunks of ≤ ``size``, one category per chunk, input order kept inside."""
+    by_category: dict[str, list[int]] = {}
+    for index, req in enumerate(requests_):
+        by_category.setdefault(req.category, []).append(index)
+    return [
+        indexes[i : i + size]
+        for indexes in by_category.values()
+        for i in range(0, len(indexes), size)
+    ]
+
+
+def _id_payload(name: str, params: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
+    ep = ENDPOINTS[name]
+    payload = _params(ep, params, fields) or {}
+    if not payload.get("orderId") and not payload.get("clientOid"):
+        raise ValidationError(f"{name}: give orderId or clientOid", field="orderId")
+    if "category" in payload:
+        payload["category"] = str(payload["category"]).upper()
+    for key in ("price", "qty"):
+        if payload.get(key) is not None:
+            payload[key] = decimal_text(payload[key], key)
+    return payload
+
+
+def _ack_series(envelope: Mapping[str, Any]) -> pd.Series:
+    series = frames.to_series(envelope.get("data"), "order_ack", envelope=envelope)
+    series.attrs["reconciled"] = bool(envelope.get("reconciled"))
+    return series
+
 
 _RETURNS = {
     Shape.LIST: "pandas.DataFrame",
@@ -226,7 +584,6 @@ def _endpoint_method(name: str) -> Callable[..., Any]:
 #: The methods of this slice; later slices add the trading surface with its safety logic.
 _DERIVED = (
     "get_server_time",
-    "get_instruments",
     "get_tickers",
     "get_orderbook",
     "get_candles",
@@ -235,8 +592,13 @@ _DERIVED = (
     "get_balances",
     "get_account_settings",
     "get_account_info",
+    "get_fee_rate",
+    "get_order_info",
 )
 for _name in _DERIVED:
     setattr(BitgetClient, _name, _endpoint_method(_name))
-    for _alias in ENDPOINTS[_name].aliases:
-        setattr(BitgetClient, _alias, getattr(BitgetClient, _name))
+# The Node SDK's other names for the same calls (placeOrder, getAccountAssets, getOrderBook).
+for _ep in ENDPOINTS.values():
+    for _alias in _ep.aliases:
+        if hasattr(BitgetClient, _ep.name):
+            setattr(BitgetClient, _alias, getattr(BitgetClient, _ep.name))

@@ -182,6 +182,10 @@ class Transport:
         """Milliseconds added to the local clock to match the exchange's (see :meth:`sync_time`)."""
         return self._offset_ms
 
+    def now_ms(self) -> int:
+        """The exchange's time as this client knows it: local clock plus measured offset."""
+        return int(self._clock() * 1000) + self._offset_ms
+
     def call(self, endpoint: Endpoint, params: Params = None) -> dict[str, Any]:
         """Send ``params`` to ``endpoint``; return the success envelope or raise."""
         if endpoint.private and self._credentials is None:
@@ -238,7 +242,7 @@ class Transport:
         creds = self._credentials
         if endpoint.private:
             assert creds is not None
-            timestamp = str(int(self._clock() * 1000) + self._offset_ms)
+            timestamp = str(self.now_ms())
             headers["ACCESS-KEY"] = creds.api_key
             headers["ACCESS-SIGN"] = sign(
                 creds.api_secret, timestamp, method, endpoint.path, query, body

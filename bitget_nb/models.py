@@ -1,0 +1,327 @@
+"""Request models: ``PlaceOrderRequestV3`` — validated, exact, with the wire's own field names.
+
+A request is checked when it is built, before anything is sent: enums, required fields, exact
+decimal strings (spec §4.1.1) and the ``clientOid`` pattern (spec §5.7). A ``clientOid`` is
+generated when none is given, so every order can be looked up after a lost answer. The seed
+documentation's names (``takeProfitPrice``, ``stopLossTriggerType="mark_price"``…, spec §6)
+are accepted and translated once, with a warning naming the real field.
+
+>>> req = PlaceOrderRequestV3(category="SPOT", symbol="BTCUSDT", side="buy",
+...                           orderType="limit", qty="0.001", price="60000", clientOid="doc-1")
+>>> req.to_payload()  # doctest: +NORMALIZE_WHITESPACE
+{'category': 'SPOT', 'symbol': 'BTCUSDT', 'side': 'buy', 'orderType': 'limit',
+ 'qty': '0.001', 'price': '60000', 'clientOid': 'doc-1'}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import secrets
+import threading
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+
+from .errors import ValidationError
+from .vocab import (
+    CATEGORIES,
+    CLIENT_OID,
+    FUTURES_CATEGORIES,
+    MARGIN_MODES,
+    ORDER_TYPES,
+    POS_SIDES,
+    SIDES,
+    STP_MODES,
+    TIME_IN_FORCE,
+    TRIGGER_BY,
+    YES_NO,
+)
+
+__all__ = [
+    "CATEGORIES",
+    "FUTURES_CATEGORIES",
+    "PlaceOrderRequestV3",
+    "SeedAliasWarning",
+    "decimal_text",
+    "new_client_oid",
+]
+
+_DECIMAL = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+
+
+class SeedAliasWarning(UserWarning):
+    """A field or value name from the seed documentation was translated to the wire name."""
+
+
+def new_client_oid(prefix: str = "bgnb") -> str:
+    """A fresh ``clientOid`` that matches the exchange's pattern (spec §5.7).
+
+    >>> bool(CLIENT_OID.match(new_client_oid()))
+    True
+    """
+    return f"{prefix}-{secrets.token_hex(10)}"
+
+
+def decimal_text(value: Any, name: str, *, positive: bool = True) -> str:
+    """The exact decimal string for ``value``; never ``str(float)``.
+
+    Accepts ``Decimal``, ``int``, a plain decimal ``str``, or a ``float`` only when it is
+    exactly the number it prints as and prints without an exponent.
+
+    >>> decimal_text(Decimal("0.00010"), "qty"), decimal_text(60000, "price")
+    ('0.00010', '60000')
+    >>> decimal_text(0.5, "qty")
+    '0.5'
+    >>> decimal_text(0.1, "qty")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bitget_nb.errors.ValidationError: qty: the float 0.1 is not exactly 0.1 in binary; ...
+    """
+    if isinstance(value, bool):
+        raise ValidationError(f"{name}: expected a decimal, got {value!r}", field=name)
+    if isinstance(value, float):
+        text = repr(value)
+        if "e" in text or "E" in text or value != value or value in (float("inf"), -float("inf")):
+            raise ValidationError(
+                f"{name}: the float {text} has no plain decimal form; pass a string", field=name
+            )
+        if Decimal(value) != Decimal(text):
+            raise ValidationError(
+                f"{name}: the float {text} is not exactly {text} in binary; "
+                f"pass the string '{text}' or Decimal('{text}')",
+                field=name,
+            )
+        value = Decimal(text)
+    if isinstance(value, int):
+        value = Decimal(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValidationError(f"{name}: {value} is not a finite number", field=name)
+        text = format(value, "f")
+    elif isinstance(value, str):
+        text = value.strip()
+    else:
+        raise ValidationError(
+            f"{name}: expected a decimal string, Decimal or int, got {type(value).__name__}",
+            field=name,
+        )
+    if not _DECIMAL.match(text):
+        raise ValidationError(
+            f"{name}: {text!r} is not a plain decimal (digits with an optional fraction, "
+            "no sign, no exponent)",
+            field=name,
+        )
+    try:
+        number = Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern already excludes this
+        raise ValidationError(f"{name}: {text!r} is not a decimal", field=name) from None
+    if positive and number <= 0:
+        raise ValidationError(f"{name}: must be greater than 0, got {text}", field=name)
+    return text
+
+
+def _enum(name: str, value: Any, choices: tuple[str, ...], *, upper: bool = False) -> str:
+    text = str(value).strip()
+    text = text.upper() if upper else text.lower()
+    if text not in choices:
+        raise ValidationError(f"{name}: {value!r} is not one of {', '.join(choices)}", field=name)
+    return text
+
+
+def _yes_no(name: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return _enum(name, value, YES_NO)
+
+
+# seed name → wire name (spec §6)
+_FIELD_ALIASES = {
+    "takeProfitPrice": "takeProfit",
+    "stopLossPrice": "stopLoss",
+    "takeProfitTriggerType": "tpTriggerBy",
+    "stopLossTriggerType": "slTriggerBy",
+}
+# seed value → wire value, for the trigger fields (spec §6: "market" is the last price)
+_TRIGGER_ALIASES = {"mark_price": "mark", "last_price": "market", "fill_price": "market"}
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def _warn_once(key: str, message: str) -> None:
+    with _warned_lock:
+        if key in _warned:
+            return
+        _warned.add(key)
+    warnings.warn(message, SeedAliasWarning, stacklevel=4)
+
+
+def _choices(*values: str) -> dict[str, Any]:
+    return {"choices": values}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PlaceOrderRequestV3:
+    """One order for ``POST /api/v3/trade/place-order``, with the wire's field names.
+
+    Keyword-only, so price and quantity can never be swapped by position. Amounts are kept as
+    exact decimal strings. Build it from keywords, or from a mapping with
+    :meth:`from_mapping`; ``to_payload()`` is exactly the dict that will be sent.
+    """
+
+    category: str = field(metadata=_choices(*CATEGORIES))
+    symbol: str
+    side: str = field(metadata=_choices(*SIDES))
+    orderType: str = field(metadata=_choices(*ORDER_TYPES))
+    qty: Any = field(metadata={"decimal": True})
+    price: Any = field(default=None, metadata={"decimal": True})
+    timeInForce: str | None = field(default=None, metadata=_choices(*TIME_IN_FORCE))
+    posSide: str | None = field(default=None, metadata=_choices(*POS_SIDES))
+    marginMode: str | None = field(default=None, metadata=_choices(*MARGIN_MODES))
+    reduceOnly: Any = field(default=None, metadata=_choices(*YES_NO))
+    clientOid: str | None = None
+    stpMode: str | None = field(default=None, metadata=_choices(*STP_MODES))
+    tpTriggerBy: str | None = field(default=None, metadata=_choices(*TRIGGER_BY))
+    slTriggerBy: str | None = field(default=None, metadata=_choices(*TRIGGER_BY))
+    takeProfit: Any = field(default=None, metadata={"decimal": True})
+    stopLoss: Any = field(default=None, metadata={"decimal": True})
+    tpOrderType: str | None = field(default=None, metadata=_choices(*ORDER_TYPES))
+    slOrderType: str | None = field(default=None, metadata=_choices(*ORDER_TYPES))
+    tpLimitPrice: Any = field(default=None, metadata={"decimal": True})
+    slLimitPrice: Any = field(default=None, metadata={"decimal": True})
+
+    FIELD_ALIASES: ClassVar[Mapping[str, str]] = _FIELD_ALIASES
+
+    def __post_init__(self) -> None:
+        def put(name: str, value: Any) -> None:
+            object.__setattr__(self, name, value)
+
+        put("category", _enum("category", self.category, CATEGORIES, upper=True))
+        symbol = str(self.symbol or "").strip().upper()
+        if not symbol:
+            raise ValidationError("symbol: required", field="symbol")
+        put("symbol", symbol)
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value is None or f.name in {"category", "symbol", "clientOid"}:
+                continue
+            if f.metadata.get("decimal"):
+                put(f.name, decimal_text(value, f.name))
+            elif f.name == "reduceOnly":
+                put(f.name, _yes_no(f.name, value))
+            elif "choices" in f.metadata:
+                text = str(value).strip()
+                if f.name in {"tpTriggerBy", "slTriggerBy"} and text in _TRIGGER_ALIASES:
+                    wire = _TRIGGER_ALIASES[text]
+                    _warn_once(
+                        f"value:{text}",
+                        f"{f.name}={text!r} is the seed documentation's name; the wire value "
+                        f"is {wire!r} (spec §6)",
+                    )
+                    text = wire
+                put(f.name, _enum(f.name, text, f.metadata["choices"]))
+        self._check_shape()
+        oid = self.clientOid if self.clientOid is not None else new_client_oid()
+        if not isinstance(oid, str) or not CLIENT_OID.match(oid):
+            raise ValidationError(
+                f"clientOid: {oid!r} must be 1–32 characters of letters, digits and . : / _ -",
+                field="clientOid",
+            )
+        put("clientOid", oid)
+
+    def _check_shape(self) -> None:
+        futures = self.category in FUTURES_CATEGORIES
+        if self.orderType == "limit" and self.price is None:
+            raise ValidationError("price: required for a limit order", field="price")
+        if self.orderType == "market":
+            if self.price is not None:
+                raise ValidationError(
+                    "price: a market order takes no price; use orderType='limit' to set one",
+                    field="price",
+                )
+            if self.timeInForce not in (None, "gtc", "ioc", "fok"):
+                raise ValidationError(
+                    f"timeInForce: {self.timeInForce} applies only to limit orders",
+                    field="timeInForce",
+                )
+        if not futures:
+            for name in ("posSide", "marginMode", "reduceOnly"):
+                if getattr(self, name) is not None and not (
+                    name == "reduceOnly" and getattr(self, name) == "no"
+                ):
+                    raise ValidationError(
+                        f"{name}: only for futures categories, not {self.category}", field=name
+                    )
+        tp_sl = ("takeProfit", "stopLoss", "tpTriggerBy", "slTriggerBy", "tpOrderType",
+                 "slOrderType", "tpLimitPrice", "slLimitPrice")  # fmt: skip
+        if not futures:
+            for name in tp_sl:
+                if getattr(self, name) is not None:
+                    raise ValidationError(
+                        f"{name}: attached TP/SL is for futures orders, not {self.category}",
+                        field=name,
+                    )
+        for leg, trigger in (("tp", "takeProfit"), ("sl", "stopLoss")):
+            order_type, limit = getattr(self, f"{leg}OrderType"), getattr(self, f"{leg}LimitPrice")
+            if order_type == "limit" and limit is None:
+                raise ValidationError(
+                    f"{leg}LimitPrice: required when {leg}OrderType is 'limit'",
+                    field=f"{leg}LimitPrice",
+                )
+            if limit is not None and order_type != "limit":
+                raise ValidationError(
+                    f"{leg}LimitPrice: only used when {leg}OrderType='limit'",
+                    field=f"{leg}LimitPrice",
+                )
+            if getattr(self, trigger) is None and (order_type or limit):
+                raise ValidationError(
+                    f"{trigger}: set the trigger price when configuring {leg}OrderType",
+                    field=trigger,
+                )
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> PlaceOrderRequestV3:
+        """Build from wire fields, translating the seed documentation's aliases (spec §6)."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        fields: dict[str, Any] = {}
+        for key, value in data.items():
+            name = key
+            if key in _FIELD_ALIASES:
+                name = _FIELD_ALIASES[key]
+                _warn_once(
+                    f"field:{key}",
+                    f"{key!r} is the seed documentation's name; the wire field is {name!r} "
+                    "(spec §6)",
+                )
+                if name in data:
+                    raise ValidationError(f"{key}: given together with {name}", field=name)
+            if name not in known:
+                raise ValidationError(
+                    f"{key}: not a field of PlaceOrderRequestV3 "
+                    f"(fields: {', '.join(sorted(known))})",
+                    field=key,
+                )
+            fields[name] = value
+        missing = [n for n in ("category", "symbol", "side", "orderType", "qty") if n not in fields]
+        if missing:
+            raise ValidationError(f"{missing[0]}: required", field=missing[0])
+        return cls(**fields)
+
+    @classmethod
+    def coerce(cls, value: PlaceOrderRequestV3 | Mapping[str, Any]) -> PlaceOrderRequestV3:
+        """``value`` itself when it is a request; built with :meth:`from_mapping` otherwise."""
+        return value if isinstance(value, cls) else cls.from_mapping(value)
+
+    def to_payload(self) -> dict[str, str]:
+        """The exact dict sent as the body: set fields only, all strings, wire names."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if getattr(self, f.name) is not None
+        }
+
+    def replace(self, **changes: Any) -> PlaceOrderRequestV3:
+        """A copy with ``changes`` applied and validated again (the clientOid is kept)."""
+        return dataclasses.replace(self, **changes)

@@ -1,0 +1,95 @@
+"""Paging: ≤ 30-day windows inside the 90-day look-back, and cursors followed to the end.
+
+History endpoints (orders, fills, positions) answer at most the last 90 days, and one query's
+``startTime``..``endTime`` may span at most 30 days (spec §4.0). Lists come back as
+``{"list": [...], "cursor": "..."}`` pages, newest first; the cursor of one page fetches the
+next, and an empty cursor or an empty list ends it (spec §9 #6).
+
+>>> DAY = 86_400_000
+>>> [(round(s / DAY), round(e / DAY)) for s, e in time_windows(0, 70 * DAY, now_ms=80 * DAY)]
+[(40, 70), (10, 40), (0, 10)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import pandas as pd
+
+from .errors import ValidationError
+
+__all__ = ["LOOKBACK_MS", "WINDOW_MS", "follow_cursor", "time_windows"]
+
+DAY_MS = 86_400_000
+#: spec §4.0: history reaches back 90 days; one query spans at most 30 days.
+LOOKBACK_MS = 90 * DAY_MS
+WINDOW_MS = 30 * DAY_MS
+
+
+def _iso(ms: int) -> str:
+    return pd.Timestamp(ms, unit="ms", tz="UTC").isoformat()
+
+
+def time_windows(
+    start_ms: int,
+    end_ms: int,
+    *,
+    now_ms: int,
+    window_ms: int = WINDOW_MS,
+    lookback_ms: int = LOOKBACK_MS,
+) -> list[tuple[int, int]]:
+    """Split ``[start_ms, end_ms]`` into windows of at most ``window_ms``, newest first.
+
+    Windows do not overlap (each ends 1 ms before the next one starts). A start before the
+    look-back is refused with an explanation rather than silently cut.
+    """
+    if start_ms > end_ms:
+        raise ValidationError(
+            f"startTime {_iso(start_ms)} is after endTime {_iso(end_ms)}", field="startTime"
+        )
+    earliest = now_ms - lookback_ms
+    if start_ms < earliest:
+        raise ValidationError(
+            f"startTime {_iso(start_ms)} is older than the API's {lookback_ms // DAY_MS}-day "
+            f"look-back; the earliest possible is {_iso(earliest)}",
+            field="startTime",
+        )
+    windows = []
+    end = end_ms
+    while end >= start_ms:
+        start = max(start_ms, end - window_ms)
+        windows.append((start, end))
+        end = start - 1
+    return windows
+
+
+def follow_cursor(
+    fetch: Callable[[dict[str, Any]], Mapping[str, Any]],
+    params: Mapping[str, Any],
+    *,
+    max_rows: int | None = None,
+) -> Iterator[Mapping[str, Any]]:
+    """Yield each page's envelope, passing the returned cursor back until the list ends.
+
+    Stops on an empty list, an empty cursor, a cursor seen before (a server that repeats
+    itself must not loop us forever), or once ``max_rows`` rows were seen.
+    """
+    seen_cursors: set[str] = set()
+    rows = 0
+    cursor: str | None = None
+    while True:
+        page = dict(params)
+        if cursor:
+            page["cursor"] = cursor
+        envelope = fetch(page)
+        yield envelope
+        data = envelope.get("data") or {}
+        items = data.get("list") if isinstance(data, Mapping) else data
+        rows += len(items or [])
+        cursor = str(data.get("cursor") or "") if isinstance(data, Mapping) else ""
+        if not items or not cursor or cursor in seen_cursors:
+            return
+        if max_rows is not None and rows >= max_rows:
+            return
+        seen_cursors.add(cursor)

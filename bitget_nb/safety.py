@@ -1,0 +1,333 @@
+"""Safe writes: a write that may have reached the exchange is never blindly sent again.
+
+Every order carries a ``clientOid``. When the answer to a write is lost or says "state
+unknown" — a timeout, a dropped connection, HTTP 5xx, or codes 40010 / 40725 / 45001 / 25001
+(spec §2.4.2) — the order is looked up by its ``clientOid`` first:
+
+* found → the exchange has it: its answer is rebuilt from the order, nothing is re-sent;
+* absent → re-sent, with the same ``clientOid`` (bounded);
+* the lookup itself fails → :class:`~bitget_nb.errors.OutcomeUnknownError` naming the
+  ``clientOid``, so the caller knows exactly what to check.
+
+Cancels and modifies are reconciled the same way: a cancel whose order turns out to be
+cancelled is a success; a modify whose order already shows the new price and quantity is a
+success. A write refused before processing (connection refused, HTTP 429) is re-sent after a
+pause, since nothing can have changed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from .endpoints import ENDPOINTS
+from .errors import (
+    BitgetError,
+    DuplicateClientOidError,
+    OrderNotFoundError,
+    OutcomeUnknownError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+)
+from .transport import Transport
+
+__all__ = ["OrderWriter", "uncertain"]
+
+logger = logging.getLogger(__name__)
+
+_UNKNOWN_ITEM_CODES = frozenset({"40010", "40725", "45001", "25001", "25000"})
+
+
+def uncertain(exc: BaseException) -> bool:
+    """Whether a failed write may nevertheless have taken effect."""
+    if isinstance(exc, TransportError):
+        return exc.maybe_sent
+    return isinstance(exc, OutcomeUnknownError | ServerError)
+
+
+def _refused_unprocessed(exc: BaseException) -> bool:
+    """Whether the write was certainly refused before processing (safe to send again)."""
+    if isinstance(exc, TransportError):
+        return not exc.maybe_sent
+    return isinstance(exc, RateLimitError)
+
+
+def _ack(order: Mapping[str, Any]) -> dict[str, Any]:
+    return {"orderId": str(order.get("orderId", "")), "clientOid": str(order.get("clientOid", ""))}
+
+
+def _envelope(data: Any) -> dict[str, Any]:
+    """A success envelope rebuilt from what the exchange holds (marked as reconciled)."""
+    return {"code": "00000", "msg": "success", "requestTime": None, "data": data,
+            "reconciled": True}  # fmt: skip
+
+
+def _same_number(a: Any, b: Any) -> bool:
+    try:
+        return Decimal(str(a)) == Decimal(str(b))
+    except ArithmeticError:
+        return False
+
+
+class OrderWriter:
+    """The write half of the client, with the reconciliation rules of this module."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        max_resends: int = 2,
+        sleep: Callable[[float], None] = time.sleep,
+        pause: float = 0.25,
+    ) -> None:
+        self.transport = transport
+        self.max_resends = max_resends
+        self._sleep = sleep
+        self._pause = pause
+
+    # -- lookups ------------------------------------------------------------------------------
+    def lookup(self, *, client_oid: str | None = None, order_id: str | None = None) -> Any:
+        """The exchange's record of an order (open or closed), or ``None`` if it has none.
+
+        Raises :class:`OutcomeUnknownError` naming the order when the lookup cannot answer.
+        """
+        params = {"orderId": order_id} if order_id else {"clientOid": client_oid}
+        try:
+            return self.transport.call(ENDPOINTS["get_order_info"], params)["data"]
+        except OrderNotFoundError:
+            return None
+        except BitgetError as exc:
+            raise OutcomeUnknownError(
+                None,
+                f"the write's answer was lost and looking the order up failed too ({exc})",
+                client_oid=client_oid or order_id,
+            ) from exc
+
+    def _wait(self, exc: BaseException, attempt: int) -> None:
+        if isinstance(exc, RateLimitError) and exc.retry_after is not None:
+            self._sleep(exc.retry_after)
+        else:
+            self._sleep(self._pause * (2**attempt))
+
+    # -- place --------------------------------------------------------------------------------
+    def place(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """``place-order`` with reconciliation by ``clientOid``; returns the envelope."""
+        oid = str(payload["clientOid"])
+        endpoint = ENDPOINTS["submit_new_order"]
+        last: BaseException | None = None
+        for attempt in range(self.max_resends + 1):
+            try:
+                return self.transport.call(endpoint, payload)
+            except DuplicateClientOidError:
+                if attempt == 0:
+                    raise  # the caller's own duplicate, not one of our re-sends
+                found = self.lookup(client_oid=oid)
+                if found is None:
+                    raise
+                return _envelope(_ack(found))
+            except (BitgetError, TransportError) as exc:
+                if _refused_unprocessed(exc):
+                    last = exc
+                elif uncertain(exc):
+                    logger.debug("place %s: %s; looking it up", oid, type(exc).__name__)
+                    found = self.lookup(client_oid=oid)
+                    if found is not None:
+                        return _envelope(_ack(found))
+                    last = exc
+                else:
+                    raise
+            if attempt < self.max_resends:
+                self._wait(last, attempt)
+        raise _absent(last, oid, self.max_resends + 1)
+
+    def place_batch(self, payloads: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """``place-batch`` (≤ 20 items) with per-item reconciliation; items in input order."""
+        endpoint = ENDPOINTS["place_batch_orders"]
+        results: list[dict[str, Any] | None] = [None] * len(payloads)
+        pending = list(range(len(payloads)))
+        last: BaseException | None = None
+        for attempt in range(self.max_resends + 1):
+            body = [payloads[i] for i in pending]
+            try:
+                items = list(self.transport.call(endpoint, body)["data"] or [])
+            except (BitgetError, TransportError) as exc:
+                if not (uncertain(exc) or _refused_unprocessed(exc)):
+                    raise
+                last, items = exc, [None] * len(pending)
+            retry: list[int] = []
+            for index, item in zip(pending, items, strict=False):
+                oid = str(payloads[index]["clientOid"])
+                code = str(item.get("code") or "") if item else "?"
+                if item and code in ("", "00000"):
+                    results[index] = dict(item)
+                    continue
+                if item and code == "25212" and attempt == 0:
+                    results[index] = dict(item)  # the caller's own duplicate
+                    continue
+                if item and code not in _UNKNOWN_ITEM_CODES and code != "25212":
+                    results[index] = dict(item)  # refused for a reason of its own
+                    continue
+                found = self.lookup(client_oid=oid)
+                if found is not None:
+                    results[index] = {**_ack(found), "code": "", "msg": "", "reconciled": True}
+                else:
+                    retry.append(index)
+                    if item:
+                        results[index] = dict(item)
+            pending = retry
+            if not pending:
+                break
+            if attempt < self.max_resends:
+                self._wait(last or ServerError(None, "item outcome unknown"), attempt)
+        for index in pending:
+            if results[index] is None:
+                oid = str(payloads[index]["clientOid"])
+                results[index] = {
+                    "orderId": "",
+                    "clientOid": oid,
+                    "code": getattr(last, "code", None) or "45001",
+                    "msg": f"not placed after {self.max_resends + 1} attempts: {last}",
+                }
+        return [r or {} for r in results]
+
+    # -- cancel -------------------------------------------------------------------------------
+    def cancel(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """``cancel-order``; an order found already cancelled counts as cancelled."""
+        endpoint = ENDPOINTS["cancel_order"]
+        ids = _ids(payload)
+        last: BaseException | None = None
+        for attempt in range(self.max_resends + 1):
+            try:
+                return self.transport.call(endpoint, payload)
+            except OrderNotFoundError:
+                found = self.lookup(**ids)
+                if found is not None and found.get("orderStatus") == "cancelled":
+                    return _envelope(_ack(found))
+                raise
+            except (BitgetError, TransportError) as exc:
+                if not (uncertain(exc) or _refused_unprocessed(exc)):
+                    raise
+                last = exc
+                if uncertain(exc):
+                    found = self.lookup(**ids)
+                    if found is None:
+                        raise OrderNotFoundError(
+                            "25204", "Order does not exist", endpoint=endpoint.path
+                        ) from exc
+                    if found.get("orderStatus") == "cancelled":
+                        return _envelope(_ack(found))
+                    if found.get("orderStatus") == "filled":
+                        raise OrderNotFoundError(
+                            "25204",
+                            f"order {found.get('orderId')} was filled; nothing was cancelled",
+                            endpoint=endpoint.path,
+                        ) from exc
+            if attempt < self.max_resends:
+                self._wait(last, attempt)
+        raise _unsettled(last, ids)
+
+    def modify(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """``modify-order``; an order found with the new price and quantity is modified."""
+        endpoint = ENDPOINTS["modify_order"]
+        ids = _ids(payload)
+        last: BaseException | None = None
+        for attempt in range(self.max_resends + 1):
+            try:
+                return self.transport.call(endpoint, payload)
+            except (BitgetError, TransportError) as exc:
+                if not (uncertain(exc) or _refused_unprocessed(exc)):
+                    raise
+                last = exc
+                if uncertain(exc):
+                    found = self.lookup(**ids)
+                    if found is None:
+                        raise OrderNotFoundError(
+                            "25204", "Order does not exist", endpoint=endpoint.path
+                        ) from exc
+                    if _shows_change(found, payload):
+                        return _envelope(_ack(found))
+                    if found.get("orderStatus") in ("filled", "cancelled"):
+                        raise OrderNotFoundError(
+                            "25204",
+                            f"order {found.get('orderId')} is {found.get('orderStatus')}; "
+                            "it can no longer be modified",
+                            endpoint=endpoint.path,
+                        ) from exc
+            if attempt < self.max_resends:
+                self._wait(last, attempt)
+        raise _unsettled(last, ids)
+
+    def per_item(
+        self, name: str, payloads: Sequence[Mapping[str, Any]], single: Callable[..., Any]
+    ) -> list[dict[str, Any]]:
+        """A batch cancel / modify; items whose outcome is unknown are settled one by one
+        with ``single`` (the reconciling single-order write)."""
+        endpoint = ENDPOINTS[name]
+        try:
+            items = list(self.transport.call(endpoint, list(payloads))["data"] or [])
+        except (BitgetError, TransportError) as exc:
+            if not (uncertain(exc) or _refused_unprocessed(exc)):
+                raise
+            items = [None] * len(payloads)
+        results = []
+        for payload, item in zip(payloads, items, strict=False):
+            code = str(item.get("code") or "") if item else "?"
+            if item and code not in _UNKNOWN_ITEM_CODES:
+                results.append(dict(item))
+                continue
+            try:
+                data = single(payload)["data"] or {}
+                results.append({**_ack(data), "code": "", "msg": ""})
+            except BitgetError as exc:
+                results.append({**_ids_row(payload), "code": getattr(exc, "code", None) or "",
+                                "msg": str(exc)})  # fmt: skip
+        return results
+
+    def cancel_all(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """``cancel-symbol-order``: idempotent, so an unknown outcome is simply sent again."""
+        endpoint = ENDPOINTS["cancel_all_orders"]
+        last: BaseException | None = None
+        for attempt in range(self.max_resends + 1):
+            try:
+                return self.transport.call(endpoint, payload)
+            except (BitgetError, TransportError) as exc:
+                if not (uncertain(exc) or _refused_unprocessed(exc)):
+                    raise
+                last = exc
+            if attempt < self.max_resends:
+                self._wait(last, attempt)
+        raise _unsettled(last, {"client_oid": None, "order_id": None})
+
+
+def _ids(payload: Mapping[str, Any]) -> dict[str, Any]:
+    return {"order_id": payload.get("orderId"), "client_oid": payload.get("clientOid")}
+
+
+def _ids_row(payload: Mapping[str, Any]) -> dict[str, Any]:
+    return {"orderId": payload.get("orderId") or "", "clientOid": payload.get("clientOid") or ""}
+
+
+def _shows_change(order: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
+    wanted = {k: payload[k] for k in ("price", "qty") if payload.get(k) is not None}
+    return bool(wanted) and all(_same_number(order.get(k), v) for k, v in wanted.items())
+
+
+def _absent(last: BaseException | None, oid: str, attempts: int) -> BaseException:
+    """The error to raise once an order is known to be absent after every attempt."""
+    note = f"order {oid!r} is not on the exchange after {attempts} attempts"
+    if isinstance(last, OutcomeUnknownError):
+        return ServerError(last.code, f"{last.msg}; {note}", endpoint=last.endpoint)
+    if isinstance(last, TransportError):
+        return TransportError(f"{last}; {note}", endpoint=last.endpoint, maybe_sent=False)
+    return last or ServerError(None, note)
+
+
+def _unsettled(last: BaseException | None, ids: Mapping[str, Any]) -> BaseException:
+    who = ids.get("client_oid") or ids.get("order_id")
+    return OutcomeUnknownError(
+        getattr(last, "code", None), f"gave up after repeated failures ({last})", client_oid=who
+    )

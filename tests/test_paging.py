@@ -1,0 +1,67 @@
+"""Time windows inside the look-back, and cursors followed to the end."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from bitget_nb.errors import ValidationError
+from bitget_nb.paging import DAY_MS, follow_cursor, time_windows
+
+
+def test_windows_cover_the_range_newest_first_without_overlap():
+    windows = time_windows(0, 70 * DAY_MS, now_ms=80 * DAY_MS)
+    assert windows[0][1] == 70 * DAY_MS and windows[-1][0] == 0
+    for (start, end), (_, next_end) in itertools.pairwise(windows):
+        assert end - start <= 30 * DAY_MS and next_end == start - 1
+    assert sum(end - start + 1 for start, end in windows) == 70 * DAY_MS + 1
+
+
+def test_a_short_range_is_one_window():
+    assert time_windows(5, 10, now_ms=20) == [(5, 10)]
+
+
+def test_start_before_the_lookback_is_explained():
+    with pytest.raises(ValidationError, match="90-day look-back") as info:
+        time_windows(0, 10 * DAY_MS, now_ms=100 * DAY_MS)
+    assert info.value.field == "startTime"
+
+
+def test_start_after_end_is_refused():
+    with pytest.raises(ValidationError, match="is after endTime"):
+        time_windows(10, 5, now_ms=20)
+
+
+def pages_of(rows, size):
+    """A server stand-in: pages of ``size`` rows, cursor = last id returned."""
+
+    def fetch(params):
+        start = int(params["cursor"]) + 1 if params.get("cursor") else 0
+        chunk = rows[start : start + size]
+        cursor = str(start + len(chunk) - 1) if start + len(chunk) < len(rows) else ""
+        return {"code": "00000", "data": {"list": chunk, "cursor": cursor}}
+
+    return fetch
+
+
+def test_cursor_is_followed_until_it_is_empty():
+    rows = [{"id": i} for i in range(250)]
+    pages = list(follow_cursor(pages_of(rows, 100), {"limit": 100}))
+    assert [len(p["data"]["list"]) for p in pages] == [100, 100, 50]
+
+
+def test_max_rows_stops_early():
+    rows = [{"id": i} for i in range(250)]
+    pages = list(follow_cursor(pages_of(rows, 100), {}, max_rows=150))
+    assert len(pages) == 2
+
+
+def test_a_repeating_cursor_cannot_loop_forever():
+    calls = []
+
+    def stuck(params):
+        calls.append(params)
+        return {"data": {"list": [{"id": 1}], "cursor": "same"}}
+
+    assert len(list(follow_cursor(stuck, {}))) == 2 and len(calls) == 2
