@@ -129,7 +129,6 @@ SCHEMAS: dict[str, dict[str, str]] = {
     },
 }  # fmt: skip
 
-_NA_STRINGS = ("", "null", "None")
 
 
 class Envelope(Mapping[str, Any]):
@@ -163,20 +162,18 @@ class Envelope(Mapping[str, Any]):
         return f"Envelope(code={self._data.get('code')!r}, keys={list(self._data)})"
 
 
-def _floats(values: list[Any]) -> np.ndarray:
-    try:  # numpy parses numeric strings (and None → nan) in C: the common, fast case
+# Converters take one column as a list or an object ndarray and return an array of the
+# declared dtype; the frame is then built once from all of them.
+def _floats(values: Sequence[Any]) -> np.ndarray:
+    try:  # numpy parses numeric strings (and None/nan) in C: the common, fast case
         return np.array(values, dtype="float64")
-    except (TypeError, ValueError):  # "" or junk somewhere: coerce one by one
+    except (TypeError, ValueError):  # "" or junk somewhere: coerce element by element
         return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(
             dtype="float64", na_value=np.nan
         )
 
 
-def _to_float(values: list[Any]) -> Any:
-    return _floats(values)
-
-
-def _to_time(values: list[Any]) -> Any:
+def _to_time(values: Sequence[Any]) -> Any:
     ms = _floats(values)
     valid = ms > 0  # "-1" / "0" mean "no such time" in instrument rows
     stamps = np.where(valid, ms, 0).astype("int64").view("M8[ms]")
@@ -184,14 +181,14 @@ def _to_time(values: list[Any]) -> Any:
     return pd.DatetimeIndex(stamps).tz_localize("UTC").array
 
 
-def _to_int(values: list[Any]) -> Any:
+def _to_int(values: Sequence[Any]) -> Any:
     return pd.array(_floats(values), dtype="Int64")
 
 
 _BOOL_WORDS = {"yes": True, "true": True, "no": False, "false": False}
 
 
-def _to_bool(values: list[Any]) -> Any:
+def _to_bool(values: Sequence[Any]) -> Any:
     # reduceOnly comes back as YES/NO although it is sent as yes/no (spec §7 #1)
     return pd.array(
         [v if isinstance(v, bool) else _BOOL_WORDS.get(str(v).lower()) for v in values],
@@ -199,13 +196,16 @@ def _to_bool(values: list[Any]) -> Any:
     )
 
 
-def _to_str(values: list[Any]) -> Any:
-    return pd.array(
-        [None if v is None or v in _NA_STRINGS else str(v) for v in values], dtype="str"
-    )
+def _to_str(values: Sequence[Any]) -> Any:
+    array = np.asarray(values, dtype=object)
+    blank = array == ""  # an empty string on the wire means "no value"
+    if blank.any():
+        array = array.copy()
+        array[blank] = None
+    return pd.array(array, dtype="str")
 
 
-_CONVERTERS = {F: _to_float, T: _to_time, N: _to_int, B: _to_bool, S: _to_str}
+_CONVERTERS = {F: _floats, T: _to_time, N: _to_int, B: _to_bool, S: _to_str}
 _EMPTY_DTYPES = {
     F: "float64",
     T: "datetime64[ms, UTC]",
@@ -221,15 +221,29 @@ def _flatten_fees(details: list[Any]) -> tuple[list[Any], list[Any]]:
     fees: list[Any] = []
     coins: list[Any] = []
     for detail in details:
+        if type(detail) is list and len(detail) == 1 and type(detail[0]) is dict:
+            fees.append(float(detail[0].get("fee") or 0))  # the common case, kept fast
+            coins.append(detail[0].get("feeCoin"))
+            continue
         items = [d for d in detail if isinstance(d, Mapping)] if isinstance(detail, list) else []
         if not items:
             fees.append(None)
             coins.append(None)
             continue
-        names = sorted({str(d.get("feeCoin", "")) for d in items})
         fees.append(sum(float(d.get("fee") or 0) for d in items))
-        coins.append(",".join(names))
+        coins.append(",".join(sorted({str(d.get("feeCoin", "")) for d in items})))
     return fees, coins
+
+
+def _columns(rows: list[Mapping[str, Any]]) -> dict[str, Sequence[Any]]:
+    """Column name → values, over the union of the rows' keys, first-seen order."""
+    if len(rows) > 200:  # pandas gathers large inputs faster, in C
+        raw = pd.DataFrame.from_records(rows)
+        return {str(name): raw[name].to_numpy(dtype=object) for name in raw.columns}
+    names: dict[str, None] = {}
+    for row in rows:
+        names.update(dict.fromkeys(row))
+    return {name: [row.get(name) for row in rows] for name in names}
 
 
 def to_frame(
@@ -244,15 +258,9 @@ def to_frame(
     if not rows:
         df = pd.DataFrame({c: pd.Series(dtype=_EMPTY_DTYPES[k]) for c, k in kinds.items()})
     else:
-        columns: dict[str, list[Any]] = {}
-        for row in rows:  # one pass gathers every column, including ones the schema lacks
-            for key in row:
-                if key not in columns:
-                    columns[key] = []
-        for name, values in columns.items():
-            values.extend(row.get(name) for row in rows)
+        columns = _columns(rows)
         if "feeDetail" in kinds and "feeDetail" in columns:
-            columns["fee"], columns["feeCoin"] = _flatten_fees(columns["feeDetail"])
+            columns["fee"], columns["feeCoin"] = _flatten_fees(list(columns["feeDetail"]))
         ordered = [c for c in kinds if c in columns] + [c for c in columns if c not in kinds]
         data = {}
         for name in ordered:
