@@ -80,7 +80,7 @@ class OrderWriter:
         self,
         transport: Transport,
         *,
-        max_resends: int = 2,
+        max_resends: int = 3,
         sleep: Callable[[float], None] = time.sleep,
         pause: float = 0.25,
     ) -> None:
@@ -317,13 +317,22 @@ def _shows_change(order: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
 
 
 def _absent(last: BaseException | None, oid: str, attempts: int) -> BaseException:
-    """The error to raise once an order is known to be absent after every attempt."""
-    note = f"order {oid!r} is not on the exchange after {attempts} attempts"
-    if isinstance(last, OutcomeUnknownError):
-        return ServerError(last.code, f"{last.msg}; {note}", endpoint=last.endpoint)
-    if isinstance(last, TransportError):
-        return TransportError(f"{last}; {note}", endpoint=last.endpoint, maybe_sent=False)
-    return last or ServerError(None, note)
+    """The error once every attempt failed and the order was absent at each lookup.
+
+    A refusal that certainly happened before processing (connection refused, 429) means the
+    order is not placed: that error is raised as it is. After an uncertain failure (timeout,
+    dropped connection, 5xx, unknown-outcome code) a late arrival of the last attempt cannot
+    be excluded, so the outcome stays unknown and the error names the ``clientOid``.
+    """
+    if last is not None and _refused_unprocessed(last):
+        return last
+    return OutcomeUnknownError(
+        getattr(last, "code", None),
+        f"{attempts} attempts failed (last: {last}); the order was absent at every lookup, "
+        "but the last attempt may still arrive — look it up before placing it again",
+        client_oid=oid,
+        endpoint=getattr(last, "endpoint", None),
+    )
 
 
 def _unsettled(last: BaseException | None, ids: Mapping[str, Any]) -> BaseException:
