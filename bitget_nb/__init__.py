@@ -33,6 +33,8 @@ from .errors import (
     TransportError,
     ValidationError,
 )
+from .models import PlaceOrderRequestV3, SeedAliasWarning
+from .rules import InstrumentRules
 
 if TYPE_CHECKING:
     from .exchange import LocalExchange
@@ -47,14 +49,17 @@ __all__ = [
     "ConfigurationError",
     "Credentials",
     "DuplicateClientOidError",
+    "InstrumentRules",
     "InsufficientBalanceError",
     "InvalidParameterError",
     "LocalExchange",
     "OrderNotFoundError",
     "OutcomeUnknownError",
     "PermissionDeniedError",
+    "PlaceOrderRequestV3",
     "PositionError",
     "RateLimitError",
+    "SeedAliasWarning",
     "ServerError",
     "TimestampExpiredError",
     "TransportError",

@@ -403,61 +403,6 @@ class BitgetClient:
         """The exchange's time as this client knows it (local clock + measured offset)."""
         return self._transport.now_ms()
 
-    def get_unfilled_orders(
-        self,
-        params: Any = None,
-        /,
-        *,
-        raw: bool = False,
-        progress: bool | None = None,
-        max_rows: int | None = None,
-        **fields: Any,
-    ) -> Any:
-        """Open orders: ``GET /api/v3/trade/unfilled-orders`` (signed, 20/s per uid).
-
-        Pages are followed to the end (``limit`` is the page size, ≤ 100); ``max_rows`` caps
-        the total. Returns one ``pandas.DataFrame``, newest first; ``raw=True`` sends one
-        request and returns its envelope.
-        """
-        return self._paged("get_unfilled_orders", params, fields, raw=raw, progress=progress,
-                           max_rows=max_rows, windowed=False)  # fmt: skip
-
-    def get_history_orders(
-        self,
-        params: Any = None,
-        /,
-        *,
-        raw: bool = False,
-        progress: bool | None = None,
-        max_rows: int | None = None,
-        **fields: Any,
-    ) -> Any:
-        """Closed orders: ``GET /api/v3/trade/history-orders`` (signed, 20/s per uid).
-
-        A ``startTime``..``endTime`` range longer than 30 days is split into the ≤ 30-day
-        windows the API allows (inside its 90-day look-back), each window's pages are
-        followed, and one de-duplicated ``pandas.DataFrame`` comes back, newest first. A
-        progress bar appears for long downloads (``progress=True`` always, ``False`` never).
-        """
-        return self._paged("get_history_orders", params, fields, raw=raw, progress=progress,
-                           max_rows=max_rows, windowed=True)  # fmt: skip
-
-    def get_trade_fills(
-        self,
-        params: Any = None,
-        /,
-        *,
-        raw: bool = False,
-        progress: bool | None = None,
-        max_rows: int | None = None,
-        **fields: Any,
-    ) -> Any:
-        """Own fills: ``GET /api/v3/trade/fills`` (signed, 20/s per uid), windowed and paged
-        like :meth:`get_history_orders`. ``feeDetail`` is flattened into ``fee`` and
-        ``feeCoin`` (the raw list stays in ``feeDetail``)."""
-        return self._paged("get_trade_fills", params, fields, raw=raw, progress=progress,
-                           max_rows=max_rows, windowed=True)  # fmt: skip
-
 
 #: The id that identifies a row of each paged schema, for de-duplication across windows.
 _ID_FIELD = {
@@ -550,6 +495,50 @@ def _ack_series(envelope: Mapping[str, Any]) -> pd.Series:
     series.attrs["reconciled"] = bool(envelope.get("reconciled"))
     return series
 
+
+def _paged_method(name: str, *, windowed: bool, doc: str) -> Callable[..., Any]:
+    def method(
+        self: BitgetClient,
+        params: Any = None,
+        /,
+        *,
+        raw: bool = False,
+        progress: bool | None = None,
+        max_rows: int | None = None,
+        **fields: Any,
+    ) -> Any:
+        return self._paged(name, params, fields, raw=raw, progress=progress,
+                           max_rows=max_rows, windowed=windowed)  # fmt: skip
+
+    ep = ENDPOINTS[name]
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = (
+        f"{ep.summary}: ``{ep.method} {ep.path}`` (signed, {ep.rate_limit:g}/s per uid).\n\n"
+        + doc
+        + "\n\nPages are followed to the end (``limit`` is the page size, ≤ 100) and one "
+        "de-duplicated ``pandas.DataFrame`` comes back, newest first; ``max_rows`` caps the "
+        "total. A progress bar appears for long downloads (``progress=True`` always, "
+        "``False`` never). ``raw=True`` sends one request and returns its envelope."
+    )
+    return method
+
+
+_WINDOWED = (
+    "A ``startTime``..``endTime`` range longer than 30 days is split into the ≤ 30-day "
+    "windows the API allows, inside its 90-day look-back."
+)
+BitgetClient.get_unfilled_orders = _paged_method(  # type: ignore[attr-defined]
+    "get_unfilled_orders", windowed=False, doc="Open orders of the account."
+)
+BitgetClient.get_history_orders = _paged_method(  # type: ignore[attr-defined]
+    "get_history_orders", windowed=True, doc="Filled and cancelled orders. " + _WINDOWED
+)
+BitgetClient.get_trade_fills = _paged_method(  # type: ignore[attr-defined]
+    "get_trade_fills",
+    windowed=True,
+    doc="The account's own fills; ``feeDetail`` is flattened into ``fee`` and ``feeCoin`` "
+    "(the raw list stays in ``feeDetail``). " + _WINDOWED,
+)
 
 _RETURNS = {
     Shape.LIST: "pandas.DataFrame",

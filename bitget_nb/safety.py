@@ -194,18 +194,37 @@ class OrderWriter:
                 }
         return [r or {} for r in results]
 
-    # -- cancel -------------------------------------------------------------------------------
+    # -- cancel / modify -----------------------------------------------------------------------
     def cancel(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """``cancel-order``; an order found already cancelled counts as cancelled."""
-        endpoint = ENDPOINTS["cancel_order"]
+        return self._settle(
+            "cancel_order", payload, lambda o: o.get("orderStatus") == "cancelled", "cancelled"
+        )
+
+    def modify(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """``modify-order``; an order found with the new price and quantity is modified."""
+        return self._settle("modify_order", payload, lambda o: _shows_change(o, payload),
+                            "modified")  # fmt: skip
+
+    def _settle(
+        self,
+        name: str,
+        payload: Mapping[str, Any],
+        done: Callable[[Mapping[str, Any]], bool],
+        verb: str,
+    ) -> dict[str, Any]:
+        """Send a write on an existing order; when its outcome is unknown, look the order up
+        and decide with ``done`` whether the write has taken effect."""
+        endpoint = ENDPOINTS[name]
         ids = _ids(payload)
         last: BaseException | None = None
         for attempt in range(self.max_resends + 1):
             try:
                 return self.transport.call(endpoint, payload)
             except OrderNotFoundError:
+                # "no such open order" may mean the write already happened (a second cancel)
                 found = self.lookup(**ids)
-                if found is not None and found.get("orderStatus") == "cancelled":
+                if found is not None and done(found):
                     return _envelope(_ack(found))
                 raise
             except (BitgetError, TransportError) as exc:
@@ -218,43 +237,13 @@ class OrderWriter:
                         raise OrderNotFoundError(
                             "25204", "Order does not exist", endpoint=endpoint.path
                         ) from exc
-                    if found.get("orderStatus") == "cancelled":
-                        return _envelope(_ack(found))
-                    if found.get("orderStatus") == "filled":
-                        raise OrderNotFoundError(
-                            "25204",
-                            f"order {found.get('orderId')} was filled; nothing was cancelled",
-                            endpoint=endpoint.path,
-                        ) from exc
-            if attempt < self.max_resends:
-                self._wait(last, attempt)
-        raise _unsettled(last, ids)
-
-    def modify(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """``modify-order``; an order found with the new price and quantity is modified."""
-        endpoint = ENDPOINTS["modify_order"]
-        ids = _ids(payload)
-        last: BaseException | None = None
-        for attempt in range(self.max_resends + 1):
-            try:
-                return self.transport.call(endpoint, payload)
-            except (BitgetError, TransportError) as exc:
-                if not (uncertain(exc) or _refused_unprocessed(exc)):
-                    raise
-                last = exc
-                if uncertain(exc):
-                    found = self.lookup(**ids)
-                    if found is None:
-                        raise OrderNotFoundError(
-                            "25204", "Order does not exist", endpoint=endpoint.path
-                        ) from exc
-                    if _shows_change(found, payload):
+                    if done(found):
                         return _envelope(_ack(found))
                     if found.get("orderStatus") in ("filled", "cancelled"):
                         raise OrderNotFoundError(
                             "25204",
                             f"order {found.get('orderId')} is {found.get('orderStatus')}; "
-                            "it can no longer be modified",
+                            f"it was not {verb}",
                             endpoint=endpoint.path,
                         ) from exc
             if attempt < self.max_resends:

@@ -57,11 +57,12 @@ def test_python_floor_is_3_11():
 def test_public_names_are_exactly_what_we_mean_to_export():
     assert set(bitget_nb.__all__) == {
         "AuthenticationError", "BitgetAPIError", "BitgetClient", "BitgetError",
-        "ConfigurationError", "Credentials", "DuplicateClientOidError",
+        "ConfigurationError", "Credentials", "DuplicateClientOidError", "InstrumentRules",
         "InsufficientBalanceError", "InvalidParameterError", "LocalExchange",
-        "OrderNotFoundError", "OutcomeUnknownError", "PermissionDeniedError", "PositionError",
-        "RateLimitError", "ServerError", "TimestampExpiredError", "TransportError",
-        "ValidationError", "__version__", "connect", "default_exchange",
+        "OrderNotFoundError", "OutcomeUnknownError", "PermissionDeniedError",
+        "PlaceOrderRequestV3", "PositionError", "RateLimitError", "SeedAliasWarning",
+        "ServerError", "TimestampExpiredError", "TransportError", "ValidationError",
+        "__version__", "connect", "default_exchange",
     }  # fmt: skip
     for name in bitget_nb.__all__:
         assert getattr(bitget_nb, name) is not None
