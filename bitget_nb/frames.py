@@ -130,7 +130,6 @@ SCHEMAS: dict[str, dict[str, str]] = {
 }  # fmt: skip
 
 
-
 class Envelope(Mapping[str, Any]):
     """A read-only view of a decoded response envelope, kept in ``DataFrame.attrs``.
 

@@ -1,14 +1,25 @@
 """The local paper exchange: Bitget's V3 wire protocol over a seeded, simulated market.
 
 :class:`LocalExchange` is the facade (a real HTTP server on 127.0.0.1); ``ex.venue`` is the
-domain core behind it, which never imports HTTP.
+domain core behind it, which never imports HTTP (``ex.venue.call(endpoint, params,
+ex.trader)`` runs an operation directly); ``ex.faults`` injects failures into the HTTP front.
 """
 
 from __future__ import annotations
 
 from .clock import Clock, ManualClock, WallClock
+from .faults import Faults
 from .local import LocalExchange
 from .params import ExchangeError
-from .venue import Venue
+from .venue import Caller, Venue
 
-__all__ = ["Clock", "ExchangeError", "LocalExchange", "ManualClock", "Venue", "WallClock"]
+__all__ = [
+    "Caller",
+    "Clock",
+    "ExchangeError",
+    "Faults",
+    "LocalExchange",
+    "ManualClock",
+    "Venue",
+    "WallClock",
+]

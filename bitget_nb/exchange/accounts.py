@@ -179,5 +179,12 @@ class Account:
             coin_leverage=dict.fromkeys(spot_coins, defaults.MARGIN_COIN_LEVERAGE),
         )
 
+    def balance(self, coin: str) -> Balance:
+        """The wallet row of ``coin``, created empty the first time a coin is received."""
+        row = self.balances.get(coin)
+        if row is None:
+            row = self.balances[coin] = Balance(available=Decimal(0))
+        return row
+
     def __repr__(self) -> str:
         return f"Account(uid={self.uid!r}, keys={[k.api_key for k in self.keys]!r})"

@@ -106,3 +106,125 @@ MARGIN_MAX_LEVERAGE: Final = 10
 #: ``account/info`` fields this exchange has nothing for (no referrer, no parent account, no
 #: channel, no IP whitelist) are empty strings. [unverified] spec §4.4.3 shows no empty form.
 EMPTY_INFO_FIELD: Final = ""
+
+# --------------------------------------------------------------------------------------------
+# Trading (spec §4.1, §5): choices where the spec is silent or marked [unverified]
+# --------------------------------------------------------------------------------------------
+
+#: Categories whose orders the local exchange matches and settles. Futures need positions,
+#: margin and PnL (the next issue), MARGIN needs borrowing; until then their place-order is
+#: refused with 25200 and this detail (``settlement.settlement_for`` is the one place).
+UNSERVED_ORDER_DETAIL: Final = (
+    "{category} order placement is not yet served by the local exchange (only SPOT is)"
+)
+
+#: ``cancelReason`` values (spec §4.1.10, §5.1: only ``normal_cancel`` is documented; the
+#: enum is incomplete). [unverified] Every other value is ours, one per cause, so a user can
+#: tell them apart.
+CANCEL_REASON_USER: Final = "normal_cancel"
+CANCEL_REASON_IOC: Final = "ioc_cancel"  # the unfilled rest of an ioc order
+CANCEL_REASON_FOK: Final = "fok_cancel"  # a fok order that could not fill in full
+CANCEL_REASON_POST_ONLY: Final = "post_only_cancel"  # would have taken (spec §9 #4, §2.4.5)
+CANCEL_REASON_STP: Final = "stp_cancel"  # self-trade prevention (spec §5.7)
+CANCEL_REASON_CANCEL_ALL: Final = "cancel_all"  # cancel-symbol-order (spec §4.1.7)
+CANCEL_REASON_MARKET: Final = "market_cancel"  # a market order's unfillable rest (spec §5.2)
+CANCEL_REASON_MODIFY: Final = "modify_cancel"  # a failed modify with ``autoCancel=yes``
+
+#: Self-trade prevention follows the stpMode of the incoming (taker) order; an order sent
+#: without ``stpMode`` takes the account's ``stpMode`` setting. [unverified] spec §4.1.1 /
+#: §5.7 say which side is cancelled, not whose mode decides.
+STP_FROM_TAKER: Final = True
+
+#: At the same price, the simulated market's liquidity is ahead of the account's own resting
+#: orders in the queue (it was there first). [choice] Own orders strictly inside the simulated
+#: spread are the best level, as on any book.
+SYNTHETIC_FIRST_AT_EQUAL_PRICE: Final = True
+
+#: A resting limit order fills as maker, at its limit price, when the traded price goes
+#: THROUGH it (buy: a 1-second price below the limit; sell: above). When the price only
+#: TOUCHES the limit (equals it, never beyond) within one processed stretch of time, this
+#: fraction of the open quantity fills, rounded down to the lot step and at least one step
+#: (so queue position is neither ignored nor assumed first). Each processed stretch (one
+#: request with a real clock, one ``advance`` with a manual clock) gives at most one fill per
+#: order, dated at the first second that went through (or touched). [choice]
+TOUCH_FILL_FRACTION: Final = "0.5"
+
+#: A spot buy limit locks exactly ``price × qty`` of the quote coin: spot fees are taken from
+#: the coin received (spec §4.1.13), so no ``feeRateUpRatio`` buffer is needed. True locks
+#: ``price × qty × (1 + feeRateUpRatio)`` instead (the surplus is released as the order fills
+#: or closes). [choice] spec §4.5.2 names the ratio, not when it applies.
+SPOT_BUY_FEE_BUFFER: Final = False
+
+#: Fees are rounded half-up to this many decimals (every spot value on the sample catalogue
+#: has at most 8, so balances stay exact at 8 decimals). [unverified] Bitget's fee rounding.
+FEE_DECIMALS: Final = 8
+
+#: Notional below ``minOrderAmount`` (price × qty; quote amount of a spot market buy; qty ×
+#: last price for a market sell) → 25207 "Order quantity is below the minimum". Quantity below
+#: ``minOrderQty`` → 25611. [unverified] spec §4.1.1 rule 2 names no notional code.
+NOTIONAL_TOO_SMALL_CODE: Final = "25207"
+QTY_TOO_SMALL_CODE: Final = "25611"
+
+#: modify-order with a new qty below the filled quantity → 25200 with a detail.
+#: [unverified] spec §4.1.3/§4.1.4 state the rule, not the code. A new qty equal to the filled
+#: quantity completes the order (``filled``).
+QTY_BELOW_FILLED_CODE: Final = "25200"
+
+#: ``autoCancel=yes`` on modify-order: when the modification is refused (any error after the
+#: order was found), the original order is cancelled (``CANCEL_REASON_MODIFY``) and the error
+#: is still answered. [unverified] spec §4.1.3 gives the values, not the exact meaning.
+AUTO_CANCEL_ON_FAILED_MODIFY: Final = True
+
+#: The open-order caps (400 spot + margin; ``maxSymbolOrderNum`` per symbol → 40761) are
+#: checked for orders that can rest: limit ``gtc`` and ``post_only``. ioc, fok and market
+#: orders never stay open. [choice] spec §4.1.1 rule 1.
+CAP_ONLY_RESTING_ORDERS: Final = True
+
+#: An order sent without ``clientOid`` gets ``<prefix><orderId>`` (matches the clientOid
+#: regex of spec §5.7, ≤ 32 characters). [unverified] what Bitget echoes.
+AUTO_CLIENT_OID_PREFIX: Final = "auto-"
+
+#: Per-item batch results (spec §2.3): ``code``/``msg`` "set only on failed items". Successful
+#: items carry both keys with empty strings so every item has the same four keys. [unverified]
+BATCH_OK_CODE: Final = ""
+BATCH_OK_MSG: Final = ""
+
+#: Order-info of orders that have no such value: a market order's ``price`` (the WS sample
+#: shows ""), the base ``qty`` of a spot market buy sized in quote (the DOCS sample shows "0"),
+#: the quote ``amount`` of orders sized in base, ``avgPrice`` before any fill. spec §4.1.10.
+MARKET_ORDER_PRICE: Final = ""
+QUOTE_SIZED_QTY: Final = "0"
+BASE_SIZED_AMOUNT: Final = "0"
+NO_FILL_AVG_PRICE: Final = "0"
+#: Futures-only fields on spot orders and fills (posSide, holdMode, tradeSide, marginMode, the
+#: attached TP/SL fields) are empty strings. [unverified] spec §4.1.10 shows futures samples.
+NOT_APPLICABLE: Final = ""
+#: ``delegateType`` (enum undocumented, spec §4.1.10): every order here comes from the API.
+DELEGATE_TYPE: Final = "api"
+#: ``execType`` of ordinary orders and ``isRPI`` of fills (no RPI orders here).
+EXEC_TYPE: Final = "normal"
+IS_RPI: Final = "no"
+
+#: History windows (spec §4.0: 90-day look-back, ≤ 30-day span, both solid) apply to
+#: ``createdTime``. When both ``startTime`` and ``endTime`` are omitted the window is the last
+#: ``HISTORY_DEFAULT_SPAN_MS`` up to now; with only ``startTime``, it runs that span forward
+#: from it; with only ``endTime``, that span back from it (clipped to the look-back). Older
+#: rows are reached by explicit windows. [unverified] spec §4.1.12/§4.1.13 give no defaults.
+HISTORY_DEFAULT_SPAN_MS: Final = 30 * 86_400_000
+
+#: Lists (unfilled, history, fills) come newest first by id (ids grow with time); ``cursor``
+#: is the id of the last row returned and "" when no row is left. spec §9 #6.
+LIST_LIMIT_DEFAULT: Final = 100
+LIST_LIMIT_MAX: Final = 100
+
+# --------------------------------------------------------------------------------------------
+# Fault injection (tests and demos; not exchange behaviour)
+# --------------------------------------------------------------------------------------------
+
+#: ``http_503`` faults answer HTTP 503 with code 25000 "System error" (spec §2.2 leaves 5xx
+#: bodies open). [choice]
+FAULT_503_CODE: Final = "25000"
+#: Bounds of a fault's hold time and of injected latency, in seconds: long enough for any
+#: client timeout in a test, short enough that a forgotten fault cannot hang a suite.
+FAULT_HOLD_DEFAULT_SECONDS: Final = 1.0
+FAULT_HOLD_MAX_SECONDS: Final = 30.0

@@ -8,7 +8,13 @@
 A request goes through, in order: route (404 unknown path, 405 wrong method) → body size
 (413) → for private endpoints authentication (spec §1.7), the per-uid rate limit (429) and
 the key's permission (40014); for public ones the per-IP rate limit → "not implemented yet"
-(404) → parameters (40017 for an unreadable body, 25xxx for bad values) → the operation.
+(404) → parameters (40017 for an unreadable body, 25xxx for bad values) → injected latency
+and faults (:mod:`.faults`) → the operation.
+
+A fault that closes the connection unanswered (``drop``, ``timeout``) is marked in the
+environ; :class:`_Handler` then holds the request (waking early when the server closes) and
+closes the socket without writing a byte, so a client sees a dropped connection or its own
+read timeout — exactly what it would see from a lost answer.
 
 :class:`ExchangeServer` runs the app on a threaded Werkzeug server with HTTP/1.1 keep-alive,
 tracks every connection, and on :meth:`ExchangeServer.close` shuts them all down and joins
@@ -36,6 +42,7 @@ from ..errors import CODES
 from ..signing import compact_json
 from . import defaults
 from .auth import SignedRequest, authenticate, authorize
+from .faults import Fault, Faults
 from .params import ExchangeError
 from .ratelimit import SlidingWindowLimiter
 from .venue import Caller, Venue
@@ -47,6 +54,10 @@ logger = logging.getLogger("bitget_nb.exchange")
 #: environ keys shared between the request handler and the app.
 RAW_TARGET = "bitget_nb.raw_target"  # the request-target bytes exactly as received
 BODY_CONSUMED = "bitget_nb.body_consumed"  # the app read the whole body: keep-alive is safe
+#: Set by the app to the seconds to hold before closing the connection without an answer.
+CLOSE_UNANSWERED = "bitget_nb.close_unanswered"
+#: The server's "closing" event, so that held requests and latency wake up on close.
+STOPPING = "bitget_nb.stopping"
 
 _READ_CHUNK = 65_536
 #: After an answer that left the body unread (413, unknown path …) the server reads and drops
@@ -82,8 +93,10 @@ class ExchangeApp:
         rate_limits: bool = True,
         max_body_bytes: int = 1_048_576,
         limiter: SlidingWindowLimiter | None = None,
+        faults: Faults | None = None,
     ) -> None:
         self.venue = venue
+        self.faults = faults if faults is not None else Faults()
         self.timestamp_window_ms = timestamp_window_ms
         self.rate_limits = rate_limits
         self.max_body_bytes = max_body_bytes
@@ -163,8 +176,32 @@ class ExchangeApp:
         if not self.venue.implements(endpoint.name):
             raise ExchangeError(defaults.NOT_FOUND_CODE, defaults.NOT_IMPLEMENTED_MSG, 404)
         params = _query_params(query) if method == "GET" else _body_params(body, endpoint)
-        data = self.venue.call(endpoint.name, params, caller)
+        delay = self.faults.latency(endpoint.name)
+        if delay:
+            _stopping(environ).wait(delay)
+        fault = self.faults.draw(endpoint.name)
+        if fault is not None and fault.when == "before":
+            return self._fault(fault, environ)  # nothing ran: the state is unchanged
+        try:
+            data = self.venue.call(endpoint.name, params, caller)
+        except ExchangeError:
+            if fault is None:
+                raise
+            return self._fault(fault, environ)  # refused, but the client never learns it
+        if fault is not None:
+            return self._fault(fault, environ)  # committed, and the answer is lost
         return self._json(200, _envelope("00000", "success", data, self.venue.now_ms()))
+
+    def _fault(self, fault: Fault, environ: dict) -> Response:
+        code = fault.code
+        if code is None:
+            # Closed unanswered by the handler; this response is never sent (another WSGI
+            # server would send it: a 503 is the closest answer a plain server can give).
+            environ[CLOSE_UNANSWERED] = fault.hold_seconds
+            code = defaults.FAULT_503_CODE
+            return self._json(503, _envelope(code, CODES[code].message, None, self.venue.now_ms()))
+        text = CODES[code].message
+        return self._json(fault.http_status, _envelope(code, text, None, self.venue.now_ms()))
 
     def _rate_limit(self, key: tuple[str, str], endpoint: Endpoint) -> None:
         if self.rate_limits and not self.limiter.allow(key, endpoint.rate_limit):
@@ -214,6 +251,11 @@ class ExchangeApp:
             raise unreadable from None
         environ[BODY_CONSUMED] = True
         return b"".join(chunks)
+
+
+def _stopping(environ: dict) -> threading.Event:
+    event = environ.get(STOPPING)
+    return event if isinstance(event, threading.Event) else threading.Event()
 
 
 def _query_params(query: str) -> dict[str, str]:
@@ -271,6 +313,7 @@ class _Handler(WSGIRequestHandler):
     def run_wsgi(self) -> None:
         environ = self.make_environ()
         environ[RAW_TARGET] = self.path.encode("latin-1", "replace")
+        environ[STOPPING] = self.server.stopping
         if self.headers.get("Expect", "").lower().strip() == "100-continue":
             length = self.headers.get("Content-Length", "0").strip()
             if length.isdigit() and int(length) <= self.server.app.max_body_bytes:
@@ -288,6 +331,10 @@ class _Handler(WSGIRequestHandler):
             close = getattr(chunks, "close", None)
             if close is not None:
                 close()
+        hold = environ.get(CLOSE_UNANSWERED)
+        if hold is not None:
+            self._close_unanswered(float(hold))
+            return
         code_text, _, reason = captured["status"].partition(" ")
         chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
         no_body = not chunked and self.headers.get("Content-Length", "0").strip() in ("", "0")
@@ -307,6 +354,15 @@ class _Handler(WSGIRequestHandler):
         self.wfile.flush()
         if not consumed:
             self._drain()
+
+    def _close_unanswered(self, hold: float) -> None:
+        """Wait ``hold`` seconds (less if the server closes), then end the connection without
+        a response: the client sees it dropped, or times out first."""
+        if hold > 0:
+            self.server.stopping.wait(hold)
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def _drain(self) -> None:
         """Read and drop an unread body (bounded) before the connection closes."""
@@ -390,6 +446,8 @@ class ExchangeServer(ThreadedWSGIServer):
         self._connections_lock = threading.Lock()
         self._serving: threading.Thread | None = None
         self._closed = False
+        #: Set on close: held requests and injected latency stop waiting.
+        self.stopping = threading.Event()
         family = select_address_family(host, port)
         listener = socket.create_server((host, port), family=family)
         try:
@@ -441,6 +499,7 @@ class ExchangeServer(ThreadedWSGIServer):
         if self._closed:
             return
         self._closed = True
+        self.stopping.set()
         if self._serving is not None:
             self.shutdown()
             self._serving.join(_JOIN_SECONDS)

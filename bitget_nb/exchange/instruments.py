@@ -72,6 +72,48 @@ class Instrument:
         """A quantity given in whole steps, with ``quantityPrecision`` decimals."""
         return _fixed(Decimal(steps) * self.step, self.qty_decimals)
 
+    def price_text(self, price: Decimal) -> str:
+        """A Decimal price as the wire string with ``pricePrecision`` decimals.
+
+        >>> Catalogue.bundled().get("SPOT", "BTCUSDT").price_text(Decimal("60000.5"))
+        '60000.50'
+        """
+        return _fixed(price, self.price_decimals)
+
+    def qty_text(self, qty: Decimal) -> str:
+        """A Decimal base quantity as the wire string with ``quantityPrecision`` decimals."""
+        return _fixed(qty, self.qty_decimals)
+
+    def _limit(self, name: str) -> Decimal | None:
+        value = self.wire.get(name)
+        return Decimal(value) if value else None
+
+    @property
+    def quote_decimals(self) -> int:
+        """``quotePrecision``: decimals of quote amounts (a spot market buy's ``qty``)."""
+        return int(self.wire.get("quotePrecision") or self.price_decimals)
+
+    @property
+    def max_qty(self) -> Decimal | None:
+        """``maxOrderQty``: the largest limit order (base)."""
+        return self._limit("maxOrderQty")
+
+    @property
+    def max_market_qty(self) -> Decimal | None:
+        """``maxMarketOrderQty``: the largest market order (base)."""
+        return self._limit("maxMarketOrderQty")
+
+    @property
+    def fee_rate_up_ratio(self) -> Decimal:
+        """``feeRateUpRatio``: the fee buffer some exchanges lock on top of an order's cost."""
+        return self._limit("feeRateUpRatio") or Decimal(0)
+
+    @property
+    def max_open_orders(self) -> int | None:
+        """``maxSymbolOrderNum``: open orders allowed on this symbol."""
+        value = self.wire.get("maxSymbolOrderNum")
+        return int(value) if value else None
+
 
 def _fixed(value: Decimal, decimals: int) -> str:
     return format(value.quantize(Decimal(1).scaleb(-decimals)), "f")

@@ -17,8 +17,9 @@ from types import TracebackType
 from . import defaults
 from .accounts import ApiKey
 from .clock import Clock, ManualClock, WallClock, to_ms
+from .faults import Faults
 from .http import ExchangeApp, ExchangeServer
-from .venue import Venue
+from .venue import Caller, Venue
 
 __all__ = ["LocalExchange", "is_loopback"]
 
@@ -43,8 +44,10 @@ class LocalExchange:
         with LocalExchange(seed=7) as ex:
             client = BitgetClient(**ex.credentials, base_url=ex.base_url)
 
-    ``venue`` is the domain core, usable without HTTP. Only loopback hosts are served unless
-    ``allow_remote=True``.
+    ``venue`` is the domain core, usable without HTTP: ``ex.venue.call(name, params,
+    ex.trader)`` places or queries orders directly (fast seeding for benches). ``faults``
+    injects failures into the HTTP front (:mod:`.faults`). Only loopback hosts are served
+    unless ``allow_remote=True``.
     """
 
     def __init__(
@@ -88,11 +91,14 @@ class LocalExchange:
         )
         self._trading_key = trading_key
         self._read_only_key = read_only_key
+        #: Fault injection for the HTTP front: ``ex.faults.fail_next("submit_new_order")``.
+        self.faults = Faults()
         self._app = ExchangeApp(
             self.venue,
             timestamp_window_ms=timestamp_window_ms,
             rate_limits=rate_limits,
             max_body_bytes=max_body_bytes,
+            faults=self.faults,
         )
         self._host = host
         self._port = port
@@ -151,6 +157,21 @@ class LocalExchange:
     def credentials(self) -> dict[str, str]:
         """The read-write key as ``{"api_key", "api_secret", "api_pass"}``."""
         return self._trading_key.credentials()
+
+    @property
+    def trader(self) -> Caller:
+        """The read-write key's caller, for ``ex.venue.call(endpoint, params, ex.trader)``.
+
+        >>> ex = LocalExchange(start_time="2025-06-01T00:00:00Z")
+        >>> order = {"category": "SPOT", "symbol": "BTCUSDT", "side": "buy",
+        ...          "orderType": "limit", "qty": "0.001", "price": "60000", "clientOid": "b-1"}
+        >>> ack = ex.venue.call("submit_new_order", order, ex.trader)
+        >>> ex.venue.call("get_order_info", {"clientOid": "b-1"}, ex.trader)["orderStatus"]
+        'live'
+        """
+        caller = self.venue.find_key(self._trading_key.api_key)
+        assert caller is not None
+        return caller
 
     @property
     def read_only_credentials(self) -> dict[str, str]:

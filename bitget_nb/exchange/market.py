@@ -442,6 +442,70 @@ class MarketProcess:
         ticks = self._transform(inst, np.array([high, low]), price_type)
         return int(ticks[0]), int(ticks[1])
 
+    def first_reach(
+        self,
+        inst: Instrument,
+        start_ms: int,
+        end_ms: int,
+        ticks: int,
+        *,
+        direction: Literal["down", "up"],
+        strict: bool,
+        price_type: PriceType = "market",
+    ) -> int | None:
+        """The start (ms) of the first second in ``[start_ms, end_ms]`` whose price is at or
+        below (``down``) / at or above (``up``) ``ticks`` — strictly beyond when ``strict`` —
+        or ``None``. Dates the fill of a resting limit order the market went through.
+
+        Whole minutes are screened with their high/low summaries, so a span of weeks costs
+        one vectorised pass, then the one minute that reached the price is read per second.
+
+        >>> from bitget_nb.exchange.instruments import Catalogue
+        >>> cat = Catalogue.bundled()
+        >>> market, btc = MarketProcess(seed=7, catalogue=cat), cat.get("SPOT", "BTCUSDT")
+        >>> t = 1_748_736_000_000
+        >>> high, low = market.extremes(btc, t, t + 3_600_000)
+        >>> hit = market.first_reach(btc, t, t + 3_600_000, low, direction="down", strict=False)
+        >>> market.price_ticks(btc, hit) == low
+        True
+        >>> market.first_reach(btc, t, t + 3_600_000, low, direction="down", strict=True) is None
+        True
+        """
+        first = self._second(max(start_ms, self.epoch_ms))
+        last = self._second(end_ms)
+        if last < first:
+            return None
+        path = self._paths[inst.base_coin]
+
+        def hits(values: np.ndarray) -> np.ndarray:
+            if direction == "down":
+                return values < ticks if strict else values <= ticks
+            return values > ticks if strict else values >= ticks
+
+        def scan(a: int, b: int) -> int | None:
+            found = np.flatnonzero(hits(self._transform(inst, path.span(a, b), price_type)))
+            return a + int(found[0]) if found.size else None
+
+        head_end = min(last, (first // 60 + 1) * 60 - 1)
+        second = scan(first, head_end)
+        if second is None and head_end < last:
+            full_start = head_end + 1  # a minute boundary
+            tail_start = last // 60 * 60
+            if last - tail_start == 59:
+                tail_start = last + 1
+            if tail_start > full_start:
+                m0, m1 = full_start // 60, tail_start // 60
+                _, high, low, _ = self._y_minutes(inst.base_coin, m0, m1)
+                summary = self._transform(inst, low if direction == "down" else high, price_type)
+                found = np.flatnonzero(hits(summary))
+                if found.size:
+                    minute = m0 + int(found[0])
+                    # The summary is the extreme of these very seconds, so this finds one.
+                    second = scan(minute * 60, minute * 60 + 59)
+            if second is None and tail_start <= last:
+                second = scan(tail_start, last)
+        return None if second is None else self.epoch_ms + second * _MS_S
+
     def _y_extremes(self, coin: str, first: int, last: int) -> tuple[float, float]:
         path = self._paths[coin]
         head_end = min(last, (first // 60 + 1) * 60 - 1)

@@ -31,15 +31,19 @@ __all__ = [
     "bad",
     "category",
     "choice",
+    "decimal",
     "integer",
     "limit",
     "optional_text",
     "required_text",
     "timestamp_ms",
+    "yes_no",
 ]
 
 
 _INT = re.compile(r"[+-]?[0-9]{1,18}")
+#: Plain decimal notation only: no sign, no exponent (``1e-5`` is how floats leak in).
+_DECIMAL = re.compile(r"(?:[0-9]{1,20}(?:\.[0-9]{0,20})?|\.[0-9]{1,20})")
 
 
 class ExchangeError(Exception):
@@ -195,3 +199,34 @@ def limit(
 def timestamp_ms(params: Mapping[str, Any], name: str) -> int | None:
     """An optional ms timestamp (non-negative integer)."""
     return integer(params, name, minimum=0, maximum=10**15)
+
+
+def decimal(params: Mapping[str, Any], name: str, *, required: bool = False) -> Decimal | None:
+    """A positive amount in plain decimal notation (spec §4.0: amounts travel as strings).
+
+    >>> decimal({"qty": "0.0010"}, "qty")
+    Decimal('0.0010')
+    >>> try:
+    ...     decimal({"qty": "1e-3"}, "qty")
+    ... except ExchangeError as exc:
+    ...     print(exc.code, exc.msg.split(": ")[1])
+    25200 qty must be a positive decimal number such as 0.001, got '1e-3'
+    """
+    raw = required_text(params, name) if required else optional_text(params, name)
+    if raw is None:
+        return None
+    text = raw.strip()
+    if not _DECIMAL.fullmatch(text) or Decimal(text) <= 0:
+        raise bad(f"{name} must be a positive decimal number such as 0.001, got {raw!r}")
+    return Decimal(text)
+
+
+def yes_no(params: Mapping[str, Any], name: str, *, default: bool = False) -> bool:
+    """A ``yes``/``no`` flag, any casing (requests send lowercase, replies ``YES``/``NO``,
+    spec §7 #1).
+
+    >>> yes_no({"reduceOnly": "YES"}, "reduceOnly"), yes_no({}, "reduceOnly")
+    (True, False)
+    """
+    value = choice(params, name, ("yes", "no"), fold_case=True)
+    return default if value is None else value == "yes"

@@ -33,3 +33,15 @@ def fresh_exchange() -> Iterator[LocalExchange]:
 @pytest.fixture
 def fresh_wire(fresh_exchange: LocalExchange) -> Wire:
     return Wire(fresh_exchange)
+
+
+@pytest.fixture
+def trading_exchange() -> Iterator[LocalExchange]:
+    """An exchange of its own with rate limits off, for tests that place many orders."""
+    with LocalExchange(seed=7, start_time=START, rate_limits=False) as ex:
+        yield ex
+
+
+@pytest.fixture
+def trading_wire(trading_exchange: LocalExchange) -> Wire:
+    return Wire(trading_exchange)

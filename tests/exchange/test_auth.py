@@ -176,7 +176,7 @@ def test_read_only_key_reads_but_gets_40014_on_write_endpoints(wire: Wire) -> No
 
 
 def test_read_write_key_reaches_unimplemented_endpoints_as_404(wire: Wire) -> None:
-    response = wire.post("/api/v3/trade/place-order", {"category": "SPOT"})
+    response = wire.post("/api/v3/trade/place-strategy-order", {"category": "USDT-FUTURES"})
     assert error_code(response, 404) == "40404"
     assert "not implemented" in response.json()["msg"]
 

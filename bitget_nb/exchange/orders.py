@@ -1,0 +1,226 @@
+"""Order and fill records, the order store and its indexes, and seeded id sequences.
+
+Plain domain state, no HTTP and no wire formatting (:mod:`.records` turns these into wire
+dicts). Every amount is a :class:`~decimal.Decimal`; ids are numeric strings that grow with
+time, so "newest first" is "largest id first" and a page cursor is simply an id (spec §9 #6).
+
+>>> ids = IdSequence(seed=7, stream="order")
+>>> first, second = ids.next(), ids.next()
+>>> len(first), int(second) - int(first)
+(19, 1)
+>>> IdSequence(seed=7, stream="order").next() == first
+True
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+__all__ = ["OPEN_STATUSES", "Fill", "IdSequence", "Order", "OrderStore"]
+
+#: spec §5.1: an order is open while ``live`` or ``partially_filled``; ``filled`` and
+#: ``cancelled`` are terminal. ``new`` is never used (spec §9 #9).
+OPEN_STATUSES = ("live", "partially_filled")
+_ZERO = Decimal(0)
+
+
+class IdSequence:
+    """Seeded, monotonic 19-digit ids (Bitget's ids are 19-digit numeric strings).
+
+    The start depends on ``(seed, stream)`` only, so a run with the same seed repeats its
+    ids, and order ids, fill ids and trade ids look different from each other.
+    """
+
+    def __init__(self, *, seed: int, stream: str) -> None:
+        digest = hashlib.sha256(f"{seed}:{stream}".encode()).digest()
+        # 10^18 + up to 8·10^17, leaving 10^17 ids of room below 10^19 (19 digits).
+        self._last = 10**18 + int.from_bytes(digest[:8], "big") % (8 * 10**17)
+
+    def next(self) -> str:
+        self._last += 1
+        return str(self._last)
+
+
+@dataclass(eq=False, slots=True)
+class Order:
+    """One order of the account, open or closed.
+
+    ``qty`` is in base coin; a spot market buy is sized in quote instead (spec §4.1.1): its
+    ``qty`` is 0 and ``amount`` holds the quote to spend. ``reserved`` is what the order holds
+    locked in ``reserve_coin`` (spot: quote for buys, base for sells) — always exactly what
+    its open remainder needs, and 0 once it is closed. ``seq`` is its time priority in the
+    book. ``fees`` maps fee coin → total fee paid (positive = paid, spec §4.1.13).
+    """
+
+    order_id: str
+    client_oid: str
+    category: str
+    symbol: str
+    side: str
+    order_type: str
+    time_in_force: str
+    price: Decimal | None
+    qty: Decimal
+    amount: Decimal
+    stp_mode: str
+    reduce_only: bool
+    created_ms: int
+    updated_ms: int
+    seq: int = 0
+    status: str = "live"
+    cum_exec_qty: Decimal = _ZERO
+    cum_exec_value: Decimal = _ZERO
+    fees: dict[str, Decimal] = field(default_factory=dict)
+    cancel_reason: str = ""
+    reserve_coin: str = ""
+    reserved: Decimal = _ZERO
+    #: Wire fields kept as submitted (posSide, marginMode, attached TP/SL …); futures only.
+    extras: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def quote_sized(self) -> bool:
+        """A spot market buy: sized by the quote ``amount`` to spend."""
+        return self.amount > 0
+
+    @property
+    def remaining(self) -> Decimal:
+        """Open base quantity (0 for a quote-sized order)."""
+        return _ZERO if self.quote_sized else self.qty - self.cum_exec_qty
+
+    @property
+    def remaining_amount(self) -> Decimal:
+        """Quote left to spend of a quote-sized order (0 otherwise)."""
+        return self.amount - self.cum_exec_value if self.quote_sized else _ZERO
+
+    @property
+    def avg_price(self) -> Decimal | None:
+        return self.cum_exec_value / self.cum_exec_qty if self.cum_exec_qty else None
+
+    def __repr__(self) -> str:
+        price = "market" if self.price is None else self.price
+        size = f"amount={self.amount}" if self.quote_sized else f"qty={self.qty}"
+        return (
+            f"Order({self.order_id} {self.category}:{self.symbol} {self.side} {size} @ {price} "
+            f"{self.status} filled={self.cum_exec_qty})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """One execution of one order (spec §4.1.13). ``exec_link_id`` is shared by the two
+    fills of a self-trade; ``fee`` is positive when paid."""
+
+    exec_id: str
+    exec_link_id: str
+    order_id: str
+    client_oid: str
+    category: str
+    symbol: str
+    order_type: str
+    side: str
+    exec_price: Decimal
+    exec_qty: Decimal
+    exec_value: Decimal
+    trade_scope: str  # "taker" / "maker"
+    fee_coin: str
+    fee: Decimal
+    created_ms: int
+
+
+class OrderStore:
+    """Every order and fill of the account, with the indexes the endpoints look them up by.
+
+    Orders are kept in id order (= creation order), open ones also in a dict, each clientOid
+    points at the newest order that used it; fills are kept in id order and per order.
+    """
+
+    def __init__(self) -> None:
+        self._orders: dict[str, Order] = {}
+        self._order_ids: list[int] = []
+        self._by_client_oid: dict[str, Order] = {}
+        self._open: dict[str, Order] = {}
+        self._fills: list[Fill] = []
+        self._fill_ids: list[int] = []
+        self._fills_by_order: dict[str, list[Fill]] = {}
+
+    # -- orders -------------------------------------------------------------------------------
+
+    def add(self, order: Order) -> None:
+        """Record a new order (ids must grow)."""
+        key = int(order.order_id)
+        if self._order_ids and key <= self._order_ids[-1]:
+            raise ValueError(f"order id {order.order_id} does not grow")
+        self._orders[order.order_id] = order
+        self._order_ids.append(key)
+        self._by_client_oid[order.client_oid] = order
+        if order.is_open:
+            self._open[order.order_id] = order
+
+    def closed(self, order: Order) -> None:
+        """Take an order that reached a terminal status out of the open index."""
+        self._open.pop(order.order_id, None)
+
+    def get(self, order_id: str) -> Order | None:
+        return self._orders.get(order_id)
+
+    def by_client_oid(self, client_oid: str) -> Order | None:
+        """The newest order that used ``client_oid``."""
+        return self._by_client_oid.get(client_oid)
+
+    def open_orders(self, category: str | None = None, symbol: str | None = None) -> list[Order]:
+        """Open orders, oldest first, optionally of one category and symbol."""
+        return [
+            o
+            for o in self._open.values()
+            if (category is None or o.category == category)
+            and (symbol is None or o.symbol == symbol)
+        ]
+
+    def open_count(self, categories: tuple[str, ...], symbol: str | None = None) -> int:
+        return sum(
+            1
+            for o in self._open.values()
+            if o.category in categories and (symbol is None or o.symbol == symbol)
+        )
+
+    def newest_orders(self, before: int | None = None) -> Iterator[Order]:
+        """Orders newest first, starting below the id ``before`` when given."""
+        end = (
+            len(self._order_ids) if before is None else bisect.bisect_left(self._order_ids, before)
+        )
+        for i in range(end - 1, -1, -1):
+            yield self._orders[str(self._order_ids[i])]
+
+    def __len__(self) -> int:
+        return len(self._orders)
+
+    # -- fills --------------------------------------------------------------------------------
+
+    def add_fill(self, fill: Fill) -> None:
+        key = int(fill.exec_id)
+        if self._fill_ids and key <= self._fill_ids[-1]:
+            raise ValueError(f"exec id {fill.exec_id} does not grow")
+        self._fills.append(fill)
+        self._fill_ids.append(key)
+        self._fills_by_order.setdefault(fill.order_id, []).append(fill)
+
+    def fills_of(self, order_id: str) -> list[Fill]:
+        return list(self._fills_by_order.get(order_id, ()))
+
+    def newest_fills(self, before: int | None = None) -> Iterator[Fill]:
+        """Fills newest first, starting below the id ``before`` when given."""
+        end = len(self._fill_ids) if before is None else bisect.bisect_left(self._fill_ids, before)
+        for i in range(end - 1, -1, -1):
+            yield self._fills[i]
+
+    @property
+    def fill_count(self) -> int:
+        return len(self._fills)
