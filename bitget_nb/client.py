@@ -226,21 +226,31 @@ class BitgetClient:
         return InstrumentRules.from_record(self._instruments[key])
 
     def round_order(
-        self, request: Any = None, /, *, price: str = "nearest", qty: str = "down", **fields: Any
+        self,
+        request: Any = None,
+        /,
+        *,
+        price_rounding: str = "nearest",
+        qty_rounding: str = "down",
+        **fields: Any,
     ) -> PlaceOrderRequestV3:
         """The order with its price on the tick grid and its qty on the lot-step grid.
 
-        ``price`` / ``qty`` choose the rounding: ``"nearest"``, ``"down"`` or ``"up"``.
+        Takes the same inputs as :meth:`submit_new_order`. ``price_rounding`` and
+        ``qty_rounding`` are ``"nearest"``, ``"down"`` or ``"up"`` (qty rounds down by default,
+        so an order never grows).
         """
         req = _order(request, fields)
         rules = self.instrument_rules(req.category, req.symbol)
         changes: dict[str, Any] = {
             "qty": rules.round_qty(
-                req.qty, qty, quote=rules.quote_sized(side=req.side, orderType=req.orderType)
+                req.qty,
+                qty_rounding,  # type: ignore[arg-type]
+                quote=rules.quote_sized(side=req.side, orderType=req.orderType),
             )
         }
         if req.price is not None:
-            changes["price"] = rules.round_price(req.price, price)
+            changes["price"] = rules.round_price(req.price, price_rounding)  # type: ignore[arg-type]
         return req.replace(**changes)
 
     def _checked(self, req: PlaceOrderRequestV3) -> PlaceOrderRequestV3:

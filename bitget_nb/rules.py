@@ -61,6 +61,8 @@ def _fmt(value: Decimal) -> str:
 
 
 def _snap(value: Decimal, unit: Decimal, mode: Rounding) -> Decimal:
+    if mode not in _MODES:
+        raise ValueError(f"rounding must be one of {', '.join(_MODES)}, not {mode!r}")
     steps = (value / unit).quantize(Decimal(1), rounding=_MODES[mode])
     return (steps * unit).quantize(unit)
 
