@@ -324,3 +324,15 @@ def test_300_orders_under_injected_faults_no_duplicates_no_losses():
     for oid, ack in acknowledged.items():  # zero lost: every acknowledged order exists
         assert counts[oid] == 1 and ids[oid] == ack["orderId"]
     assert len(acknowledged) + len(unknown) == 300
+
+
+def test_fee_rate_is_a_typed_series(client):
+    rates = client.get_fee_rate(category="SPOT", symbol="BTCUSDT")
+    assert rates["makerFeeRate"] == pytest.approx(0.001) and rates.dtype == "float64"
+
+
+def test_progress_bar_can_be_forced_for_a_download(client, capsys):
+    client.submit_new_order(far_bid())
+    df = client.get_unfilled_orders(category="SPOT", progress=True)
+    assert len(df) == 1
+    assert "get_unfilled_orders" in capsys.readouterr().err  # tqdm draws on stderr
