@@ -33,7 +33,8 @@ from .errors import (
     TransportError,
     ValidationError,
 )
-from .models import PlaceOrderRequestV3, SeedAliasWarning
+from .heartbeat import DeadMansSwitch, DeadMansSwitchWarning
+from .models import PlaceOrderRequestV3, SeedAliasWarning, StrategyOrderRequestV3
 from .rules import InstrumentRules
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ __all__ = [
     "BitgetError",
     "ConfigurationError",
     "Credentials",
+    "DeadMansSwitch",
+    "DeadMansSwitchWarning",
     "DuplicateClientOidError",
     "InstrumentRules",
     "InsufficientBalanceError",
@@ -61,6 +64,7 @@ __all__ = [
     "RateLimitError",
     "SeedAliasWarning",
     "ServerError",
+    "StrategyOrderRequestV3",
     "TimestampExpiredError",
     "TransportError",
     "ValidationError",

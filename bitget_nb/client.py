@@ -27,9 +27,10 @@ import pandas as pd
 from . import frames, paging
 from .config import REST_HOST, Credentials
 from .endpoints import ENDPOINTS, Endpoint, Shape
-from .errors import ValidationError
-from .models import PlaceOrderRequestV3, decimal_text
+from .errors import BitgetAPIError, ValidationError
+from .models import PlaceOrderRequestV3, StrategyOrderRequestV3, decimal_text
 from .rules import InstrumentRules
+from .vocab import FUTURES_CATEGORIES, HOLD_MODES
 
 if TYPE_CHECKING:
     import requests
@@ -131,6 +132,7 @@ class BitgetClient:
 
         self._writer = OrderWriter(self._transport, **({"sleep": sleep} if sleep else {}))
         self._instruments: dict[tuple[str, str], dict[str, Any]] = {}
+        self._hold_mode: str | None = None
         self.env = env or (
             "demo"
             if demo
@@ -254,6 +256,8 @@ class BitgetClient:
         return req.replace(**changes)
 
     def _checked(self, req: PlaceOrderRequestV3) -> PlaceOrderRequestV3:
+        if req.category in FUTURES_CATEGORIES:
+            _check_pos_side(req, self.hold_mode())
         row = self._instruments.get((req.category, req.symbol))
         if row is not None:
             InstrumentRules.from_record(row).check(
@@ -348,7 +352,7 @@ class BitgetClient:
         payload = _params(ep, params, fields) or {}
         if not payload.get("category"):
             raise ValidationError("category: required", field="category")
-        envelope = self._writer.cancel_all(payload)
+        envelope = self._writer.idempotent("cancel_all_orders", payload)
         return envelope if raw else self._shape(ep, envelope)
 
     def _batched(
@@ -358,6 +362,165 @@ class BitgetClient:
         for start in range(0, len(payloads), 20):
             results += self._writer.per_item(name, payloads[start : start + 20], single)
         return results
+
+    # -- futures: account mode, positions, TP/SL, the dead man's switch --------------------------
+    def hold_mode(self, *, refresh: bool = False) -> str:
+        """The account's hold mode, ``one_way_mode`` or ``hedge_mode``.
+
+        Read from ``get_account_settings`` once and cached (``refresh=True`` reads again;
+        :meth:`set_hold_mode` updates it). Futures orders are checked against it before
+        sending: hedge mode needs ``posSide``, one-way mode takes none (spec §5.3).
+        """
+        if self._hold_mode is None or refresh:
+            settings = self._transport.call(ENDPOINTS["get_account_settings"], None)["data"]
+            self._hold_mode = str((settings or {}).get("holdMode") or "one_way_mode")
+        return self._hold_mode
+
+    def set_hold_mode(self, params: Any = None, /, *, raw: bool = False, **fields: Any) -> Any:
+        """Switch between ``one_way_mode`` and ``hedge_mode``:
+        ``POST /api/v3/account/set-hold-mode`` (signed, 10/s per uid). The exchange refuses
+        while positions or open orders exist. Returns ``"success"``."""
+        payload = _params(ENDPOINTS["set_hold_mode"], params, fields) or {}
+        mode = str(payload.get("holdMode", "")).lower()
+        if mode not in HOLD_MODES:
+            raise ValidationError(
+                f"holdMode: {payload.get('holdMode')!r} is not one of {', '.join(HOLD_MODES)}",
+                field="holdMode",
+            )
+        envelope = self._writer.idempotent("set_hold_mode", {**payload, "holdMode": mode})
+        self._hold_mode = mode
+        return envelope if raw else envelope.get("data")
+
+    def set_leverage(self, params: Any = None, /, *, raw: bool = False, **fields: Any) -> Any:
+        """Set leverage: ``POST /api/v3/account/set-leverage`` (signed, 10/s per uid).
+        Futures need ``category``, ``symbol`` and ``leverage`` (isolated hedge positions may
+        take ``longLeverage`` / ``shortLeverage``). Returns ``"success"``."""
+        payload = _params(ENDPOINTS["set_leverage"], params, fields) or {}
+        for name in ("category", "leverage"):
+            if payload.get(name) is None and not (
+                name == "leverage" and (payload.get("longLeverage") or payload.get("shortLeverage"))
+            ):
+                raise ValidationError(f"{name}: required", field=name)
+        payload["category"] = str(payload["category"]).upper()
+        envelope = self._writer.idempotent("set_leverage", payload)
+        return envelope if raw else envelope.get("data")
+
+    def close_all_positions(
+        self, params: Any = None, /, *, raw: bool = False, **fields: Any
+    ) -> Any:
+        """Close positions with market orders: ``POST /api/v3/trade/close-positions`` (signed,
+        5/s per uid). ``category`` required; ``symbol`` and ``posSide`` narrow it. Returns one
+        row per close order with ``orderId``, ``clientOid``, ``code``, ``msg``, ``ok``."""
+        ep = ENDPOINTS["close_all_positions"]
+        payload = _params(ep, params, fields) or {}
+        if str(payload.get("category", "")).upper() not in FUTURES_CATEGORIES:
+            raise ValidationError(
+                f"category: one of {', '.join(FUTURES_CATEGORIES)} is required", field="category"
+            )
+        payload["category"] = str(payload["category"]).upper()
+        envelope = self._writer.idempotent("close_all_positions", payload)
+        return envelope if raw else self._shape(ep, envelope)
+
+    def countdown_cancel_all(
+        self, params: Any = None, /, *, raw: bool = False, **fields: Any
+    ) -> Any:
+        """Arm, re-arm or (with ``"0"``) disarm the exchange's dead man's switch:
+        ``POST /api/v3/trade/countdown-cancel-all`` (signed, 1/s per uid). ``countdown`` is
+        5–60 seconds; if no new call comes in time, every open order is cancelled (spec §5.6).
+        See :meth:`dead_mans_switch` for a heartbeat that does this for you."""
+        payload = _params(ENDPOINTS["countdown_cancel_all"], params, fields) or {}
+        payload["countdown"] = _countdown(payload.get("countdown"))
+        envelope = self._writer.idempotent("countdown_cancel_all", payload)
+        return envelope if raw else envelope.get("data")
+
+    def dead_mans_switch(self, countdown: int = 10, *, interval: float | None = None) -> Any:
+        """A heartbeat for :meth:`countdown_cancel_all`: a context manager (or an object with
+        ``start()`` / ``stop()``) that arms the countdown, re-arms it from a background
+        thread well inside the countdown (every ``interval`` s, default a third of it, never
+        faster than the 1/s limit), and disarms on exit — also when the block raises. If
+        re-arming keeps failing it warns loudly (``DeadMansSwitchWarning``)::
+
+            with client.dead_mans_switch(countdown=10):
+                ...  # if this kernel dies, the exchange cancels every open order in 10 s
+        """
+        from .heartbeat import DeadMansSwitch
+
+        return DeadMansSwitch(self, countdown=countdown, interval=interval)
+
+    def submit_strategy_order(
+        self, request: Any = None, /, *, raw: bool = False, **fields: Any
+    ) -> Any:
+        """Place a TP/SL strategy order: ``POST /api/v3/trade/place-strategy-order`` (signed,
+        10/s per uid). Takes a :class:`StrategyOrderRequestV3`, a mapping or keywords; a
+        ``clientOid`` is generated when none is given and a lost answer is reconciled by it.
+        Returns a ``pandas.Series`` with ``orderId`` and ``clientOid``."""
+        if isinstance(request, StrategyOrderRequestV3):
+            req = request.replace(**fields) if fields else request
+        else:
+            req = StrategyOrderRequestV3.from_mapping({**(request or {}), **fields})
+        envelope = self._writer.place_strategy(req.to_payload())
+        return envelope if raw else _ack_series(envelope)
+
+    def modify_strategy_order(
+        self, params: Any = None, /, *, raw: bool = False, **fields: Any
+    ) -> Any:
+        """Modify a strategy order (``orderId`` or ``clientOid``; ``qty`` and the TP/SL
+        fields): ``POST /api/v3/trade/modify-strategy-order`` (signed, 10/s per uid)."""
+        payload = _id_payload("modify_strategy_order", params, fields)
+        for key in ("takeProfit", "stopLoss", "tpLimitPrice", "slLimitPrice"):
+            if payload.get(key) is not None:
+                payload[key] = decimal_text(payload[key], key)
+        envelope = self._writer.modify_strategy(payload, self._strategy_category(payload))
+        return envelope if raw else _ack_series(envelope)
+
+    def cancel_strategy_order(
+        self, params: Any = None, /, *, raw: bool = False, **fields: Any
+    ) -> Any:
+        """Cancel a strategy order by ``orderId`` or ``clientOid``:
+        ``POST /api/v3/trade/cancel-strategy-order`` (signed, 10/s per uid). The answer's body
+        differs between sources (spec §7 #8), so the result is built from the request."""
+        payload = _id_payload("cancel_strategy_order", params, fields)
+        envelope = self._writer.cancel_strategy(payload, self._strategy_category(payload))
+        data = envelope.get("data") or _ids_of(payload)
+        return envelope if raw else _ack_series({**envelope, "data": data})
+
+    def _strategy_category(self, payload: Mapping[str, Any]) -> str:
+        """Which futures line a strategy order lives in, for looking it up after a lost
+        answer: the one that lists it now (one read per line, only on that path)."""
+        for category in FUTURES_CATEGORIES:
+            try:
+                found = self._writer.lookup_strategy(
+                    category=category,
+                    order_id=payload.get("orderId"),
+                    client_oid=payload.get("clientOid"),
+                )
+            except BitgetAPIError:
+                continue
+            if found is not None:
+                return category
+        return FUTURES_CATEGORIES[0]
+
+    def copy_futures_transfer(
+        self, params: Any = None, /, *, raw: bool = False, **fields: Any
+    ) -> Any:
+        """Move funds into (``type="in"``) or out of (``"out"``) the copy-trading lead
+        account: ``POST /api/v3/copy/futures/transfer`` (signed, 1/s per uid). A transfer
+        carries no id of ours, so a lost answer is raised as :class:`OutcomeUnknownError`
+        (check :meth:`get_copy_futures_transfer_records`), never re-sent blindly."""
+        ep = ENDPOINTS["copy_futures_transfer"]
+        payload = _params(ep, params, fields) or {}
+        kind = str(payload.get("type", "")).lower()
+        if kind not in ("in", "out"):
+            raise ValidationError("type: 'in' or 'out'", field="type")
+        for name in ("coin", "amount"):
+            if not payload.get(name):
+                raise ValidationError(f"{name}: required", field=name)
+        payload.update(type=kind, coin=str(payload["coin"]).upper(),
+                       amount=decimal_text(payload["amount"], "amount"))  # fmt: skip
+        envelope = self._writer.once(
+            "copy_futures_transfer", payload, check="get_copy_futures_transfer_records()"
+        )
+        return envelope if raw else self._shape(ep, envelope)
 
     # -- paged reads ------------------------------------------------------------------------------
     def _paged(
@@ -500,6 +663,41 @@ def _id_payload(name: str, params: Any, fields: Mapping[str, Any]) -> dict[str, 
     return payload
 
 
+def _countdown(value: Any) -> str:
+    """``countdown`` as the wire wants it: whole seconds 5–60, or ``"0"`` (spec §4.1.9)."""
+    text = str(value).strip() if value is not None else ""
+    if not text.isdigit() or not (text == "0" or 5 <= int(text) <= 60):
+        raise ValidationError(
+            f"countdown: {value!r} must be whole seconds from 5 to 60, or 0 to disarm",
+            field="countdown",
+        )
+    return str(int(text))
+
+
+def _check_pos_side(req: PlaceOrderRequestV3, mode: str) -> None:
+    """Explain a missing or superfluous ``posSide`` before the exchange does (spec §5.3)."""
+    if mode == "hedge_mode" and req.posSide is None:
+        opening = "long" if req.side == "buy" else "short"
+        closing = "short" if req.side == "buy" else "long"
+        raise ValidationError(
+            f"posSide: the account is in hedge mode, so a futures order says which position "
+            f"it acts on — posSide='{opening}' opens/adds to the {opening} position, "
+            f"posSide='{closing}' closes the {closing} one (spec §5.3)",
+            field="posSide",
+        )
+    if mode == "one_way_mode" and req.posSide is not None:
+        raise ValidationError(
+            "posSide: the account is in one-way mode, where orders net against one position; "
+            "leave posSide out (and use reduceOnly='yes' to only close), or switch with "
+            "set_hold_mode(holdMode='hedge_mode') (spec §5.3)",
+            field="posSide",
+        )
+
+
+def _ids_of(payload: Mapping[str, Any]) -> dict[str, Any]:
+    return {"orderId": payload.get("orderId") or "", "clientOid": payload.get("clientOid") or ""}
+
+
 def _ack_series(envelope: Mapping[str, Any]) -> pd.Series:
     series = frames.to_series(envelope.get("data"), "order_ack", envelope=envelope)
     series.attrs["reconciled"] = bool(envelope.get("reconciled"))
@@ -550,6 +748,20 @@ BitgetClient.get_trade_fills = _paged_method(  # type: ignore[attr-defined]
     "(the raw list stays in ``feeDetail``). " + _WINDOWED,
 )
 
+BitgetClient.get_position_history = _paged_method(  # type: ignore[attr-defined]
+    "get_position_history", windowed=True, doc="Closed positions. " + _WINDOWED
+)
+BitgetClient.get_history_strategy_orders = _paged_method(  # type: ignore[attr-defined]
+    "get_history_strategy_orders",
+    windowed=True,
+    doc="Triggered, cancelled and failed TP/SL strategy orders. " + _WINDOWED,
+)
+BitgetClient.get_copy_futures_transfer_records = _paged_method(  # type: ignore[attr-defined]
+    "get_copy_futures_transfer_records",
+    windowed=False,
+    doc="Transfers between the unified account and the copy-trading lead account.",
+)
+
 _RETURNS = {
     Shape.LIST: "pandas.DataFrame",
     Shape.PAGE: "pandas.DataFrame",
@@ -593,6 +805,11 @@ _DERIVED = (
     "get_account_info",
     "get_fee_rate",
     "get_order_info",
+    "get_current_position",
+    "get_unfilled_strategy_orders",
+    "get_copy_futures_trading_pairs",
+    "get_copy_futures_position_summary",
+    "get_copy_futures_max_transferable",
 )
 for _name in _DERIVED:
     setattr(BitgetClient, _name, _endpoint_method(_name))

@@ -45,6 +45,7 @@ __all__ = [
     "FUTURES_CATEGORIES",
     "PlaceOrderRequestV3",
     "SeedAliasWarning",
+    "StrategyOrderRequestV3",
     "decimal_text",
     "new_client_oid",
 ]
@@ -162,37 +163,13 @@ def _choices(*values: str) -> dict[str, Any]:
     return {"choices": values}
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class PlaceOrderRequestV3:
-    """One order for ``POST /api/v3/trade/place-order``, with the wire's field names.
+class _WireRequest:
+    """Shared behaviour of the request models: normalise and validate every field by its
+    metadata, generate a ``clientOid``, build from mappings, and emit the exact payload."""
 
-    Keyword-only, so price and quantity can never be swapped by position. Amounts are kept as
-    exact decimal strings. Build it from keywords, or from a mapping with
-    :meth:`from_mapping`; ``to_payload()`` is exactly the dict that will be sent.
-    """
-
-    category: str = field(metadata=_choices(*CATEGORIES))
-    symbol: str
-    side: str = field(metadata=_choices(*SIDES))
-    orderType: str = field(metadata=_choices(*ORDER_TYPES))
-    qty: Any = field(metadata={"decimal": True})
-    price: Any = field(default=None, metadata={"decimal": True})
-    timeInForce: str | None = field(default=None, metadata=_choices(*TIME_IN_FORCE))
-    posSide: str | None = field(default=None, metadata=_choices(*POS_SIDES))
-    marginMode: str | None = field(default=None, metadata=_choices(*MARGIN_MODES))
-    reduceOnly: Any = field(default=None, metadata=_choices(*YES_NO))
-    clientOid: str | None = None
-    stpMode: str | None = field(default=None, metadata=_choices(*STP_MODES))
-    tpTriggerBy: str | None = field(default=None, metadata=_choices(*TRIGGER_BY))
-    slTriggerBy: str | None = field(default=None, metadata=_choices(*TRIGGER_BY))
-    takeProfit: Any = field(default=None, metadata={"decimal": True})
-    stopLoss: Any = field(default=None, metadata={"decimal": True})
-    tpOrderType: str | None = field(default=None, metadata=_choices(*ORDER_TYPES))
-    slOrderType: str | None = field(default=None, metadata=_choices(*ORDER_TYPES))
-    tpLimitPrice: Any = field(default=None, metadata={"decimal": True})
-    slLimitPrice: Any = field(default=None, metadata={"decimal": True})
-
-    FIELD_ALIASES: ClassVar[Mapping[str, str]] = _FIELD_ALIASES
+    __slots__ = ()
+    #: Fields :meth:`from_mapping` insists on.
+    REQUIRED: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
@@ -222,7 +199,7 @@ class PlaceOrderRequestV3:
                     )
                     text = wire
                 put(f.name, _enum(f.name, text, f.metadata["choices"]))
-        self._check_shape()
+        self._check_shape()  # type: ignore[attr-defined]
         oid = self.clientOid if self.clientOid is not None else new_client_oid()
         if not isinstance(oid, str) or not CLIENT_OID.match(oid):
             raise ValidationError(
@@ -230,6 +207,107 @@ class PlaceOrderRequestV3:
                 field="clientOid",
             )
         put("clientOid", oid)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Any:
+        """Build from wire fields, translating the seed documentation's aliases (spec §6)."""
+        known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        fields: dict[str, Any] = {}
+        for key, value in data.items():
+            name = key
+            if key in _FIELD_ALIASES:
+                name = _FIELD_ALIASES[key]
+                _warn_once(
+                    f"field:{key}",
+                    f"{key!r} is the seed documentation's name; the wire field is {name!r} "
+                    "(spec §6)",
+                )
+                if name in data:
+                    raise ValidationError(f"{key}: given together with {name}", field=name)
+            if name not in known:
+                raise ValidationError(
+                    f"{key}: not a field of {cls.__name__} (fields: {', '.join(sorted(known))})",
+                    field=key,
+                )
+            fields[name] = value
+        missing = [n for n in cls.REQUIRED if n not in fields]
+        if missing:
+            raise ValidationError(f"{missing[0]}: required", field=missing[0])
+        return cls(**fields)
+
+    @classmethod
+    def coerce(cls, value: Any) -> Any:
+        """``value`` itself when it is a request of this kind; built with
+        :meth:`from_mapping` otherwise."""
+        return value if isinstance(value, cls) else cls.from_mapping(value)
+
+    def to_payload(self) -> dict[str, str]:
+        """The exact dict sent as the body: set fields only, all strings, wire names."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+            if getattr(self, f.name) is not None
+        }
+
+    def replace(self, **changes: Any) -> Any:
+        """A copy with ``changes`` applied and validated again (the clientOid is kept)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+
+
+def _check_legs(req: Any) -> None:
+    """TP/SL legs: a limit leg needs its limit price, a limit price needs a limit leg, and a
+    leg's order type needs its trigger price."""
+    for leg, trigger in (("tp", "takeProfit"), ("sl", "stopLoss")):
+        order_type, limit = getattr(req, f"{leg}OrderType"), getattr(req, f"{leg}LimitPrice")
+        if order_type == "limit" and limit is None:
+            raise ValidationError(
+                f"{leg}LimitPrice: required when {leg}OrderType is 'limit'",
+                field=f"{leg}LimitPrice",
+            )
+        if limit is not None and order_type != "limit":
+            raise ValidationError(
+                f"{leg}LimitPrice: only used when {leg}OrderType='limit'",
+                field=f"{leg}LimitPrice",
+            )
+        if getattr(req, trigger) is None and (order_type or limit):
+            raise ValidationError(
+                f"{trigger}: set the trigger price when configuring {leg}OrderType",
+                field=trigger,
+            )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PlaceOrderRequestV3(_WireRequest):
+    """One order for ``POST /api/v3/trade/place-order``, with the wire's field names.
+
+    Keyword-only, so price and quantity can never be swapped by position. Amounts are kept as
+    exact decimal strings. Build it from keywords, or from a mapping with
+    :meth:`from_mapping`; ``to_payload()`` is exactly the dict that will be sent.
+    """
+
+    category: str = field(metadata=_choices(*CATEGORIES))
+    symbol: str
+    side: str = field(metadata=_choices(*SIDES))
+    orderType: str = field(metadata=_choices(*ORDER_TYPES))
+    qty: Any = field(metadata={"decimal": True})
+    price: Any = field(default=None, metadata={"decimal": True})
+    timeInForce: str | None = field(default=None, metadata=_choices(*TIME_IN_FORCE))
+    posSide: str | None = field(default=None, metadata=_choices(*POS_SIDES))
+    marginMode: str | None = field(default=None, metadata=_choices(*MARGIN_MODES))
+    reduceOnly: Any = field(default=None, metadata=_choices(*YES_NO))
+    clientOid: str | None = None
+    stpMode: str | None = field(default=None, metadata=_choices(*STP_MODES))
+    tpTriggerBy: str | None = field(default=None, metadata=_choices(*TRIGGER_BY))
+    slTriggerBy: str | None = field(default=None, metadata=_choices(*TRIGGER_BY))
+    takeProfit: Any = field(default=None, metadata={"decimal": True})
+    stopLoss: Any = field(default=None, metadata={"decimal": True})
+    tpOrderType: str | None = field(default=None, metadata=_choices(*ORDER_TYPES))
+    slOrderType: str | None = field(default=None, metadata=_choices(*ORDER_TYPES))
+    tpLimitPrice: Any = field(default=None, metadata={"decimal": True})
+    slLimitPrice: Any = field(default=None, metadata={"decimal": True})
+
+    FIELD_ALIASES: ClassVar[Mapping[str, str]] = _FIELD_ALIASES
+    REQUIRED: ClassVar[tuple[str, ...]] = ("category", "symbol", "side", "orderType", "qty")
 
     def _check_shape(self) -> None:
         futures = self.category in FUTURES_CATEGORIES
@@ -263,65 +341,58 @@ class PlaceOrderRequestV3:
                         f"{name}: attached TP/SL is for futures orders, not {self.category}",
                         field=name,
                     )
-        for leg, trigger in (("tp", "takeProfit"), ("sl", "stopLoss")):
-            order_type, limit = getattr(self, f"{leg}OrderType"), getattr(self, f"{leg}LimitPrice")
-            if order_type == "limit" and limit is None:
-                raise ValidationError(
-                    f"{leg}LimitPrice: required when {leg}OrderType is 'limit'",
-                    field=f"{leg}LimitPrice",
-                )
-            if limit is not None and order_type != "limit":
-                raise ValidationError(
-                    f"{leg}LimitPrice: only used when {leg}OrderType='limit'",
-                    field=f"{leg}LimitPrice",
-                )
-            if getattr(self, trigger) is None and (order_type or limit):
-                raise ValidationError(
-                    f"{trigger}: set the trigger price when configuring {leg}OrderType",
-                    field=trigger,
-                )
+        _check_legs(self)
 
-    @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> PlaceOrderRequestV3:
-        """Build from wire fields, translating the seed documentation's aliases (spec §6)."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        fields: dict[str, Any] = {}
-        for key, value in data.items():
-            name = key
-            if key in _FIELD_ALIASES:
-                name = _FIELD_ALIASES[key]
-                _warn_once(
-                    f"field:{key}",
-                    f"{key!r} is the seed documentation's name; the wire field is {name!r} "
-                    "(spec §6)",
-                )
-                if name in data:
-                    raise ValidationError(f"{key}: given together with {name}", field=name)
-            if name not in known:
-                raise ValidationError(
-                    f"{key}: not a field of PlaceOrderRequestV3 "
-                    f"(fields: {', '.join(sorted(known))})",
-                    field=key,
-                )
-            fields[name] = value
-        missing = [n for n in ("category", "symbol", "side", "orderType", "qty") if n not in fields]
-        if missing:
-            raise ValidationError(f"{missing[0]}: required", field=missing[0])
-        return cls(**fields)
 
-    @classmethod
-    def coerce(cls, value: PlaceOrderRequestV3 | Mapping[str, Any]) -> PlaceOrderRequestV3:
-        """``value`` itself when it is a request; built with :meth:`from_mapping` otherwise."""
-        return value if isinstance(value, cls) else cls.from_mapping(value)
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StrategyOrderRequestV3(_WireRequest):
+    """A TP/SL strategy order for ``POST /api/v3/trade/place-strategy-order`` (spec §4.2.1).
 
-    def to_payload(self) -> dict[str, str]:
-        """The exact dict sent as the body: set fields only, all strings, wire names."""
-        return {
-            f.name: getattr(self, f.name)
-            for f in dataclasses.fields(self)
-            if getattr(self, f.name) is not None
-        }
+    Futures only; ``posSide`` names the position protected; ``tpslMode="partial"`` protects
+    ``qty`` of it, ``"full"`` the whole position. At least one of ``takeProfit`` /
+    ``stopLoss``.
 
-    def replace(self, **changes: Any) -> PlaceOrderRequestV3:
-        """A copy with ``changes`` applied and validated again (the clientOid is kept)."""
-        return dataclasses.replace(self, **changes)
+    >>> StrategyOrderRequestV3(category="USDT-FUTURES", symbol="BTCUSDT", posSide="long",
+    ...     tpslMode="partial", qty="0.01", stopLoss="60000", clientOid="sl-1").to_payload()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'category': 'USDT-FUTURES', 'symbol': 'BTCUSDT', 'clientOid': 'sl-1', 'type': 'tpsl',
+     'tpslMode': 'partial', 'qty': '0.01', 'posSide': 'long', 'stopLoss': '60000'}
+    """
+
+    category: str = field(metadata=_choices(*FUTURES_CATEGORIES))
+    symbol: str
+    clientOid: str | None = None
+    type: str = field(default="tpsl", metadata=_choices("tpsl"))
+    tpslMode: str | None = field(default=None, metadata=_choices("full", "partial"))
+    qty: Any = field(default=None, metadata={"decimal": True})
+    posSide: str | None = field(default=None, metadata=_choices(*POS_SIDES))
+    tpTriggerBy: str | None = field(default=None, metadata=_choices(*TRIGGER_BY))
+    slTriggerBy: str | None = field(default=None, metadata=_choices(*TRIGGER_BY))
+    takeProfit: Any = field(default=None, metadata={"decimal": True})
+    stopLoss: Any = field(default=None, metadata={"decimal": True})
+    tpOrderType: str | None = field(default=None, metadata=_choices(*ORDER_TYPES))
+    slOrderType: str | None = field(default=None, metadata=_choices(*ORDER_TYPES))
+    tpLimitPrice: Any = field(default=None, metadata={"decimal": True})
+    slLimitPrice: Any = field(default=None, metadata={"decimal": True})
+
+    REQUIRED: ClassVar[tuple[str, ...]] = ("category", "symbol", "posSide")
+
+    def _check_shape(self) -> None:
+        if self.category not in FUTURES_CATEGORIES:
+            raise ValidationError(
+                f"category: strategy orders are for futures, not {self.category}",
+                field="category",
+            )
+        if self.posSide is None:
+            raise ValidationError(
+                "posSide: required — the side of the position this TP/SL protects",
+                field="posSide",
+            )
+        if self.takeProfit is None and self.stopLoss is None:
+            raise ValidationError(
+                "takeProfit: give a takeProfit and/or a stopLoss trigger price",
+                field="takeProfit",
+            )
+        if self.tpslMode == "partial" and self.qty is None:
+            raise ValidationError("qty: required when tpslMode is 'partial'", field="qty")
+        _check_legs(self)

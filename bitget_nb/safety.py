@@ -206,24 +206,46 @@ class OrderWriter:
         return self._settle("modify_order", payload, lambda o: _shows_change(o, payload),
                             "modified")  # fmt: skip
 
+    def cancel_strategy(self, payload: Mapping[str, Any], category: str) -> dict[str, Any]:
+        """``cancel-strategy-order``; one found cancelled counts as cancelled."""
+        return self._settle(
+            "cancel_strategy_order",
+            payload,
+            lambda o: o.get("status") == "cancelled",
+            "cancelled",
+            lambda **ids: self.lookup_strategy(category=category, **ids),
+        )
+
+    def modify_strategy(self, payload: Mapping[str, Any], category: str) -> dict[str, Any]:
+        """``modify-strategy-order``; one found showing the new values counts as modified."""
+        return self._settle(
+            "modify_strategy_order",
+            payload,
+            lambda o: _shows_change(o, payload, ("qty", "takeProfit", "stopLoss")),
+            "modified",
+            lambda **ids: self.lookup_strategy(category=category, **ids),
+        )
+
     def _settle(
         self,
         name: str,
         payload: Mapping[str, Any],
         done: Callable[[Mapping[str, Any]], bool],
         verb: str,
+        lookup: Callable[..., Any] | None = None,
     ) -> dict[str, Any]:
         """Send a write on an existing order; when its outcome is unknown, look the order up
         and decide with ``done`` whether the write has taken effect."""
         endpoint = ENDPOINTS[name]
         ids = _ids(payload)
+        lookup = lookup or self.lookup
         last: BaseException | None = None
         for attempt in range(self.max_resends + 1):
             try:
                 return self.transport.call(endpoint, payload)
             except OrderNotFoundError:
                 # "no such open order" may mean the write already happened (a second cancel)
-                found = self.lookup(**ids)
+                found = lookup(**ids)
                 if found is not None and done(found):
                     return _envelope(_ack(found))
                 raise
@@ -232,18 +254,18 @@ class OrderWriter:
                     raise
                 last = exc
                 if uncertain(exc):
-                    found = self.lookup(**ids)
+                    found = lookup(**ids)
                     if found is None:
                         raise OrderNotFoundError(
                             "25204", "Order does not exist", endpoint=endpoint.path
                         ) from exc
                     if done(found):
                         return _envelope(_ack(found))
-                    if found.get("orderStatus") in ("filled", "cancelled"):
+                    status = found.get("orderStatus") or found.get("status")
+                    if status in ("filled", "cancelled", "success", "failed"):
                         raise OrderNotFoundError(
                             "25204",
-                            f"order {found.get('orderId')} is {found.get('orderStatus')}; "
-                            f"it was not {verb}",
+                            f"order {found.get('orderId')} is {status}; it was not {verb}",
                             endpoint=endpoint.path,
                         ) from exc
             if attempt < self.max_resends:
@@ -276,9 +298,10 @@ class OrderWriter:
                                 "msg": str(exc)})  # fmt: skip
         return results
 
-    def cancel_all(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """``cancel-symbol-order``: idempotent, so an unknown outcome is simply sent again."""
-        endpoint = ENDPOINTS["cancel_all_orders"]
+    def idempotent(self, name: str, payload: Any) -> dict[str, Any]:
+        """A write that may safely happen twice (cancel-all, close-all, set-leverage,
+        set-hold-mode, the countdown): an unknown outcome is simply sent again."""
+        endpoint = ENDPOINTS[name]
         last: BaseException | None = None
         for attempt in range(self.max_resends + 1):
             try:
@@ -291,6 +314,86 @@ class OrderWriter:
                 self._wait(last, attempt)
         raise _unsettled(last, {"client_oid": None, "order_id": None})
 
+    def once(self, name: str, payload: Any, *, check: str) -> dict[str, Any]:
+        """A write with no id to look it up by (a copy-trading transfer): re-sent only when
+        certainly refused before processing; an unknown outcome is raised, saying where to
+        ``check``."""
+        endpoint = ENDPOINTS[name]
+        last: BaseException | None = None
+        for attempt in range(self.max_resends + 1):
+            try:
+                return self.transport.call(endpoint, payload)
+            except (BitgetError, TransportError) as exc:
+                if uncertain(exc):
+                    raise OutcomeUnknownError(
+                        getattr(exc, "code", None),
+                        f"{name}: the answer was lost and this write carries no id to look it "
+                        f"up by; check {check} before sending it again ({exc})",
+                        endpoint=endpoint.path,
+                    ) from exc
+                if not _refused_unprocessed(exc):
+                    raise
+                last = exc
+            if attempt < self.max_resends:
+                self._wait(last, attempt)
+        raise last  # type: ignore[misc]
+
+    # -- strategy (TP/SL) orders --------------------------------------------------------------
+    def lookup_strategy(
+        self, *, category: str, client_oid: str | None = None, order_id: str | None = None
+    ) -> Any:
+        """A strategy order by id, among the open ones and then the latest history page."""
+        want = ("orderId", order_id) if order_id else ("clientOid", client_oid)
+        try:
+            rows = list(
+                self.transport.call(
+                    ENDPOINTS["get_unfilled_strategy_orders"], {"category": category}
+                )["data"]
+                or []
+            )
+            if not any(str(r.get(want[0])) == str(want[1]) for r in rows):
+                page = (
+                    self.transport.call(
+                        ENDPOINTS["get_history_strategy_orders"], {"category": category}
+                    )["data"]
+                    or {}
+                )
+                rows += list(page.get("list") or [])
+        except BitgetError as exc:
+            raise OutcomeUnknownError(
+                None,
+                f"the write's answer was lost and looking the strategy order up failed too ({exc})",
+                client_oid=client_oid or order_id,
+            ) from exc
+        return next((r for r in rows if str(r.get(want[0])) == str(want[1])), None)
+
+    def place_strategy(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """``place-strategy-order`` with reconciliation by ``clientOid`` (spec §4.2.1)."""
+        oid, category = str(payload["clientOid"]), str(payload["category"])
+        endpoint = ENDPOINTS["submit_strategy_order"]
+        last: BaseException | None = None
+        for attempt in range(self.max_resends + 1):
+            try:
+                return self.transport.call(endpoint, payload)
+            except DuplicateClientOidError:
+                found = self.lookup_strategy(category=category, client_oid=oid)
+                if attempt == 0 or found is None:
+                    raise
+                return _envelope(_ack(found))
+            except (BitgetError, TransportError) as exc:
+                if _refused_unprocessed(exc):
+                    last = exc
+                elif uncertain(exc):
+                    found = self.lookup_strategy(category=category, client_oid=oid)
+                    if found is not None:
+                        return _envelope(_ack(found))
+                    last = exc
+                else:
+                    raise
+            if attempt < self.max_resends:
+                self._wait(last, attempt)
+        raise _absent(last, oid, self.max_resends + 1)
+
 
 def _ids(payload: Mapping[str, Any]) -> dict[str, Any]:
     return {"order_id": payload.get("orderId"), "client_oid": payload.get("clientOid")}
@@ -300,8 +403,12 @@ def _ids_row(payload: Mapping[str, Any]) -> dict[str, Any]:
     return {"orderId": payload.get("orderId") or "", "clientOid": payload.get("clientOid") or ""}
 
 
-def _shows_change(order: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
-    wanted = {k: payload[k] for k in ("price", "qty") if payload.get(k) is not None}
+def _shows_change(
+    order: Mapping[str, Any],
+    payload: Mapping[str, Any],
+    fields: tuple[str, ...] = ("price", "qty"),
+) -> bool:
+    wanted = {k: payload[k] for k in fields if payload.get(k) is not None}
     return bool(wanted) and all(_same_number(order.get(k), v) for k, v in wanted.items())
 
 

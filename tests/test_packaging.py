@@ -57,11 +57,13 @@ def test_python_floor_is_3_11():
 def test_public_names_are_exactly_what_we_mean_to_export():
     assert set(bitget_nb.__all__) == {
         "AuthenticationError", "BitgetAPIError", "BitgetClient", "BitgetError",
-        "ConfigurationError", "Credentials", "DuplicateClientOidError", "InstrumentRules",
+        "ConfigurationError", "Credentials", "DeadMansSwitch", "DeadMansSwitchWarning",
+        "DuplicateClientOidError", "InstrumentRules",
         "InsufficientBalanceError", "InvalidParameterError", "LocalExchange",
         "OrderNotFoundError", "OutcomeUnknownError", "PermissionDeniedError",
         "PlaceOrderRequestV3", "PositionError", "RateLimitError", "SeedAliasWarning",
-        "ServerError", "TimestampExpiredError", "TransportError", "ValidationError",
+        "ServerError", "StrategyOrderRequestV3", "TimestampExpiredError", "TransportError",
+        "ValidationError",
         "__version__", "connect", "default_exchange",
     }  # fmt: skip
     for name in bitget_nb.__all__:
