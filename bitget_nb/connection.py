@@ -5,6 +5,10 @@ With nothing set, :func:`connect` starts one :class:`~bitget_nb.LocalExchange` p
 ``connect("live")`` need keys (arguments or ``BITGET_API_*`` variables) and say which one is
 missing; nothing ever defaults to live.
 
+To share one exchange between processes (a standalone ``python -m bitget_nb exchange``, a
+Voila page, a test), set ``BITGET_NB_LOCAL_URL`` to its base URL and the ``BITGET_API_*``
+variables to its credentials: ``connect()`` then talks to it instead of starting its own.
+
 Two variables make the embedded exchange repeatable, for tests and notebooks with stored
 outputs: ``BITGET_NB_SEED`` (an integer) and ``BITGET_NB_START`` (an ISO time or ms epoch).
 When ``BITGET_NB_START`` is set the exchange's clock is manual: it starts there and moves
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["connect", "default_exchange"]
 
 SEED_VAR = "BITGET_NB_SEED"
+LOCAL_URL_VAR = "BITGET_NB_LOCAL_URL"
 START_VAR = "BITGET_NB_START"
 
 _lock = threading.Lock()
@@ -74,6 +79,22 @@ def connect(
     'local'
     """
     chosen = environment(env)
+    shared_url = os.environ.get(LOCAL_URL_VAR, "").strip()
+    if chosen.name == "local" and shared_url:
+        from .exchange.local import is_loopback
+
+        host = shared_url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
+        if not is_loopback(host.strip("[]")):
+            raise ConfigurationError(
+                f"{LOCAL_URL_VAR}={shared_url!r} is not a loopback address; a local exchange "
+                "runs on this machine (use connect('demo') or connect('live') for Bitget)"
+            )
+        creds = Credentials.resolve(
+            api_key, api_secret, api_pass, required=True, purpose=f"{LOCAL_URL_VAR}"
+        )
+        assert creds is not None
+        return BitgetClient(creds.api_key, creds.api_secret, creds.api_pass,
+                            base_url=shared_url, env="local", **client_options)  # fmt: skip
     if chosen.name == "local":
         exchange = default_exchange()
         return BitgetClient(

@@ -77,3 +77,21 @@ def test_bitget_client_needs_an_explicit_base_url():
 def test_partial_credentials_are_refused_with_the_missing_names():
     with pytest.raises(bg.ConfigurationError, match="BITGET_API_PASS"):
         bg.BitgetClient("k" * 16, SECRET, base_url="http://127.0.0.1:1")
+
+
+def test_connect_can_share_a_running_local_exchange(no_env):
+    with bg.LocalExchange(seed=2) as ex:
+        no_env.setenv("BITGET_NB_LOCAL_URL", ex.base_url)
+        no_env.setenv("BITGET_API_KEY", ex.credentials["api_key"])
+        no_env.setenv("BITGET_API_SECRET", ex.credentials["api_secret"])
+        no_env.setenv("BITGET_API_PASS", ex.credentials["api_pass"])
+        client = bg.connect()
+        assert client.base_url == ex.base_url and client.env == "local"
+        assert client.get_balances().shape[0] >= 3
+        client.close()
+
+
+def test_shared_local_exchange_must_be_on_loopback(no_env):
+    no_env.setenv("BITGET_NB_LOCAL_URL", "http://10.0.0.5:8080")
+    with pytest.raises(bg.ConfigurationError, match="not a loopback address"):
+        bg.connect()
