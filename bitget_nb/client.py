@@ -577,23 +577,24 @@ class BitgetClient:
         return self._transport.now_ms()
 
 
-#: The id that identifies a row of each paged schema, for de-duplication across windows.
-_ID_FIELD = {
-    "order": "orderId",
-    "fill": "execId",
-    "strategy_order": "orderId",
-    "position_history": "positionId",
-    "copy_transfer_record": "transferId",
+#: The fields that identify a row of each paged schema, for de-duplication across windows.
+#: A strategy order has one row per leg (take-profit, stop-loss) under one orderId.
+_ID_FIELD: dict[str, tuple[str, ...]] = {
+    "order": ("orderId",),
+    "fill": ("execId",),
+    "strategy_order": ("orderId", "triggerType"),
+    "position_history": ("positionId",),
+    "copy_transfer_record": ("transferId",),
 }
 
 
-def _dedupe(rows: list[Mapping[str, Any]], key: str | None) -> list[Mapping[str, Any]]:
+def _dedupe(rows: list[Mapping[str, Any]], key: tuple[str, ...] | None) -> list[Mapping[str, Any]]:
     if key is None:
         return rows
-    seen: set[Any] = set()
+    seen: set[tuple[Any, ...]] = set()
     out = []
     for row in rows:
-        ident = row.get(key)
+        ident = tuple(row.get(k) for k in key)
         if ident in seen:
             continue
         seen.add(ident)

@@ -111,11 +111,13 @@ EMPTY_INFO_FIELD: Final = ""
 # Trading (spec §4.1, §5): choices where the spec is silent or marked [unverified]
 # --------------------------------------------------------------------------------------------
 
-#: Categories whose orders the local exchange matches and settles. Futures need positions,
-#: margin and PnL (the next issue), MARGIN needs borrowing; until then their place-order is
-#: refused with 25200 and this detail (``settlement.settlement_for`` is the one place).
+#: Categories whose orders the local exchange does not settle: MARGIN needs borrowing
+#: (spec §4.1.1 rule 5), which is not modelled; its place-order is refused with 25200 and this
+#: detail (``settlement.settlement_for`` is the one place). SPOT and the three futures lines
+#: are served.
 UNSERVED_ORDER_DETAIL: Final = (
-    "{category} order placement is not yet served by the local exchange (only SPOT is)"
+    "{category} order placement is not served by the local exchange (SPOT and the futures "
+    "categories are)"
 )
 
 #: ``cancelReason`` values (spec §4.1.10, §5.1: only ``normal_cancel`` is documented; the
@@ -197,7 +199,8 @@ QUOTE_SIZED_QTY: Final = "0"
 BASE_SIZED_AMOUNT: Final = "0"
 NO_FILL_AVG_PRICE: Final = "0"
 #: Futures-only fields on spot orders and fills (posSide, holdMode, tradeSide, marginMode, the
-#: attached TP/SL fields) are empty strings. [unverified] spec §4.1.10 shows futures samples.
+#: attached TP/SL fields) and TP/SL fields an order or strategy row does not have are empty
+#: strings. [unverified] spec §4.1.10 shows futures samples.
 NOT_APPLICABLE: Final = ""
 #: ``delegateType`` (enum undocumented, spec §4.1.10): every order here comes from the API.
 DELEGATE_TYPE: Final = "api"
@@ -216,6 +219,224 @@ HISTORY_DEFAULT_SPAN_MS: Final = 30 * 86_400_000
 #: is the id of the last row returned and "" when no row is left. spec §9 #6.
 LIST_LIMIT_DEFAULT: Final = 100
 LIST_LIMIT_MAX: Final = 100
+
+# --------------------------------------------------------------------------------------------
+# Futures (spec §4.1.1, §4.3, §4.4, §5.3): positions, margin, PnL, funding
+# --------------------------------------------------------------------------------------------
+
+#: COIN-FUTURES ``qty`` is in BASE coin, like the other futures lines, and the contract is
+#: inverse: margin, fees and PnL are in the base coin. A position of ``Q`` base opened at
+#: ``E`` has a face value of ``Q × E`` USD; closing ``q`` of it at ``P`` realises
+#: ``q × (P − E) / P`` base coin for a long (``q × (E − P) / P`` short) — the USD PnL of a
+#: linear contract paid in the coin at the exit price. Initial margin is ``q / leverage`` base
+#: coin, a fee is ``q × rate`` base coin. [conflict resolved] spec §7 #17 (older DOCS and the
+#: WS page say base coin; newer snapshots say quote units): base coin keeps one ``qty``
+#: meaning across every futures line.
+COIN_FUTURES_QTY_UNIT: Final = "base"
+
+#: The funding rate of one period is the basis of the perpetual over the index spread over
+#: this many periods (three 8-hour periods a day); the mark price is the index × (1 + funding
+#: rate), so it sits between the index and the last traded price and differs from last by a
+#: few basis points (BTCUSDT: about 2 bps, some 140 ticks). [choice] spec §4.5.3 gives the
+#: fields, not how the mark is made.
+FUNDING_PERIODS_PER_BASIS: Final = 3
+
+#: Funding is settled at every multiple of the instrument's ``fundInterval`` hours since
+#: 00:00 UTC (00:00, 08:00, 16:00 for 8 h) that the exchange clock crosses (during catch-up:
+#: before any fill of that same moment), on every position open at that moment:
+#: ``payment = rate × position value at the mark price`` (linear ``size × mark``, inverse
+#: ``size × avgPrice / mark`` base coin), paid by longs and received by shorts when the rate is
+#: positive, rounded half-up to :data:`FEE_DECIMALS`, booked to the margin coin's balance and
+#: to the position's ``totalFunding`` (positive = received). [unverified] spec §4.3.1 names
+#: ``totalFunding`` only.
+FUNDING_SIGN_RECEIVED_POSITIVE: Final = True
+
+#: Maintenance-margin rate of a symbol = this fraction of its initial-margin rate at the
+#: maximum leverage: ``MMR = 0.5 / maxLeverage`` rounded to 4 decimals (BTCUSDT 125× → 0.004,
+#: ETHUSDT 100× → 0.005, SOLUSDT 75× → 0.0067), close to Bitget's first risk tier. One tier
+#: only. [unverified] spec §4.3.1 names ``mmr`` without values.
+MMR_SHARE_OF_MAX_LEVERAGE_IMR: Final = "0.5"
+
+#: Liquidation is NOT simulated: positions are never force-closed and a balance may go below
+#: zero after extreme losses. ``liquidationPrice`` is an estimate: the mark price at which the
+#: position's backing equity equals its maintenance margin. Backing equity ``M`` = the
+#: position's margin (isolated), or (crossed) the margin coin's wallet balance minus what open
+#: orders lock, minus isolated margins, plus the unrealised PnL and minus the maintenance
+#: margin of the coin's OTHER crossed positions. Linear: long ``(E − M/Q) / (1 − mmr)``, short
+#: ``(E + M/Q) / (1 + mmr)``; inverse: long ``Q·E·(1 + mmr) / (M + Q)``, short
+#: ``Q·E·(1 − mmr) / (Q − M)``; rounded to the tick. [choice]
+LIQUIDATION_SIMULATED: Final = False
+#: ``liquidationPrice`` when no positive price liquidates the position. [unverified]
+NO_LIQUIDATION_PRICE: Final = "0"
+
+#: ``breakEvenPrice``: the close price at which the position's net result — ``curRealisedPnl``
+#: + ``totalFunding`` − ``openFeeTotal`` − ``closeFeeTotal`` + the PnL of closing the rest −
+#: a taker fee on that close — is zero; rounded to the tick. ``profitRate`` = unrealised PnL /
+#: ``positionBalance``. [unverified] spec §4.3.1 names the fields only.
+BREAK_EVEN_INCLUDES_CLOSE_FEE: Final = True
+
+#: Position fees (``openFeeTotal``/``closeFeeTotal``) are positive when paid, like
+#: ``feeDetail`` (spec §4.1.13, DOCS-CL). ``curRealisedPnl`` and ``execPnl`` are price PnL only,
+#: gross of fees and funding, which are reported on their own. [unverified]
+POSITION_FEES_POSITIVE_WHEN_PAID: Final = True
+
+#: Initial margin is fixed at entry: ``entry value / leverage`` (linear ``q × price /
+#: leverage``, inverse ``q / leverage`` base coin), locked in the margin coin (``locked`` of the
+#: balance holds open orders' margin and positions' margin). A set-leverage re-sizes the
+#: margin of the symbol's positions and open orders. [choice]
+MARGIN_AT_ENTRY_PRICE: Final = True
+
+#: An order that opens exposure locks its initial margin while open (a limit order at its
+#: price; a market order, for the instant it matches, at last × (1 + ``openCostUpRatio``));
+#: placement also needs the taker fee on that part to be free. Short → 25203 "Insufficient
+#: margin". Closing parts need no margin. In one-way mode the opening part of an order is what
+#: exceeds the opposite position. [choice] spec §4.5.2 names ``openCostUpRatio`` only.
+INSUFFICIENT_MARGIN_CODE: Final = "25203"
+#: Unrealised LOSSES of crossed positions reduce what is free for new futures margin,
+#: transfers into the lead account and the ``available`` of the margin coin in
+#: account/assets; unrealised profits do not add to it (only realised PnL is cash). Isolated
+#: positions risk only their own margin. Spot orders check the wallet's ``available`` as
+#: before. [choice]
+CROSS_LOSSES_REDUCE_AVAILABLE: Final = True
+
+#: Hold-mode mistakes → 25236 "Incorrect position open type" (spec §2.4.3, §5.3): ``posSide``
+#: missing in hedge mode, and ``posSide`` GIVEN in one-way mode — refused rather than
+#: ignored, so a notebook that forgot a switch of mode learns it at once. ``reduceOnly`` in
+#: hedge mode is ignored (spec §9 #18); hedge orders report ``reduceOnly`` ``YES`` when they
+#: close (side + posSide) and ``NO`` when they open. [unverified]
+WRONG_POSITION_TYPE_CODE: Final = "25236"
+POS_SIDE_IN_ONE_WAY_REFUSED: Final = True
+
+#: A close with no position to close (hedge close, one-way ``reduceOnly=yes`` with no position
+#: or one on the same side) → 22002 "No position to close"; a close larger than what is left
+#: to close (the position less the quantity open close orders already hold, ``frozen``) →
+#: 25227 "No position available to close". spec §2.4.5, §9 #5. [unverified]
+NO_POSITION_CODE: Final = "22002"
+CLOSE_EXCEEDS_POSITION_CODE: Final = "25227"
+
+#: One-way reduce-only replacement (spec §4.1.1 rule 4): when a new reduce-only order and the
+#: open reduce-only orders together exceed the position, the OLDEST open ones are cancelled
+#: (this ``cancelReason``) until the rest fits; the new order keeps its own ``orderId``. The
+#: same trim runs whenever a position shrinks or flips, so open close orders never add up to
+#: more than the position they close. [unverified]
+CANCEL_REASON_REDUCE_ONLY: Final = "reduce_only_cancel"
+
+#: Position size per side is capped by the instrument's ``maxPositionNum`` → 25230 "Quantity
+#: exceeds the maximum openable". [inference] spec §4.5.2.
+MAX_POSITION_CODE: Final = "25230"
+
+#: ``marginMode`` on place-order must match the symbol's mode (set with set-leverage); a
+#: different one → 25200 naming set-leverage. Switching a symbol's margin mode is refused
+#: (25200) while it has a position or an open order. set-leverage outside the instrument's
+#: ``minLeverage``..``maxLeverage`` → 25200 with the bounds. Per-side leverage
+#: (``longLeverage``/``shortLeverage``, or ``leverage`` with ``posSide``) applies to ISOLATED
+#: positions of that side; crossed positions use ``leverage``; ``leverage`` without
+#: ``posSide`` sets both sides. [unverified] spec §4.4.4.
+MARGIN_MODE_SWITCH_CODE: Final = "25200"
+LEVERAGE_OUT_OF_BOUNDS_CODE: Final = "25200"
+
+#: account/assets: ``imr`` = the initial margin of all positions, ``mmr`` = their maintenance
+#: margin, both in USD; ``mgnRatio`` = mmr / accountEquity; ``positionMgnRatio`` = imr /
+#: accountEquity (0 without positions). A coin's ``equity`` = balance + the unrealised PnL of
+#: the positions margined in it. [unverified] spec §4.4.1 gives names only.
+ACCOUNT_RATIOS_OVER_EQUITY: Final = True
+
+#: Position history rows (spec §4.3.2) are kept when a position closes (a one-way flip closes
+#: one and opens another); windows apply to the close time (``updatedTime``). ``netProfit`` =
+#: cumRealisedPnl + totalFunding − openFeeTotal − closeFeeTotal. [unverified]
+POSITION_HISTORY_BY_CLOSE_TIME: Final = True
+
+#: close-positions (spec §4.1.8, §5.5): first cancels the open close orders of each selected
+#: position (this ``cancelReason``), then sends market close orders of at most
+#: ``maxMarketOrderQty`` each (one result row per order); what the book cannot fill is
+#: cancelled like any market order. No position selected → 22002 for the whole call.
+#: [unverified]
+CANCEL_REASON_CLOSE_POSITIONS: Final = "close_positions_cancel"
+
+# --------------------------------------------------------------------------------------------
+# Strategy (TP/SL) orders (spec §4.2, §5.4)
+# --------------------------------------------------------------------------------------------
+
+#: An opening order's attached TP/SL becomes a strategy order when the order fills (spec §5.4
+#: recommendation, §9 #7): ``type=tpsl``, ``tpslMode=partial``, ``qty`` = the filled opening
+#: quantity (later fills of the same order add to it while both legs are pending), one row per
+#: leg. Orders cancelled without fills leave nothing. False: presets are only echoed.
+#: [unverified] ("keep this behaviour switchable")
+PRESET_TPSL_TO_STRATEGY: Final = True
+#: ``tpOrderType``/``slOrderType`` when an order's preset omits them: ``market`` (the strategy
+#: endpoint's default; place-order states none). [unverified] spec §4.1.1.
+PRESET_ORDER_TYPE_DEFAULT: Final = "market"
+#: Attached TP/SL go on orders that open exposure only: on a hedge close or a reduce-only
+#: order they are refused (25200). [choice]
+PRESETS_ON_OPENING_ORDERS_ONLY: Final = True
+
+#: place-strategy-order needs a position on (symbol, posSide) → 25601 "Position does not
+#: exist". [unverified] (V2 refuses TP/SL without a position)
+NO_POSITION_FOR_TPSL_CODE: Final = "25601"
+#: Strategy orders with a pending leg per position (symbol + posSide), at most; and at most
+#: one pending ``full`` one. More → 25599. [unverified] spec §2.4.4 gives the code, no count.
+STRATEGY_ORDERS_PER_POSITION_MAX: Final = 20
+#: TP/SL price relationships: long TP above and long SL below the reference price (short
+#: mirrored); the reference is the order's limit price (last for a market order) for attached
+#: TP/SL, the current trigger price (mark or last, as the leg asks) for strategy orders.
+#: Breaking one → 25200 with a detail: the 2557x–2565x codes exist (spec §4.2.1) but no source
+#: maps them to these rules. [unverified]
+TPSL_PRICE_RULE_CODE: Final = "25200"
+#: A strategy ``clientOid`` is refused (25212) while used by another strategy order placed in
+#: the last 6 hours. spec §4.2.1 [single].
+STRATEGY_CLIENT_OID_WINDOW_MS: Final = 6 * 3_600_000
+#: ``qty`` of a ``full`` row (it protects whatever the position holds). [unverified] §4.2.6
+FULL_MODE_QTY: Final = "0"
+#: ``type=trigger`` (generic trigger orders, NODE/GO only, spec §7 #9) is refused with 25200.
+STRATEGY_TYPES_SERVED: Final = ("tpsl",)
+#: A leg fires at the first second whose price (``tpTriggerBy``/``slTriggerBy``: ``market`` =
+#: last, ``mark``) reaches its level — long TP ≥, long SL ≤, short mirrored — from the second
+#: after it was placed or modified. It then sends a close order (its ``tpOrderType``: market,
+#: or limit at ``tpLimitPrice``) for its ``qty`` (``full``: the whole position), clipped to
+#: what is left to close; the leg → ``success`` when that order is accepted, ``failed`` when
+#: nothing is left to close or the order is refused. A fired leg cancels its sibling (the
+#: slice both protected is being closed); a position that closes cancels every pending leg
+#: protecting it. [unverified] spec §4.2.6 gives the status names only.
+TRIGGER_FIRES_ON_REACH: Final = True
+
+# --------------------------------------------------------------------------------------------
+# Countdown cancel (spec §4.1.9, §5.6)
+# --------------------------------------------------------------------------------------------
+
+#: ``countdown`` "5".."60" arms or re-arms (deadline = now + countdown seconds), "0" disarms,
+#: anything else → 25200 (spec §4.1.9 [unverified]). At the deadline every open NORMAL order
+#: of the account (every category) is cancelled with this ``cancelReason`` and the switch
+#: disarms; strategy orders are left alone (spec §9 #8). [unverified]
+CANCEL_REASON_COUNTDOWN: Final = "countdown_cancel"
+COUNTDOWN_MIN_SECONDS: Final = 5
+COUNTDOWN_MAX_SECONDS: Final = 60
+
+# --------------------------------------------------------------------------------------------
+# Copy trading, lead trader (spec §4.6)
+# --------------------------------------------------------------------------------------------
+
+#: The lead account is a separate ledger of coins beside the unified account: transfer ``in``
+#: moves a coin from the unified account's free balance into it, ``out`` moves it back; it is
+#: not part of account/assets. Lead trading uses the ordinary place-order (spec §4.6 note), so
+#: a LEAD POSITION is a USDT-FUTURES position that opened while the lead account held USDT;
+#: its margin is committed: ``maxTransferable`` (out of the lead account) = lead balance − the
+#: margin of open lead positions in that coin; ``available`` = the lead balance (the GO SDK
+#: describes the endpoint as "the maximum amount of a coin that can be transferred out of the
+#: elite (lead) account, alongside the available balance"). Short of funds either way →
+#: 25202. [choice] spec §4.6 gives shapes only.
+LEAD_CATEGORY: Final = "USDT-FUTURES"
+#: Lead positions a symbol allows per side and margin coin (``maxLongCount`` /
+#: ``maxShortCount``); ``remaining…Count`` = that minus the open lead positions of that side.
+#: [unverified]
+LEAD_MAX_POSITIONS_PER_SIDE: Final = 10
+#: Transfer records: newest first, ``cursor`` = the ``transferId`` of the last row of a page
+#: ("" at the end), ``limit`` default 20, max 100; ``status`` is always ``Successful``
+#: (capitalised, spec §4.6). [unverified direction]
+TRANSFER_LIMIT_DEFAULT: Final = 20
+TRANSFER_LIMIT_MAX: Final = 100
+TRANSFER_STATUS: Final = "Successful"
+#: ``marginMode`` in the position summary uses ``cross``/``isolated`` (spec §4.6, §6).
+COPY_MARGIN_MODES: Final = {"crossed": "cross", "isolated": "isolated"}
 
 # --------------------------------------------------------------------------------------------
 # Fault injection (tests and demos; not exchange behaviour)

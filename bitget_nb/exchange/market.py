@@ -22,7 +22,11 @@ Every anchor, block of hours and day of seconds is drawn from its own generator 
 which is monotone in ``Y`` (so candle highs and lows commute with it) and bounded to
 ``±band`` around the reference (10 % for BTC and ETH in the sample data): a BTCUSDT buy
 limit at 60 000 or an ETHUSDT buy limit at 3 000 rests forever, and market orders fill.
-Futures add a small fixed basis; mark = last, index = the spot path.
+Futures add a small fixed basis; the index is the spot path, and the mark price sits between
+them: index × (1 + funding rate), the funding rate being the basis spread over the funding
+periods of a day (:data:`defaults.FUNDING_PERIODS_PER_BASIS`). Mark and last therefore
+differ by a few basis points — enough that a trigger "on mark" and one "on last" fire at
+different moments.
 
 Candles are built from per-minute open/high/low/close of the 1-second path, so they are
 consistent across intervals by construction (a 1H high is the max of its 1m highs).
@@ -400,8 +404,10 @@ class MarketProcess:
         """The unrounded price for latent values ``y``."""
         spec = self.catalogue.market.underlyings[inst.base_coin]
         basis = 0.0
-        if price_type != "index":
+        if price_type == "market":
             basis = math.log1p(self.catalogue.market.basis_bps[inst.category] / 10_000.0)
+        elif price_type == "mark":
+            basis = math.log1p(float(self.funding_rate(inst)))
         return spec.reference_price * np.exp(basis + spec.band * np.tanh(np.asarray(y) / spec.band))
 
     def _transform(
@@ -409,6 +415,19 @@ class MarketProcess:
     ) -> np.ndarray:
         """Latent values ``y`` → prices in whole ticks (monotone in ``y``)."""
         return np.rint(self._exact(inst, y, price_type) / float(inst.tick)).astype(np.int64)
+
+    def funding_rate(self, inst: Instrument, t_ms: int | None = None) -> Decimal:
+        """The funding rate of one period (the same at every ``t_ms``): the premium of the
+        perpetual over the index, spread over :data:`defaults.FUNDING_PERIODS_PER_BASIS`
+        periods (spot: 0).
+
+        >>> from bitget_nb.exchange.instruments import Catalogue
+        >>> cat = Catalogue.bundled()
+        >>> MarketProcess(seed=7, catalogue=cat).funding_rate(cat.get("USDT-FUTURES", "BTCUSDT"))
+        Decimal('0.0001')
+        """
+        basis = self.catalogue.market.basis_bps[inst.category] / 10_000.0
+        return Decimal(repr(round(basis / defaults.FUNDING_PERIODS_PER_BASIS, 6)))
 
     def price_ticks(self, inst: Instrument, t_ms: int, price_type: PriceType = "market") -> int:
         """The price of ``inst`` at ``t_ms`` in whole ticks (last, mark or index)."""
@@ -759,11 +778,8 @@ class MarketProcess:
         volume = int(vol[:-1].sum()) + int(vol[-1] * share)
         turnover = int(turn[:-1].sum()) + int(turn[-1] * share)
         index = self.price_ticks(inst, now_ms, "index")
-        mark = int(ticks[0])
-        basis = self.catalogue.market.basis_bps[inst.category] / 10_000.0
-        # Funding follows the premium of the perpetual over the index, spread over the three
-        # eight-hour funding periods of a day.
-        funding = Decimal(repr(round(basis / 3.0, 6)))
+        mark = self.price_ticks(inst, now_ms, "mark")
+        funding = self.funding_rate(inst, now_ms)
         oi_noise = 1.0 + 0.2 * math.tanh(path.hour_ends(now_s // _S_H)[0] / path.stdev)
         factor = self.catalogue.market.volume_factor[inst.category]
         open_interest = int(path.spec.minute_volume * factor * 2_000 * oi_noise / float(inst.step))

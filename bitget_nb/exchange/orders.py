@@ -80,6 +80,14 @@ class Order:
     reserved: Decimal = _ZERO
     #: Wire fields kept as submitted (posSide, marginMode, attached TP/SL …); futures only.
     extras: Mapping[str, str] = field(default_factory=dict)
+    #: Futures only (spec §5.3): the position side the order opens or closes, ``open`` /
+    #: ``close`` as judged at placement, and the hold and margin mode it was placed under.
+    pos_side: str = ""
+    trade_side: str = ""
+    hold_mode: str = ""
+    margin_mode: str = ""
+    #: The strategy order its attached TP/SL became (spec §5.4), once it filled.
+    preset_strategy_id: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -116,7 +124,8 @@ class Order:
 @dataclass(frozen=True, slots=True)
 class Fill:
     """One execution of one order (spec §4.1.13). ``exec_link_id`` is shared by the two
-    fills of a self-trade; ``fee`` is positive when paid."""
+    fills of a self-trade, and by the close and open parts of a one-way futures execution
+    that flips a position; ``fee`` is positive when paid."""
 
     exec_id: str
     exec_link_id: str
@@ -133,6 +142,11 @@ class Fill:
     fee_coin: str
     fee: Decimal
     created_ms: int
+    #: Futures only: the position side the fill changed, ``open``/``close``, and the PnL it
+    #: realised (closes; gross of fees).
+    pos_side: str = ""
+    trade_side: str = ""
+    exec_pnl: Decimal = _ZERO
 
 
 class OrderStore:

@@ -2,12 +2,16 @@
 
 :class:`Trading` owns the account's orders and fills (:class:`~.orders.OrderStore`), one
 :class:`~.matching.MatchingEngine` per instrument and one settlement per category
-(:func:`~.settlement.settlement_for`). Its ``*_op`` methods are the venue's operations: a
-plain mapping of wire parameters in (a list for batch bodies), the envelope's ``data`` out,
-:class:`~.params.ExchangeError` for a refusal — raised before any state changes.
+(:func:`~.settlement.settlement_for`), the futures desk (:class:`~.futures.FuturesDesk`:
+positions, hold-mode rules, funding), the strategy orders (:class:`~.strategies.StrategyDesk`)
+and the countdown switch (:class:`Countdown`). Its ``*_op`` methods are the venue's
+operations: a plain mapping of wire parameters in (a list for batch bodies), the envelope's
+``data`` out, :class:`~.params.ExchangeError` for a refusal — raised before any state changes.
 
-Time: :meth:`Trading.catch_up` fills resting limit orders the market traded through since
-the last call (the venue calls it before every request and on ``advance``).
+Time: :meth:`Trading.catch_up` replays what happened since the last call, in time order:
+funding times crossed, the countdown's deadline, resting limit orders the market traded
+through, and TP/SL legs whose trigger price was reached (the venue calls it before every
+request and on ``advance``).
 
 >>> from bitget_nb.exchange.clock import ManualClock
 >>> from bitget_nb.exchange.venue import Venue
@@ -26,7 +30,9 @@ Decimal('500.00')
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Literal
 
@@ -35,21 +41,30 @@ from . import defaults
 from . import params as p
 from .accounts import Account
 from .clock import Clock
+from .futures import FuturesDesk
 from .instruments import Catalogue, Instrument
 from .market import MarketProcess
 from .matching import MatchingEngine, Plan
 from .orders import Fill, IdSequence, Order, OrderStore
 from .params import ExchangeError
+from .positions import Position, PositionBook
 from .records import cursor, fill_record, history_window, order_record, page
-from .settlement import Settlement, settlement_for
+from .settlement import FuturesSettlement, Settlement, settlement_for
+from .strategies import StrategyDesk, StrategyOrder, TriggerLeg, check_levels, parse_legs
 
-__all__ = ["BATCH_MAX", "SPOT_MARGIN_OPEN_CAP", "Trading"]
+__all__ = ["BATCH_MAX", "FUTURES_OPEN_CAP", "SPOT_MARGIN_OPEN_CAP", "Countdown", "Trading"]
 
 #: spec §4.1.2 / §4.1.4 / §4.1.6: at most 20 items per batch.
 BATCH_MAX = 20
 #: spec §4.1.1 rule 1 / §5.7: 400 open orders across spot and margin together.
 SPOT_MARGIN_OPEN_CAP = 400
+#: spec §4.1.1 rule 1: 400 open orders across the three futures lines together.
+FUTURES_OPEN_CAP = 400
 _SPOT_LINES = ("SPOT", "MARGIN")
+#: Order of events that share a moment during catch-up: funding settles on the positions
+#: held just before it, the countdown cancels before anything else can fill, resting fills
+#: before triggers (a trigger may depend on what a fill opened).
+_FUNDING, _COUNTDOWN, _RESTING, _TRIGGER = range(4)
 _ZERO = Decimal(0)
 _TOUCH = Decimal(defaults.TOUCH_FILL_FRACTION)
 _TPSL_PRICES = ("takeProfit", "stopLoss", "tpLimitPrice", "slLimitPrice")
@@ -76,6 +91,18 @@ def _ack(order: Order) -> dict[str, str]:
 
 def _item_ok(order: Order) -> dict[str, str]:
     return {**_ack(order), "code": defaults.BATCH_OK_CODE, "msg": defaults.BATCH_OK_MSG}
+
+
+@dataclass(slots=True)
+class Countdown:
+    """The dead man's switch (spec §4.1.9, §5.6): armed while ``deadline_ms`` is set."""
+
+    seconds: int = 0
+    deadline_ms: int | None = None
+
+    @property
+    def armed(self) -> bool:
+        return self.deadline_ms is not None
 
 
 def _item_error(item: Any, exc: ExchangeError) -> dict[str, str]:
@@ -113,9 +140,23 @@ class Trading:
         self._settlements: dict[str, Settlement] = {}
         self._seq = 0
         self._processed_second = self._second(clock.now_ms())
-        #: Fees paid since the start, per coin (positive = paid): with the balances this
-        #: makes every coin add up (balances + fees = what the account started with).
+        #: Fees paid since the start, per coin (positive = paid): with the balances (and for
+        #: futures the realised PnL and funding of :attr:`futures`) this makes every coin add
+        #: up (balances + fees = what the account started with + what it traded).
         self.fees_paid: dict[str, Decimal] = {}
+        #: Positions, hold-mode rules and funding (spec §4.3, §5.3).
+        self.futures = FuturesDesk(self, seed=seed)
+        #: TP/SL strategy orders (spec §4.2).
+        self.strategies = StrategyDesk(self, seed=seed)
+        #: The dead man's switch (spec §4.1.9).
+        self.countdown = Countdown()
+        #: Whether a position opening now is a lead-trader position (set by the copy-trading
+        #: desk, spec §4.6).
+        self.lead_check: Callable[[Position], bool] = lambda position: False
+        # Catch-up's event queue while it runs (None otherwise), and how far it runs.
+        self._events: list[tuple[int, int, int, int, Callable[[int], None]]] | None = None
+        self._horizon = 0
+        self._event_count = 0
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -130,11 +171,29 @@ class Trading:
         return engine
 
     def settlement(self, category: str) -> Settlement:
-        """The settlement of ``category``; 25200 for categories not served yet."""
+        """The settlement of ``category``; 25200 for categories not served (MARGIN)."""
         found = self._settlements.get(category)
         if found is None:
-            found = self._settlements[category] = settlement_for(category, self.account)
+            found = self._settlements[category] = settlement_for(
+                category,
+                self.account,
+                positions=self.futures.positions,
+                market=self.market,
+                clock=self.clock,
+            )
         return found
+
+    @property
+    def positions(self) -> PositionBook:
+        """The open and closed futures positions."""
+        return self.futures.positions
+
+    def free(self, coin: str) -> Decimal:
+        """What of ``coin`` is free for new margin or a transfer: ``available`` less the
+        unrealised losses of crossed positions (:data:`defaults.CROSS_LOSSES_REDUCE_AVAILABLE`)."""
+        settlement = self.settlement(vocab.FUTURES_CATEGORIES[0])
+        assert isinstance(settlement, FuturesSettlement)
+        return settlement.free(coin)
 
     def instrument(self, category: str, symbol: str) -> Instrument:
         inst = self.catalogue.get(category, symbol)
@@ -148,54 +207,132 @@ class Trading:
         return inst
 
     def reserved_by_coin(self) -> dict[str, Decimal]:
-        """What the open orders hold locked, per coin (equals each balance's ``locked``)."""
+        """What the open orders and the positions hold locked, per coin (equals each
+        balance's ``locked``)."""
         out: dict[str, Decimal] = {}
         for order in self.store.open_orders():
             out[order.reserve_coin] = out.get(order.reserve_coin, _ZERO) + order.reserved
+        for position in self.futures.positions.open_positions():
+            coin = position.margin_coin
+            out[coin] = out.get(coin, _ZERO) + position.margin
         return out
 
     # -- time ---------------------------------------------------------------------------------
 
-    def catch_up(self, now: int) -> None:
-        """Fill resting limit orders that the market reached since the last call.
+    def next_second(self, t_ms: int) -> int:
+        """The start (ms) of the second after the one holding ``t_ms``: the first moment a
+        thing made at ``t_ms`` can be reached by the market (this second was matched)."""
+        return self.market.epoch_ms + (self._second(t_ms) + 1) * 1000
 
-        A buy fills when a 1-second price went below its limit, a sell when one went above —
-        the whole open quantity, as maker, at the limit price, dated at the first such
-        second. A mere touch fills :data:`defaults.TOUCH_FILL_FRACTION` of it.
+    def catch_up(self, now: int) -> None:
+        """Replay, in time order, what happened since the last call.
+
+        * funding at every funding time crossed (:meth:`FuturesDesk.settle_funding`);
+        * the countdown's deadline: every open order cancelled (:meth:`countdown_op`);
+        * resting limit orders the market reached: a buy fills when a 1-second price went
+          below its limit, a sell when one went above — the whole open quantity, as maker, at
+          the limit price, dated at the first such second; a mere touch fills
+          :data:`defaults.TOUCH_FILL_FRACTION` of it;
+        * TP/SL legs whose price was reached: they send their close orders, which fill at
+          that moment or rest (and may fill later in the same stretch).
+
+        What one event sets off (a fill that opens a position with an attached TP/SL, a
+        trigger that rests a limit order) joins the queue at its own time.
         """
         second = self._second(now)
         if second <= self._processed_second:
+            # Only the countdown has ms-precise deadlines inside a processed second.
+            deadline = self.countdown.deadline_ms
+            if deadline is not None and deadline <= now:
+                self._expire_countdown(deadline, deadline)
             return
         start = self.market.epoch_ms + (self._processed_second + 1) * 1000
         self._processed_second = second
-        events: list[tuple[int, int, Order, bool]] = []
-        for engine in self._engines.values():
-            if not engine.bids and not engine.asks:
-                continue
-            inst = engine.inst
-            high, low = self.market.extremes(inst, start, now)
-            for order in engine.resting:
-                assert order.price is not None
-                ticks = int(order.price / inst.tick)
-                direction: Literal["down", "up"]
-                if order.side == "buy" and low <= ticks:
-                    through, direction = low < ticks, "down"
-                elif order.side == "sell" and high >= ticks:
-                    through, direction = high > ticks, "up"
-                else:
+        self._events, self._horizon = [], now
+        try:
+            for engine in self._engines.values():
+                if not engine.bids and not engine.asks:
                     continue
-                when = self.market.first_reach(
-                    inst, start, now, ticks, direction=direction, strict=through
+                high, low = self.market.extremes(engine.inst, start, now)
+                for order in engine.resting:
+                    self._schedule_fill(order, engine.inst, start, high, low)
+            for strategy, leg in self.strategies.pending():
+                self._schedule_leg(strategy, leg, start)
+            for when in self.futures.funding_times(start, now):
+                self._push(when, _FUNDING, 0, self.futures.settle_funding)
+            deadline = self.countdown.deadline_ms
+            if deadline is not None and deadline <= now:
+                self._push(
+                    deadline, _COUNTDOWN, 0, lambda w, d=deadline: self._expire_countdown(d, w)
                 )
-                events.append((now if when is None else when, order.seq, order, through))
-        events.sort(key=lambda e: (e[0], e[1]))
-        for when, _, order, through in events:
-            if not order.is_open:
-                continue
-            inst = self._inst_of(order)
-            qty = order.remaining if through else self._touch_qty(order, inst)
-            assert order.price is not None
-            self._fill(order, inst, order.price, qty, "maker", self._trade_ids.next(), when)
+            while self._events:
+                when, _, _, _, action = heapq.heappop(self._events)
+                action(when)
+        finally:
+            self._events = None
+
+    def _push(self, when: int, kind: int, seq: int, action: Callable[[int], None]) -> None:
+        assert self._events is not None
+        self._event_count += 1
+        heapq.heappush(self._events, (when, kind, seq, self._event_count, action))
+
+    def _schedule_fill(
+        self,
+        order: Order,
+        inst: Instrument,
+        start: int,
+        high: int | None = None,
+        low: int | None = None,
+    ) -> None:
+        """Queue the fill of a resting order if the market reaches it in [start, horizon]."""
+        end = self._horizon
+        if start > end:
+            return
+        if high is None or low is None:
+            high, low = self.market.extremes(inst, start, end)
+        assert order.price is not None
+        ticks = int(order.price / inst.tick)
+        direction: Literal["down", "up"]
+        if order.side == "buy" and low <= ticks:
+            through, direction = low < ticks, "down"
+        elif order.side == "sell" and high >= ticks:
+            through, direction = high > ticks, "up"
+        else:
+            return
+        when = self.market.first_reach(inst, start, end, ticks, direction=direction, strict=through)
+        self._push(
+            end if when is None else when,
+            _RESTING,
+            order.seq,
+            lambda w, o=order, t=through: self._fill_resting(o, t, w),
+        )
+
+    def _fill_resting(self, order: Order, through: bool, when: int) -> None:
+        if not order.is_open:
+            return
+        inst = self._inst_of(order)
+        qty = order.remaining if through else self._touch_qty(order, inst)
+        assert order.price is not None
+        self._fill(order, inst, order.price, qty, "maker", self._trade_ids.next(), when)
+
+    def _schedule_leg(self, strategy: StrategyOrder, leg: TriggerLeg, start: int) -> None:
+        when = self.strategies.trigger_time(strategy, leg, start, self._horizon)
+        if when is not None:
+            self._push(
+                when,
+                _TRIGGER,
+                int(strategy.order_id),
+                lambda w, s=strategy, g=leg: self.strategies.fire(s, g, w),
+            )
+
+    def schedule_strategy(self, strategy: StrategyOrder) -> None:
+        """A strategy order made or changed during catch-up joins the queue (outside
+        catch-up the next one finds it)."""
+        if self._events is None:
+            return
+        for leg in strategy.legs.values():
+            if leg.status == "pending":
+                self._schedule_leg(strategy, leg, strategy.active_ms)
 
     @staticmethod
     def _touch_qty(order: Order, inst: Instrument) -> Decimal:
@@ -218,41 +355,47 @@ class Trading:
         link_id: str,
         when: int,
     ) -> None:
-        """Settle one execution of ``order`` and record its fill."""
+        """Settle one execution of ``order`` and record its fill (one fill record per leg:
+        a one-way execution that flips a position records its close and its open part)."""
         rate = inst.maker_fee if scope == "maker" else inst.taker_fee
         settlement = self.settlement(order.category)
-        fee_coin, fee = settlement.fill(order, inst, price, qty, rate)
-        value = price * qty
+        legs = settlement.fill(order, inst, price, qty, rate, when)
         order.cum_exec_qty += qty
-        order.cum_exec_value += value
-        order.fees[fee_coin] = order.fees.get(fee_coin, _ZERO) + fee
-        self.fees_paid[fee_coin] = self.fees_paid.get(fee_coin, _ZERO) + fee
-        order.updated_ms = max(order.updated_ms, when)
-        self.store.add_fill(
-            Fill(
-                exec_id=self._exec_ids.next(),
-                exec_link_id=link_id,
-                order_id=order.order_id,
-                client_oid=order.client_oid,
-                category=order.category,
-                symbol=order.symbol,
-                order_type=order.order_type,
-                side=order.side,
-                exec_price=price,
-                exec_qty=qty,
-                exec_value=value,
-                trade_scope=scope,
-                fee_coin=fee_coin,
-                fee=fee,
-                created_ms=when,
+        order.cum_exec_value += price * qty
+        for leg in legs:
+            order.fees[leg.fee_coin] = order.fees.get(leg.fee_coin, _ZERO) + leg.fee
+            self.fees_paid[leg.fee_coin] = self.fees_paid.get(leg.fee_coin, _ZERO) + leg.fee
+            self.store.add_fill(
+                Fill(
+                    exec_id=self._exec_ids.next(),
+                    exec_link_id=link_id,
+                    order_id=order.order_id,
+                    client_oid=order.client_oid,
+                    category=order.category,
+                    symbol=order.symbol,
+                    order_type=order.order_type,
+                    side=order.side,
+                    exec_price=price,
+                    exec_qty=leg.qty,
+                    exec_value=price * leg.qty,
+                    trade_scope=scope,
+                    fee_coin=leg.fee_coin,
+                    fee=leg.fee,
+                    created_ms=when,
+                    pos_side=leg.pos_side,
+                    trade_side=leg.trade_side,
+                    exec_pnl=leg.exec_pnl,
+                )
             )
-        )
+        order.updated_ms = max(order.updated_ms, when)
         if not order.quote_sized and order.cum_exec_qty == order.qty:
             self._close(order, "filled", "", when)
         else:
             order.status = "partially_filled"
             # A taker buy that filled below its limit frees the difference.
             settlement.sync(order, inst)
+        if inst.is_futures:
+            self.futures.after_fill(order, inst, legs, when)
 
     def _close(self, order: Order, status: str, reason: str, when: int) -> None:
         """Move an order to a terminal status and release what it held."""
@@ -266,10 +409,19 @@ class Trading:
     def _cancel(self, order: Order, reason: str, when: int) -> None:
         self._close(order, "cancelled", reason, when)
 
+    def cancel_order(self, order: Order, reason: str, when: int) -> None:
+        """Cancel an open order for ``reason`` at ``when`` (the futures and strategy desks)."""
+        if order.is_open:
+            self._cancel(order, reason, when)
+
     def _apply(self, taker: Order, inst: Instrument, plan: Plan, now: int) -> None:
         book_side = "a" if taker.side == "buy" else "b"
         engine = self.engine(inst)
         for step in plan.steps:
+            if not taker.is_open:
+                break
+            if step.maker is not None and not step.maker.is_open:
+                continue  # closed by what an earlier step set off
             if step.cancel_maker:
                 assert step.maker is not None
                 self._cancel(step.maker, defaults.CANCEL_REASON_STP, now)
@@ -357,6 +509,10 @@ class Trading:
                 f"a {kind} order on {inst.symbol}",
             )
 
+    def check_qty(self, inst: Instrument, qty: Decimal) -> None:
+        """Step, minimum and maximum of a (limit-sized) quantity: 25610 / 25611 / 25208."""
+        self._check_qty(inst, qty, market=False)
+
     def _check_notional(self, inst: Instrument, value: Decimal, what: str) -> None:
         if value < inst.min_amount:
             raise ExchangeError(
@@ -365,8 +521,11 @@ class Trading:
                 f"amount {_num(inst.min_amount)} {inst.quote_coin} for {inst.symbol}",
             )
 
-    def _draft(self, params: Mapping[str, Any], now: int) -> tuple[Order, Instrument]:
-        """Validate a new order (spec §4.1.1) and build it without an id; nothing changes."""
+    def _draft(
+        self, params: Mapping[str, Any], now: int
+    ) -> tuple[Order, Instrument, tuple[Order, ...]]:
+        """Validate a new order (spec §4.1.1) and build it without an id; nothing changes.
+        Also returns the older reduce-only orders its acceptance replaces (futures)."""
         category = p.category(params)
         assert category is not None
         settlement = self.settlement(category)
@@ -437,6 +596,11 @@ class Trading:
                 raise ExchangeError(
                     "25212", detail=f"order {earlier.order_id} with clientOid {client_oid} is open"
                 )
+        intent = None
+        if inst.is_futures:
+            intent = self.futures.intent(inst, side, extras, reduce_only, qty)
+            reduce_only = intent.reduce_only
+            self.futures.check_opening(inst, intent, side, qty)
         can_rest = order_type == "limit" and tif in ("gtc", "post_only")
         if can_rest or not defaults.CAP_ONLY_RESTING_ORDERS:
             self._check_caps(inst)
@@ -457,11 +621,44 @@ class Trading:
             updated_ms=now,
             extras=extras,
         )
+        if intent is not None:
+            order.pos_side, order.trade_side = intent.pos_side, intent.trade_side
+            order.hold_mode = self.account.hold_mode
+            order.margin_mode = self.account.symbol_configs[(category, inst.symbol)].margin_mode
+            self._check_presets(order, inst, params, now)
         coin, need = settlement.requirement(order, inst)
-        settlement.check(coin, need)
-        return order, inst
+        settlement.check(coin, need + settlement.fee_buffer(order, inst))
+        return order, inst, intent.replaced if intent is not None else ()
+
+    def _check_presets(
+        self, order: Order, inst: Instrument, params: Mapping[str, Any], now: int
+    ) -> None:
+        """Attached TP/SL (spec §4.1.1, §5.4): on opening orders only, prices on the tick,
+        a limit price for a limit leg, long TP above / SL below the order's price (last for a
+        market order), and room for one more strategy order on the position."""
+        legs = parse_legs(params, inst, order_type_default=defaults.PRESET_ORDER_TYPE_DEFAULT)
+        if not legs:
+            return
+        if order.reduce_only and defaults.PRESETS_ON_OPENING_ORDERS_ONLY:
+            raise p.bad(
+                "takeProfit/stopLoss attach to orders that open a position, not to closing or "
+                "reduce-only orders; use place-strategy-order to protect a position"
+            )
+        side = "long" if order.side == "buy" else "short"
+        reference = order.price if order.price is not None else self.market.price(inst, now)
+        what = "order price" if order.price is not None else "last price"
+        check_levels(side, legs, lambda leg: reference, inst, what)
+        if defaults.PRESET_TPSL_TO_STRATEGY:
+            self.strategies.check_room(inst, side)
 
     def _check_caps(self, inst: Instrument) -> None:
+        if inst.is_futures:
+            count = self.store.open_count(vocab.FUTURES_CATEGORIES)
+            if count >= FUTURES_OPEN_CAP:
+                raise ExchangeError(
+                    "40761",
+                    detail=f"{count} futures orders are open; at most {FUTURES_OPEN_CAP} may be",
+                )
         if inst.category in _SPOT_LINES:
             count = self.store.open_count(_SPOT_LINES)
             if count >= SPOT_MARGIN_OPEN_CAP:
@@ -509,16 +706,21 @@ class Trading:
 
     # -- placing ------------------------------------------------------------------------------
 
-    def place(self, params: Mapping[str, Any]) -> Order:
-        """Validate, accept and match one order; return it (spec §4.1.1)."""
-        now = self.clock.now_ms()
-        order, inst = self._draft(params, now)
+    def place(self, params: Mapping[str, Any], *, now: int | None = None) -> Order:
+        """Validate, accept and match one order; return it (spec §4.1.1). ``now`` places it
+        at an earlier moment of a catch-up (a TP/SL leg that fired then)."""
+        now = self.clock.now_ms() if now is None else now
+        order, inst, replaced = self._draft(params, now)
         order.order_id = self._order_ids.next()
         if not order.client_oid:
             order.client_oid = defaults.AUTO_CLIENT_OID_PREFIX + order.order_id
         self.store.add(order)
+        for older in replaced:  # the one-way reduce-only replacement rule (rule 4)
+            self._cancel(older, defaults.CANCEL_REASON_REDUCE_ONLY, now)
         self.settlement(order.category).sync(order, inst)
         self._execute(order, inst, now)
+        if self._events is not None and order.is_open and order.price is not None:
+            self._schedule_fill(order, inst, self.next_second(now))
         return order
 
     def place_order_op(self, params: Mapping[str, Any]) -> dict[str, str]:
@@ -560,8 +762,20 @@ class Trading:
         return results
 
     def place_batch_op(self, items: Any) -> list[dict[str, str]]:
-        """``place-batch``: each item placed on its own, results in input order (spec §2.3)."""
-        return self._each(self._batch(items), self.place)
+        """``place-batch``: each item placed on its own, results in input order (spec §2.3).
+        Attached TP/SL are refused per item: batch placement does not support them (spec
+        §5.4, DOCS-CL)."""
+
+        def place_item(item: Mapping[str, Any]) -> Order:
+            named = [n for n in ("takeProfit", "stopLoss") if item.get(n) not in (None, "")]
+            if named:
+                raise p.bad(
+                    f"{'/'.join(named)}: batch orders cannot carry an attached TP/SL; place the "
+                    "order alone or use place-strategy-order"
+                )
+            return self.place(item)
+
+        return self._each(self._batch(items), place_item)
 
     # -- modifying ----------------------------------------------------------------------------
 
@@ -602,6 +816,8 @@ class Trading:
                 detail=f"qty {_num(qty)} is below the filled quantity "
                 f"{_num(order.cum_exec_qty)} of order {order.order_id}",
             )
+        if inst.is_futures:
+            self.futures.check_modified_close(order, inst, qty - order.cum_exec_qty)
         settlement = self.settlement(order.category)
         coin, need = settlement.requirement(order, inst, price=price, qty=qty)
         settlement.check(coin, need - order.reserved)
@@ -670,6 +886,36 @@ class Trading:
             self._cancel(order, defaults.CANCEL_REASON_CANCEL_ALL, now)
             done.append(_item_ok(order))
         return {"list": done}
+
+    # -- countdown (spec §4.1.9, §5.6) ----------------------------------------------------------
+
+    def countdown_op(self, params: Mapping[str, Any]) -> str:
+        """``countdown-cancel-all``: ``countdown`` "5".."60" arms or re-arms the switch, "0"
+        disarms it; ``"success"``. At the deadline every open order is cancelled
+        (:data:`defaults.CANCEL_REASON_COUNTDOWN`) and the switch disarms."""
+        low, high = defaults.COUNTDOWN_MIN_SECONDS, defaults.COUNTDOWN_MAX_SECONDS
+        rule = f"countdown must be 0 (off) or whole seconds from {low} to {high}"
+        try:
+            seconds = p.integer(params, "countdown", minimum=0, maximum=high)
+        except ExchangeError:
+            raise p.bad(rule) from None
+        if seconds is None:
+            raise p.bad(f"countdown is required; {rule}")
+        if 0 < seconds < low:
+            raise p.bad(rule)
+        if seconds == 0:
+            self.countdown.seconds, self.countdown.deadline_ms = 0, None
+        else:
+            self.countdown.seconds = seconds
+            self.countdown.deadline_ms = self.clock.now_ms() + seconds * 1000
+        return "success"
+
+    def _expire_countdown(self, deadline: int, when: int) -> None:
+        if self.countdown.deadline_ms != deadline:
+            return  # re-armed or disarmed since this was queued
+        self.countdown.seconds, self.countdown.deadline_ms = 0, None
+        for order in self.store.open_orders():
+            self._cancel(order, defaults.CANCEL_REASON_COUNTDOWN, when)
 
     # -- queries ------------------------------------------------------------------------------
 

@@ -18,6 +18,12 @@ one, so benches can seed thousands of orders without HTTP:
 
 >>> venue.call("get_unfilled_orders", {}, venue.trader)
 {'list': [], 'cursor': ''}
+
+The domain state is plain objects a test may read directly: ``venue.account`` (balances,
+settings), ``venue.trading.store`` (orders, fills), ``venue.trading.positions`` (open and
+closed futures positions), ``venue.trading.strategies`` (TP/SL orders),
+``venue.trading.countdown`` (the dead man's switch) and ``venue.lead`` (the copy-trading
+lead account).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from . import defaults
 from . import params as p
 from .accounts import Account, ApiKey
 from .clock import Clock
+from .copytrading import LeadDesk
 from .instruments import STABLE_COINS, Catalogue, Instrument
 from .market import INTERVALS, TURNOVER_DECIMALS, MarketProcess
 from .params import ExchangeError
@@ -98,6 +105,9 @@ class Venue:
             seed=seed,
         )
         trading = self.trading
+        #: The copy-trading lead account and its endpoints (spec §4.6).
+        self.lead = LeadDesk(account=self.account, trading=trading, clock=clock, seed=seed)
+        lead, futures, strategies = self.lead, trading.futures, trading.strategies
         # Endpoint name (bitget_nb.endpoints) → operation. An endpoint of the table that is
         # missing here is "not implemented yet" (the HTTP front answers 404 for it).
         self._operations: dict[str, Operation] = {
@@ -127,6 +137,23 @@ class Venue:
             "get_unfilled_orders": self._private(trading.unfilled_op),
             "get_history_orders": self._private(trading.history_op),
             "get_trade_fills": self._private(trading.fills_op),
+            "close_all_positions": self._private(futures.close_positions_op),
+            "countdown_cancel_all": self._private(trading.countdown_op),
+            # strategy (TP/SL) orders (spec §4.2)
+            "submit_strategy_order": self._private(strategies.place_op),
+            "modify_strategy_order": self._private(strategies.modify_op),
+            "cancel_strategy_order": self._private(strategies.cancel_op),
+            "get_unfilled_strategy_orders": self._private(strategies.unfilled_op),
+            "get_history_strategy_orders": self._private(strategies.history_op),
+            # positions (spec §4.3)
+            "get_current_position": self._private(futures.current_position_op),
+            "get_position_history": self._private(futures.position_history_op),
+            # copy trading, lead trader (spec §4.6)
+            "get_copy_futures_trading_pairs": self._private(lead.trading_pairs_op),
+            "get_copy_futures_position_summary": self._private(lead.position_summary_op),
+            "get_copy_futures_max_transferable": self._private(lead.max_transferable_op),
+            "copy_futures_transfer": self._private(lead.transfer_op),
+            "get_copy_futures_transfer_records": self._private(lead.transfer_records_op),
         }
         unknown = set(self._operations) - set(ENDPOINTS)
         if unknown:
@@ -345,43 +372,57 @@ class Venue:
         return self.market.price(inst, now, "index")
 
     def assets(self, params: Mapping[str, Any], caller: Caller | None = None) -> dict:
-        """Account equity and per-coin balances, valued at current prices (spec §4.4.1)."""
+        """Account equity and per-coin balances, valued at current prices, following the
+        futures positions (spec §4.4.1, :data:`defaults.ACCOUNT_RATIOS_OVER_EQUITY`): a coin's
+        equity adds the unrealised PnL of the positions margined in it; its ``available``
+        loses the unrealised losses of its crossed positions."""
         account = self._caller(caller).account
         now = self.clock.now_ms()
+        totals = self.trading.futures.totals(now)
+        zero = Decimal(0)
         coins = []
-        total = Decimal(0)
+        total = unrealised = imr = mmr = zero
         for coin, bal in account.balances.items():
-            if bal.total == 0 and bal.debt == 0:
+            futures = totals.get(coin, {})
+            if bal.total == 0 and bal.debt == 0 and not futures:
                 continue
-            equity = bal.total - bal.debt
-            usd = equity * self.coin_usd_price(coin, now)
+            price = self.coin_usd_price(coin, now)
+            upnl = futures.get("upnl", zero)
+            equity = bal.total - bal.debt + upnl
+            available = bal.available
+            if defaults.CROSS_LOSSES_REDUCE_AVAILABLE:
+                available += min(zero, futures.get("cross_upnl", zero))
+            usd = equity * price
             total += usd
+            unrealised += upnl * price
+            imr += futures.get("im", zero) * price
+            mmr += futures.get("mm", zero) * price
             coins.append(
                 {
                     "coin": coin,
                     "equity": amount(equity),
                     "usdValue": amount(usd),
                     "balance": amount(bal.total),
-                    "available": amount(bal.available),
+                    "available": amount(max(zero, available)),
                     "debt": amount(bal.debt),
                     "locked": amount(bal.locked),
                 }
             )
         btc = self.coin_usd_price("BTC", now)
-        zero = "0"
+        usdt = self.coin_usd_price("USDT", now)
         return {
             "accountEquity": amount(total),
-            "usdtEquity": amount(total / self.coin_usd_price("USDT", now)),
+            "usdtEquity": amount(total / usdt),
             "btcEquity": amount(total / btc),
-            "unrealisedPnl": zero,
-            "usdtUnrealisedPnl": zero,
+            "unrealisedPnl": amount(unrealised),
+            "usdtUnrealisedPnl": amount(unrealised / usdt),
             # Spelled with a z on the wire (spec §4.4.1).
-            "btcUnrealizedPnl": zero,
+            "btcUnrealizedPnl": amount(unrealised / btc),
             "effEquity": amount(total * defaults.COLLATERAL_RATIO),
-            "mmr": zero,
-            "imr": zero,
-            "mgnRatio": zero,
-            "positionMgnRatio": zero,
+            "mmr": amount(mmr),
+            "imr": amount(imr),
+            "mgnRatio": amount(mmr / total) if total > 0 else "0",
+            "positionMgnRatio": amount(imr / total) if total > 0 else "0",
             "assets": coins,
         }
 
@@ -463,6 +504,8 @@ class Venue:
         assert category is not None
         inst = self._instrument(category, p.required_text(params, "symbol").strip())
         low, high = inst.min_leverage or 1, inst.max_leverage or 1
+        # Out of the instrument's bounds → 25200 naming them
+        # (:data:`defaults.LEVERAGE_OUT_OF_BOUNDS_CODE`).
         leverage = p.integer(params, "leverage", minimum=low, maximum=high)
         long_lev = p.integer(params, "longLeverage", minimum=low, maximum=high)
         short_lev = p.integer(params, "shortLeverage", minimum=low, maximum=high)
@@ -470,35 +513,28 @@ class Venue:
         pos_side = p.choice(params, "posSide", ("long", "short"))
         if leverage is None and long_lev is None and short_lev is None:
             raise p.bad("leverage is required")
-        config = account.symbol_configs[(inst.category, inst.symbol)]
-        if margin_mode is not None:
-            config.margin_mode = margin_mode
-        # ``posSide`` aims ``leverage`` at one side of an isolated position; explicit per-side
-        # values take priority over ``leverage`` (spec §4.4.4).
-        if leverage is not None and pos_side is None:
-            config.leverage = leverage
-        elif leverage is not None:
-            if pos_side == "long":
-                config.long_leverage = leverage
-            else:
-                config.short_leverage = leverage
-        if long_lev is not None:
-            config.long_leverage = long_lev
-        if short_lev is not None:
-            config.short_leverage = short_lev
+        self.trading.futures.set_leverage(
+            inst,
+            leverage=leverage,
+            long_leverage=long_lev,
+            short_leverage=short_lev,
+            pos_side=pos_side,
+            margin_mode=margin_mode,
+        )
         return "success"
 
     def set_hold_mode(self, params: Mapping[str, Any], caller: Caller | None = None) -> str:
-        """Switch between one-way and hedge mode, account-wide (spec §4.4.5).
-
-        The §9 #11 refusal (25010 while positions or open orders exist) is about futures
-        positions and orders, which this version of the exchange does not hold yet (spot
-        orders do not depend on the hold mode).
-        """
+        """Switch between one-way and hedge mode, account-wide (spec §4.4.5): refused with
+        25010 while any futures position or open futures order exists (spec §9 #11)."""
         account = self._caller(caller).account
         mode = p.choice(params, "holdMode", ("one_way_mode", "hedge_mode"))
         if mode is None:
             raise p.bad("holdMode is required")
+        if mode != account.hold_mode and self.trading.futures.has_exposure():
+            raise ExchangeError(
+                "25010",
+                detail="close every futures position and cancel every open futures order first",
+            )
         account.hold_mode = mode
         return "success"
 

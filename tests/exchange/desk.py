@@ -18,6 +18,14 @@ from .wire import START_MS
 CATALOGUE = Catalogue.bundled()
 BTC = CATALOGUE.get("SPOT", "BTCUSDT")
 assert BTC is not None
+PERP = CATALOGUE.get("USDT-FUTURES", "BTCUSDT")
+ETH_PERP = CATALOGUE.get("USDT-FUTURES", "ETHUSDT")
+INVERSE = CATALOGUE.get("COIN-FUTURES", "BTCUSD")
+USDC_PERP = CATALOGUE.get("USDC-FUTURES", "BTCPERP")
+assert PERP is not None and ETH_PERP is not None and INVERSE is not None
+assert USDC_PERP is not None
+#: Money amounts are rounded half-up to 8 decimals (defaults.FEE_DECIMALS).
+Q8 = Decimal("0.00000001")
 
 
 class Desk:
@@ -63,14 +71,45 @@ class Desk:
     def advance(self, ms: int) -> int:
         return self.venue.advance(ms)
 
+    # -- futures ------------------------------------------------------------------------------
+
+    def future(self, inst: Instrument = PERP, **fields: str) -> dict[str, Any]:
+        """place-order on a futures instrument (USDT-FUTURES BTCUSDT unless given); the
+        order's order-info record."""
+        params = {"category": inst.category, "symbol": inst.symbol, **fields}
+        return self.info(self.call("submit_new_order", params)["orderId"])
+
+    def positions(self, inst: Instrument = PERP) -> dict[str, dict[str, Any]]:
+        """current-position rows of ``inst`` by posSide."""
+        rows = self.call("get_current_position", {"category": inst.category})["list"]
+        return {r["posSide"]: r for r in rows if r["symbol"] == inst.symbol}
+
+    def position(self, side: str = "long", inst: Instrument = PERP) -> Any:
+        """The domain Position of one side (or None)."""
+        return self.trading.positions.get(inst.category, inst.symbol, side)
+
+    def strategy_rows(self, category: str = "USDT-FUTURES") -> list[dict[str, Any]]:
+        return self.call("get_unfilled_strategy_orders", {"category": category})
+
+    def hedge(self) -> None:
+        assert self.call("set_hold_mode", {"holdMode": "hedge_mode"}) == "success"
+
+    def price(
+        self, inst: Instrument = PERP, kind: str = "market", at: int | None = None
+    ) -> Decimal:
+        return self.venue.market.price(inst, self.now() if at is None else at, kind)  # type: ignore[arg-type]
+
     # -- market and account -------------------------------------------------------------------
 
     def now(self) -> int:
         return self.clock.now_ms()
 
-    def book(self, inst: Instrument = BTC) -> tuple[list[tuple[Decimal, Decimal]], ...]:
-        """(asks, bids) of the simulated book now, as (price, size) Decimals, best first."""
-        raw = self.venue.market.book(inst, self.now())
+    def book(
+        self, inst: Instrument = BTC, at: int | None = None
+    ) -> tuple[list[tuple[Decimal, Decimal]], ...]:
+        """(asks, bids) of the simulated book now (or ``at``), as (price, size) Decimals,
+        best first."""
+        raw = self.venue.market.book(inst, self.now() if at is None else at)
         asks = [(t * inst.tick, s * inst.step) for t, s in raw.asks]
         bids = [(t * inst.tick, s * inst.step) for t, s in raw.bids]
         return asks, bids

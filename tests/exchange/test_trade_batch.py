@@ -59,11 +59,15 @@ def test_twenty_items_are_accepted() -> None:
     assert [r["code"] for r in results] == [OK[0]] * 20
 
 
-def test_a_futures_batch_fails_item_by_item_until_futures_are_served() -> None:
+def test_a_futures_batch_refuses_attached_tp_sl_item_by_item() -> None:
+    # spec §5.4: batch placement does not support attached TP/SL.
     desk = Desk()
-    results = desk.call("place_batch_orders", [_item(category="USDT-FUTURES")] * 2)
-    assert [r["code"] for r in results] == ["25200", "25200"]
-    assert "not yet served" in results[0]["msg"]
+    plain = _item(category="USDT-FUTURES", clientOid="fb-1")
+    with_tp = _item(category="USDT-FUTURES", clientOid="fb-2", takeProfit="90000")
+    results = desk.call("place_batch_orders", [plain, with_tp])
+    assert [r["code"] for r in results] == ["", "25200"]
+    assert "cannot carry an attached TP/SL" in results[1]["msg"]
+    assert desk.info(results[0]["orderId"])["orderStatus"] == "live"
 
 
 def test_cancel_batch_succeeds_item_by_item() -> None:

@@ -1,0 +1,416 @@
+"""Futures positions: their state, the contract arithmetic, and their wire records (spec §4.3).
+
+Two kinds of contract share one set of formulas, written in the MARGIN COIN of the
+instrument (:func:`margin_coin`):
+
+* linear (USDT-/USDC-FUTURES): ``qty`` in base coin, margin, fees and PnL in the quote coin;
+* inverse (COIN-FUTURES, :data:`defaults.COIN_FUTURES_QTY_UNIT`): ``qty`` in base coin too,
+  margin, fees and PnL in the base coin — the USD PnL paid in the coin at the exit price.
+
+A position keeps its size, the entry value of that size (``cost``, in quote/USD, so that
+``avgPrice = cost / size``), the margin it holds locked, and the running totals the wire
+reports. Every money amount is rounded half-up to :data:`defaults.FEE_DECIMALS` decimals.
+
+>>> from bitget_nb.exchange.instruments import Catalogue
+>>> cat = Catalogue.bundled()
+>>> linear, inverse = cat.get("USDT-FUTURES", "BTCUSDT"), cat.get("COIN-FUTURES", "BTCUSD")
+>>> pnl(linear, "long", Decimal("0.5"), Decimal("30000"), Decimal("61000"))
+Decimal('500.00000000')
+>>> pnl(inverse, "long", Decimal("0.5"), Decimal("30000"), Decimal("62500"))
+Decimal('0.02000000')
+>>> margin_coin(linear), margin_coin(inverse)
+('USDT', 'BTC')
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from . import defaults
+from .instruments import Instrument
+from .orders import IdSequence
+from .records import amount
+
+__all__ = [
+    "Position",
+    "PositionBook",
+    "break_even_price",
+    "fee_base",
+    "initial_margin",
+    "is_inverse",
+    "liquidation_price",
+    "maintenance_rate",
+    "margin_coin",
+    "money",
+    "pnl",
+    "position_history_record",
+    "position_record",
+    "position_value",
+]
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+_MONEY = Decimal(1).scaleb(-defaults.FEE_DECIMALS)
+#: ``cost`` keeps more decimals than money so that partial closes of a position opened at
+#: several prices do not drift.
+_COST = Decimal(1).scaleb(-12)
+_RATE = Decimal("0.0001")
+
+
+def money(value: Decimal) -> Decimal:
+    """An amount of money: half-up to :data:`defaults.FEE_DECIMALS` decimals.
+
+    >>> money(Decimal("1") / Decimal("3"))
+    Decimal('0.33333333')
+    """
+    return value.quantize(_MONEY, rounding=ROUND_HALF_UP)
+
+
+def is_inverse(inst: Instrument) -> bool:
+    """COIN-FUTURES contracts are inverse (margined and settled in the base coin)."""
+    return inst.category == "COIN-FUTURES"
+
+
+def margin_coin(inst: Instrument) -> str:
+    """The coin that margins, pays fees and settles PnL of ``inst``."""
+    return inst.base_coin if is_inverse(inst) else inst.quote_coin
+
+
+def fee_base(inst: Instrument, qty: Decimal, price: Decimal) -> Decimal:
+    """The value a fee rate applies to, in the margin coin: ``qty × price`` (linear), ``qty``
+    (inverse: a face value of ``qty × price`` USD is ``qty`` base coin at that price)."""
+    return qty if is_inverse(inst) else qty * price
+
+
+def initial_margin(inst: Instrument, qty: Decimal, price: Decimal, leverage: int) -> Decimal:
+    """Margin for opening ``qty`` at ``price``: entry value / leverage, in the margin coin.
+
+    >>> from bitget_nb.exchange.instruments import Catalogue
+    >>> inst = Catalogue.bundled().get("USDT-FUTURES", "BTCUSDT")
+    >>> initial_margin(inst, Decimal("0.1"), Decimal("60000"), 10)
+    Decimal('600.00000000')
+    """
+    return money(fee_base(inst, qty, price) / leverage)
+
+
+def pnl(inst: Instrument, side: str, qty: Decimal, cost: Decimal, price: Decimal) -> Decimal:
+    """PnL of ``qty`` entered for ``cost`` (quote value), valued at ``price``, in the margin
+    coin: linear long ``qty × price − cost``, short the opposite; inverse the same divided by
+    ``price``."""
+    gain = qty * price - cost if side == "long" else cost - qty * price
+    return money(gain / price if is_inverse(inst) else gain)
+
+
+def position_value(inst: Instrument, size: Decimal, cost: Decimal, price: Decimal) -> Decimal:
+    """Position value at ``price`` in the margin coin: ``size × price`` (linear), the face
+    value ``cost`` over ``price`` (inverse)."""
+    return cost / price if is_inverse(inst) else size * price
+
+
+def maintenance_rate(inst: Instrument) -> Decimal:
+    """The maintenance-margin rate (:data:`defaults.MMR_SHARE_OF_MAX_LEVERAGE_IMR`).
+
+    >>> from bitget_nb.exchange.instruments import Catalogue
+    >>> maintenance_rate(Catalogue.bundled().get("USDT-FUTURES", "BTCUSDT"))
+    Decimal('0.0040')
+    """
+    share = Decimal(defaults.MMR_SHARE_OF_MAX_LEVERAGE_IMR)
+    return (share / (inst.max_leverage or 1)).quantize(_RATE, rounding=ROUND_HALF_UP)
+
+
+def _to_tick(inst: Instrument, price: Decimal) -> Decimal:
+    return (price / inst.tick).quantize(_ONE, rounding=ROUND_HALF_UP) * inst.tick
+
+
+def liquidation_price(
+    inst: Instrument, side: str, size: Decimal, cost: Decimal, backing: Decimal
+) -> Decimal | None:
+    """The estimated mark price at which ``backing`` equity meets the maintenance margin
+    (formulas in :data:`defaults.LIQUIDATION_SIMULATED`), on the tick; ``None`` when no
+    positive price does.
+
+    >>> from bitget_nb.exchange.instruments import Catalogue
+    >>> inst = Catalogue.bundled().get("USDT-FUTURES", "BTCUSDT")
+    >>> liquidation_price(inst, "long", Decimal("1"), Decimal("60000"), Decimal("6000"))
+    Decimal('54216.9')
+    """
+    mmr = maintenance_rate(inst)
+    entry = cost / size
+    if is_inverse(inst):
+        if side == "long":
+            price = size * entry * (1 + mmr) / (backing + size)
+        elif size > backing:
+            price = size * entry * (1 - mmr) / (size - backing)
+        else:
+            return None
+    elif side == "long":
+        price = (entry - backing / size) / (1 - mmr)
+    else:
+        price = (entry + backing / size) / (1 + mmr)
+    price = _to_tick(inst, price)
+    return price if price > 0 else None
+
+
+def break_even_price(
+    inst: Instrument, side: str, size: Decimal, cost: Decimal, net: Decimal
+) -> Decimal | None:
+    """The close price at which ``net`` (realised PnL + funding − fees so far) plus the PnL of
+    closing ``size`` minus a taker fee on it is zero, on the tick.
+
+    >>> from bitget_nb.exchange.instruments import Catalogue
+    >>> inst = Catalogue.bundled().get("USDT-FUTURES", "BTCUSDT")
+    >>> break_even_price(inst, "long", Decimal("1"), Decimal("60000"), Decimal("-36"))
+    Decimal('60072.0')
+    """
+    rate = inst.taker_fee
+    entry = cost / size
+    if is_inverse(inst):
+        denominator = size + size * rate - net if side == "short" else net + size - size * rate
+        if denominator <= 0:
+            return None
+        price = cost / denominator
+    elif side == "long":
+        price = (entry - net / size) / (1 - rate)
+    else:
+        price = (entry + net / size) / (1 + rate)
+    price = _to_tick(inst, price)
+    return price if price > 0 else None
+
+
+@dataclass(slots=True)
+class Position:
+    """One open (or, in the history, closed) position of one side of one symbol.
+
+    ``cost`` is the entry value of the open ``size`` in quote/USD; ``margin`` what it holds
+    locked in ``margin_coin``; ``realised`` the gross price PnL of its closes;
+    ``open_fee``/``close_fee`` fees paid (positive); ``funding`` funding received (negative
+    when paid). ``opened_*``/``closed_*`` sum every open and close execution (history).
+    """
+
+    position_id: str
+    category: str
+    symbol: str
+    pos_side: str
+    margin_coin: str
+    margin_mode: str
+    hold_mode: str
+    created_ms: int
+    updated_ms: int
+    size: Decimal = _ZERO
+    cost: Decimal = _ZERO
+    margin: Decimal = _ZERO
+    realised: Decimal = _ZERO
+    open_fee: Decimal = _ZERO
+    close_fee: Decimal = _ZERO
+    funding: Decimal = _ZERO
+    opened_qty: Decimal = _ZERO
+    opened_value: Decimal = _ZERO
+    closed_qty: Decimal = _ZERO
+    closed_value: Decimal = _ZERO
+    #: A lead-trader position (spec §4.6, :data:`defaults.LEAD_CATEGORY`).
+    lead: bool = False
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.category, self.symbol, self.pos_side)
+
+    @property
+    def avg_price(self) -> Decimal:
+        return self.cost / self.size if self.size else _ZERO
+
+    @property
+    def net(self) -> Decimal:
+        """Realised PnL + funding − fees so far (``netProfit`` once closed)."""
+        return self.realised + self.funding - self.open_fee - self.close_fee
+
+    def open_part(self, qty: Decimal, price: Decimal, margin: Decimal, fee: Decimal) -> None:
+        """Add ``qty`` entered at ``price`` holding ``margin``, having paid ``fee``."""
+        self.size += qty
+        self.cost += qty * price
+        self.margin += margin
+        self.open_fee += fee
+        self.opened_qty += qty
+        self.opened_value += qty * price
+
+    def close_part(
+        self, inst: Instrument, qty: Decimal, price: Decimal, fee: Decimal
+    ) -> tuple[Decimal, Decimal]:
+        """Take ``qty`` off at ``price``: return (realised PnL, margin released)."""
+        if qty == self.size:
+            cost, released = self.cost, self.margin
+        else:
+            cost = (self.cost * qty / self.size).quantize(_COST, rounding=ROUND_HALF_UP)
+            released = money(self.margin * qty / self.size)
+        gain = pnl(inst, self.pos_side, qty, cost, price)
+        self.size -= qty
+        self.cost -= cost
+        self.margin -= released
+        self.realised += gain
+        self.close_fee += fee
+        self.closed_qty += qty
+        self.closed_value += qty * price
+        return gain, released
+
+    def unrealised(self, inst: Instrument, mark: Decimal) -> Decimal:
+        return pnl(inst, self.pos_side, self.size, self.cost, mark) if self.size else _ZERO
+
+
+class PositionBook:
+    """The open positions of an account by (category, symbol, posSide), and the closed ones
+    by ``positionId`` (ids grow with time)."""
+
+    def __init__(self, *, seed: int) -> None:
+        self._ids = IdSequence(seed=seed, stream="position")
+        self._open: dict[tuple[str, str, str], Position] = {}
+        self._history: list[Position] = []
+        self._history_ids: list[int] = []
+
+    def get(self, category: str, symbol: str, pos_side: str) -> Position | None:
+        return self._open.get((category, symbol, pos_side))
+
+    def open_positions(
+        self, category: str | None = None, symbol: str | None = None, pos_side: str | None = None
+    ) -> list[Position]:
+        """Open positions in the order they opened, optionally filtered."""
+        return [
+            p
+            for p in self._open.values()
+            if (category is None or p.category == category)
+            and (symbol is None or p.symbol == symbol)
+            and (pos_side is None or p.pos_side == pos_side)
+        ]
+
+    def net(self, category: str, symbol: str) -> Position | None:
+        """The one position of a symbol in one-way mode (or the first, in hedge mode)."""
+        for side in ("long", "short"):
+            found = self._open.get((category, symbol, side))
+            if found is not None:
+                return found
+        return None
+
+    def open(
+        self,
+        inst: Instrument,
+        pos_side: str,
+        *,
+        margin_mode: str,
+        hold_mode: str,
+        when: int,
+    ) -> Position:
+        """A new, empty position (filled by :meth:`Position.open_part`)."""
+        key = (inst.category, inst.symbol, pos_side)
+        assert key not in self._open, f"position {key} is already open"
+        position = Position(
+            position_id=self._ids.next(),
+            category=inst.category,
+            symbol=inst.symbol,
+            pos_side=pos_side,
+            margin_coin=margin_coin(inst),
+            margin_mode=margin_mode,
+            hold_mode=hold_mode,
+            created_ms=when,
+            updated_ms=when,
+        )
+        self._open[key] = position
+        return position
+
+    def close(self, position: Position) -> None:
+        """Move a position whose size reached zero into the history."""
+        assert position.size == 0
+        del self._open[position.key]
+        key = int(position.position_id)
+        at = bisect.bisect_left(self._history_ids, key)
+        self._history_ids.insert(at, key)
+        self._history.insert(at, position)
+
+    def newest_closed(self, before: int | None = None) -> Iterator[Position]:
+        """Closed positions newest first by ``positionId`` (ids grow with opening time, spec
+        §9 #6), starting below the id ``before``."""
+        end = len(self._history_ids)
+        if before is not None:
+            end = bisect.bisect_left(self._history_ids, before)
+        for i in range(end - 1, -1, -1):
+            yield self._history[i]
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+
+def _price_or(inst: Instrument, price: Decimal | None, empty: str) -> str:
+    return empty if price is None else inst.price_text(price)
+
+
+def position_record(
+    position: Position,
+    inst: Instrument,
+    *,
+    mark: Decimal,
+    leverage: int,
+    frozen: Decimal,
+    backing: Decimal,
+) -> dict[str, Any]:
+    """Every field of spec §4.3.1 (``backing``: the equity behind the position, for the
+    liquidation estimate)."""
+    unrealised = position.unrealised(inst, mark)
+    rate = money(unrealised / position.margin) if position.margin else _ZERO  # return on margin
+    liquidation = liquidation_price(inst, position.pos_side, position.size, position.cost, backing)
+    break_even = break_even_price(
+        inst, position.pos_side, position.size, position.cost, position.net
+    )
+    return {
+        "category": position.category,
+        "symbol": position.symbol,
+        "marginCoin": position.margin_coin,
+        "holdMode": position.hold_mode,
+        "posSide": position.pos_side,
+        "marginMode": position.margin_mode,
+        "positionBalance": amount(position.margin),
+        "available": inst.qty_text(position.size - frozen),
+        "frozen": inst.qty_text(frozen),
+        "total": inst.qty_text(position.size),
+        "leverage": str(leverage),
+        "curRealisedPnl": amount(position.realised),
+        "avgPrice": amount(position.avg_price),
+        "positionStatus": "normal",
+        "unrealisedPnl": amount(unrealised),
+        "liquidationPrice": _price_or(inst, liquidation, defaults.NO_LIQUIDATION_PRICE),
+        "mmr": format(maintenance_rate(inst), "f"),
+        "profitRate": amount(rate),
+        "markPrice": inst.price_text(mark),
+        "breakEvenPrice": _price_or(inst, break_even, defaults.NO_LIQUIDATION_PRICE),
+        "totalFunding": amount(position.funding),
+        "openFeeTotal": amount(position.open_fee),
+        "closeFeeTotal": amount(position.close_fee),
+        "createdTime": str(position.created_ms),
+        "updatedTime": str(position.updated_ms),
+    }
+
+
+def position_history_record(position: Position) -> dict[str, Any]:
+    """Every field of spec §4.3.2 for a closed position."""
+    open_avg = position.opened_value / position.opened_qty if position.opened_qty else _ZERO
+    close_avg = position.closed_value / position.closed_qty if position.closed_qty else _ZERO
+    return {
+        "positionId": position.position_id,
+        "category": position.category,
+        "symbol": position.symbol,
+        "marginCoin": position.margin_coin,
+        "holdMode": position.hold_mode,
+        "posSide": position.pos_side,
+        "marginMode": position.margin_mode,
+        "openPriceAvg": amount(open_avg),
+        "closePriceAvg": amount(close_avg),
+        "openTotalPos": format(position.opened_qty.normalize(), "f"),
+        "closeTotalPos": format(position.closed_qty.normalize(), "f"),
+        "cumRealisedPnl": amount(position.realised),
+        "netProfit": amount(position.net),
+        "totalFunding": amount(position.funding),
+        "openFeeTotal": amount(position.open_fee),
+        "closeFeeTotal": amount(position.close_fee),
+        "createdTime": str(position.created_ms),
+        "updatedTime": str(position.updated_ms),
+    }
