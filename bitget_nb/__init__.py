@@ -5,7 +5,7 @@
 >>> client.get_tickers(category="SPOT")[["symbol", "lastPrice"]].shape[1]
 2
 
-The exchange is imported on first use, so ``import bitget_nb`` stays light.
+The exchange and the widgets are imported on first use, so ``import bitget_nb`` stays light.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from .rules import InstrumentRules
 
 if TYPE_CHECKING:
     from .exchange import LocalExchange
+    from .widgets import DeadMansSwitchToggle, KillSwitch, OrderForm, OrdersView
 
 __version__ = "0.1.0"
 
@@ -50,13 +51,17 @@ __all__ = [
     "ConfigurationError",
     "Credentials",
     "DeadMansSwitch",
+    "DeadMansSwitchToggle",
     "DeadMansSwitchWarning",
     "DuplicateClientOidError",
     "InstrumentRules",
     "InsufficientBalanceError",
     "InvalidParameterError",
+    "KillSwitch",
     "LocalExchange",
+    "OrderForm",
     "OrderNotFoundError",
+    "OrdersView",
     "OutcomeUnknownError",
     "PermissionDeniedError",
     "PlaceOrderRequestV3",
@@ -73,7 +78,15 @@ __all__ = [
     "default_exchange",
 ]
 
-_LAZY = {"LocalExchange": "bitget_nb.exchange"}
+# Loaded on first use: the exchange (Werkzeug) and the widgets (ipywidgets) stay out of
+# `import bitget_nb`.
+_LAZY = {
+    "LocalExchange": "bitget_nb.exchange",
+    "OrderForm": "bitget_nb.widgets",
+    "OrdersView": "bitget_nb.widgets",
+    "KillSwitch": "bitget_nb.widgets",
+    "DeadMansSwitchToggle": "bitget_nb.widgets",
+}
 
 
 def __getattr__(name: str) -> Any:

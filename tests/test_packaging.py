@@ -58,9 +58,10 @@ def test_public_names_are_exactly_what_we_mean_to_export():
     assert set(bitget_nb.__all__) == {
         "AuthenticationError", "BitgetAPIError", "BitgetClient", "BitgetError",
         "ConfigurationError", "Credentials", "DeadMansSwitch", "DeadMansSwitchWarning",
-        "DuplicateClientOidError", "InstrumentRules",
-        "InsufficientBalanceError", "InvalidParameterError", "LocalExchange",
-        "OrderNotFoundError", "OutcomeUnknownError", "PermissionDeniedError",
+        "DeadMansSwitchToggle", "DuplicateClientOidError", "InstrumentRules",
+        "InsufficientBalanceError", "InvalidParameterError", "KillSwitch", "LocalExchange",
+        "OrderForm", "OrderNotFoundError", "OrdersView", "OutcomeUnknownError",
+        "PermissionDeniedError",
         "PlaceOrderRequestV3", "PositionError", "RateLimitError", "SeedAliasWarning",
         "ServerError", "StrategyOrderRequestV3", "TimestampExpiredError", "TransportError",
         "ValidationError",
