@@ -29,7 +29,7 @@ from .config import REST_HOST, Credentials
 from .endpoints import ENDPOINTS, Endpoint, Shape
 from .errors import BitgetAPIError, ValidationError
 from .models import PlaceOrderRequestV3, StrategyOrderRequestV3, decimal_text
-from .rules import InstrumentRules
+from .rules import InstrumentRules, check_pos_side
 from .vocab import FUTURES_CATEGORIES, HOLD_MODES
 
 if TYPE_CHECKING:
@@ -257,7 +257,7 @@ class BitgetClient:
 
     def _checked(self, req: PlaceOrderRequestV3) -> PlaceOrderRequestV3:
         if req.category in FUTURES_CATEGORIES:
-            _check_pos_side(req, self.hold_mode())
+            check_pos_side(req, self.hold_mode())
         row = self._instruments.get((req.category, req.symbol))
         if row is not None:
             InstrumentRules.from_record(row).check(
@@ -673,26 +673,6 @@ def _countdown(value: Any) -> str:
             field="countdown",
         )
     return str(int(text))
-
-
-def _check_pos_side(req: PlaceOrderRequestV3, mode: str) -> None:
-    """Explain a missing or superfluous ``posSide`` before the exchange does (spec §5.3)."""
-    if mode == "hedge_mode" and req.posSide is None:
-        opening = "long" if req.side == "buy" else "short"
-        closing = "short" if req.side == "buy" else "long"
-        raise ValidationError(
-            f"posSide: the account is in hedge mode, so a futures order says which position "
-            f"it acts on — posSide='{opening}' opens/adds to the {opening} position, "
-            f"posSide='{closing}' closes the {closing} one (spec §5.3)",
-            field="posSide",
-        )
-    if mode == "one_way_mode" and req.posSide is not None:
-        raise ValidationError(
-            "posSide: the account is in one-way mode, where orders net against one position; "
-            "leave posSide out (and use reduceOnly='yes' to only close), or switch with "
-            "set_hold_mode(holdMode='hedge_mode') (spec §5.3)",
-            field="posSide",
-        )
 
 
 def _ids_of(payload: Mapping[str, Any]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from .errors import ValidationError
 from .vocab import FUTURES_CATEGORIES
 
-__all__ = ["InstrumentRules", "Violation"]
+__all__ = ["InstrumentRules", "Violation", "check_pos_side"]
 
 Rounding = Literal["nearest", "down", "up"]
 _MODES = {"nearest": ROUND_HALF_EVEN, "down": ROUND_FLOOR, "up": ROUND_CEILING}
@@ -219,3 +219,23 @@ class InstrumentRules:
         found = self.violations(**order)
         if found:
             raise ValidationError(found[0].message, field=found[0].field)
+
+
+def check_pos_side(req: Any, mode: str) -> None:
+    """Explain a missing or superfluous ``posSide`` before the exchange does (spec §5.3)."""
+    if mode == "hedge_mode" and req.posSide is None:
+        opening = "long" if req.side == "buy" else "short"
+        closing = "short" if req.side == "buy" else "long"
+        raise ValidationError(
+            f"posSide: the account is in hedge mode, so a futures order says which position "
+            f"it acts on — posSide='{opening}' opens/adds to the {opening} position, "
+            f"posSide='{closing}' closes the {closing} one (spec §5.3)",
+            field="posSide",
+        )
+    if mode == "one_way_mode" and req.posSide is not None:
+        raise ValidationError(
+            "posSide: the account is in one-way mode, where orders net against one position; "
+            "leave posSide out (and use reduceOnly='yes' to only close), or switch with "
+            "set_hold_mode(holdMode='hedge_mode') (spec §5.3)",
+            field="posSide",
+        )

@@ -30,11 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from ..client import _check_pos_side
 from ..endpoints import ENDPOINTS
 from ..errors import BitgetError, ConfigurationError, ValidationError
 from ..models import PlaceOrderRequestV3, decimal_text, new_client_oid
-from ..rules import InstrumentRules, Violation
+from ..rules import InstrumentRules, Violation, check_pos_side
 from ..signing import compact_json
 from ..vocab import FUTURES_CATEGORIES
 from ._ui import _TAGS, Panel, badge_html, error_html, esc, explain, message_html, styled_button
@@ -555,7 +554,7 @@ class OrderForm(Panel):
             request = None
         if request is not None and futures and hold is not None:
             try:
-                _check_pos_side(request, hold)
+                check_pos_side(request, hold)
             except ValidationError as exc:
                 add(exc.field, str(exc))
         violations = self._violations(wire, fresh_price=fresh_price)
