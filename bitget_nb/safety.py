@@ -116,8 +116,15 @@ class OrderWriter:
     # -- place --------------------------------------------------------------------------------
     def place(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """``place-order`` with reconciliation by ``clientOid``; returns the envelope."""
+        return self._place("submit_new_order", payload, lambda oid: self.lookup(client_oid=oid))
+
+    def _place(
+        self, name: str, payload: Mapping[str, Any], lookup: Callable[[str], Any]
+    ) -> dict[str, Any]:
+        """Send a new order; on an unknown outcome ``lookup`` its ``clientOid`` and re-send
+        only when it is absent."""
         oid = str(payload["clientOid"])
-        endpoint = ENDPOINTS["submit_new_order"]
+        endpoint = ENDPOINTS[name]
         last: BaseException | None = None
         for attempt in range(self.max_resends + 1):
             try:
@@ -125,7 +132,7 @@ class OrderWriter:
             except DuplicateClientOidError:
                 if attempt == 0:
                     raise  # the caller's own duplicate, not one of our re-sends
-                found = self.lookup(client_oid=oid)
+                found = lookup(oid)
                 if found is None:
                     raise
                 return _envelope(_ack(found))
@@ -133,8 +140,8 @@ class OrderWriter:
                 if _refused_unprocessed(exc):
                     last = exc
                 elif uncertain(exc):
-                    logger.debug("place %s: %s; looking it up", oid, type(exc).__name__)
-                    found = self.lookup(client_oid=oid)
+                    logger.debug("%s %s: %s; looking it up", name, oid, type(exc).__name__)
+                    found = lookup(oid)
                     if found is not None:
                         return _envelope(_ack(found))
                     last = exc
@@ -369,30 +376,12 @@ class OrderWriter:
 
     def place_strategy(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """``place-strategy-order`` with reconciliation by ``clientOid`` (spec §4.2.1)."""
-        oid, category = str(payload["clientOid"]), str(payload["category"])
-        endpoint = ENDPOINTS["submit_strategy_order"]
-        last: BaseException | None = None
-        for attempt in range(self.max_resends + 1):
-            try:
-                return self.transport.call(endpoint, payload)
-            except DuplicateClientOidError:
-                found = self.lookup_strategy(category=category, client_oid=oid)
-                if attempt == 0 or found is None:
-                    raise
-                return _envelope(_ack(found))
-            except (BitgetError, TransportError) as exc:
-                if _refused_unprocessed(exc):
-                    last = exc
-                elif uncertain(exc):
-                    found = self.lookup_strategy(category=category, client_oid=oid)
-                    if found is not None:
-                        return _envelope(_ack(found))
-                    last = exc
-                else:
-                    raise
-            if attempt < self.max_resends:
-                self._wait(last, attempt)
-        raise _absent(last, oid, self.max_resends + 1)
+        category = str(payload["category"])
+        return self._place(
+            "submit_strategy_order",
+            payload,
+            lambda oid: self.lookup_strategy(category=category, client_oid=oid),
+        )
 
 
 def _ids(payload: Mapping[str, Any]) -> dict[str, Any]:

@@ -18,14 +18,9 @@ UTC_MS = "datetime64[ms, UTC]"
 
 @pytest.fixture(scope="module")
 def exchange():
+    """One exchange for the module (overrides the per-test one of conftest.py)."""
     with bg.LocalExchange(seed=7, start_time=START) as ex:
         yield ex
-
-
-@pytest.fixture
-def client(exchange):
-    with bg.BitgetClient(**exchange.credentials, base_url=exchange.base_url) as c:
-        yield c
 
 
 class SentSignatures:

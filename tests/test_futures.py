@@ -16,18 +16,6 @@ START = "2026-01-05T00:00:00Z"
 FUT = {"category": "USDT-FUTURES", "symbol": "BTCUSDT"}
 
 
-@pytest.fixture
-def exchange():
-    with bg.LocalExchange(seed=7, start_time=START) as ex:
-        yield ex
-
-
-@pytest.fixture
-def client(exchange):
-    with bg.BitgetClient(**exchange.credentials, base_url=exchange.base_url) as c:
-        yield c
-
-
 def positions(client, **filters) -> pd.DataFrame:
     return client.get_current_position(category="USDT-FUTURES", **filters)
 

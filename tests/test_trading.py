@@ -17,18 +17,6 @@ START = "2026-01-05T00:00:00Z"
 SPOT = {"category": "SPOT", "symbol": "BTCUSDT"}
 
 
-@pytest.fixture
-def exchange():
-    with bg.LocalExchange(seed=7, start_time=START) as ex:
-        yield ex
-
-
-@pytest.fixture
-def client(exchange):
-    with bg.BitgetClient(**exchange.credentials, base_url=exchange.base_url) as c:
-        yield c
-
-
 def store(exchange):
     """The exchange's own order book-keeping (the domain core, not its HTTP answers)."""
     return exchange.venue.trading.store
