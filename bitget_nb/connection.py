@@ -13,6 +13,14 @@ Two variables make the embedded exchange repeatable, for tests and notebooks wit
 outputs: ``BITGET_NB_SEED`` (an integer) and ``BITGET_NB_START`` (an ISO time or ms epoch).
 When ``BITGET_NB_START`` is set the exchange's clock is manual: it starts there and moves
 only with ``exchange.advance(...)``. Unset, the market moves with the wall clock.
+
+The embedded exchange's paper account survives a kernel restart: it is kept in
+``paper-account.sqlite3`` under ``platformdirs.user_data_dir("bitget_nb")``
+(:func:`data_path`). ``BITGET_NB_DATA`` overrides that with another file (or a directory
+to keep that file in), or ``:memory:`` for an account that lives as long as the process.
+With ``BITGET_NB_START`` set (repeatable runs) the default is in memory, so stored notebook
+outputs never depend on what an earlier run left behind. ``python -m bitget_nb reset`` and
+``export`` work on the same file.
 """
 
 from __future__ import annotations
@@ -20,6 +28,8 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .client import BitgetClient
@@ -29,14 +39,47 @@ from .errors import ConfigurationError
 if TYPE_CHECKING:
     from .exchange import LocalExchange
 
-__all__ = ["connect", "default_exchange"]
+__all__ = ["connect", "data_path", "default_exchange"]
 
 SEED_VAR = "BITGET_NB_SEED"
 LOCAL_URL_VAR = "BITGET_NB_LOCAL_URL"
 START_VAR = "BITGET_NB_START"
+DATA_VAR = "BITGET_NB_DATA"
+#: ``BITGET_NB_DATA`` value for an account kept in memory only.
+MEMORY = ":memory:"
+#: The embedded exchange's file in the data directory.
+DATA_FILE = "paper-account.sqlite3"
 
 _lock = threading.Lock()
 _default: LocalExchange | None = None
+
+
+def data_path(environ: Mapping[str, str] | None = None) -> Path | None:
+    """Where the embedded exchange keeps its paper account; ``None`` means in memory.
+
+    ``BITGET_NB_DATA`` wins: ``:memory:``, a directory (the file goes inside it) or a file.
+    Otherwise in memory when ``BITGET_NB_START`` is set (a repeatable run), else
+    ``paper-account.sqlite3`` in ``platformdirs.user_data_dir("bitget_nb")``.
+
+    >>> data_path({"BITGET_NB_DATA": ":memory:"}) is None
+    True
+    >>> data_path({"BITGET_NB_START": "2026-01-05T00:00:00Z"}) is None
+    True
+    >>> data_path({"BITGET_NB_DATA": "/tmp/acct.sqlite3"}).name
+    'acct.sqlite3'
+    """
+    env = os.environ if environ is None else environ
+    given = env.get(DATA_VAR, "").strip()
+    if given == MEMORY:
+        return None
+    if given:
+        path = Path(given).expanduser()
+        return path / DATA_FILE if path.is_dir() else path
+    if env.get(START_VAR, "").strip():
+        return None
+    import platformdirs  # lazy: only the embedded default needs it
+
+    return Path(platformdirs.user_data_dir("bitget_nb")) / DATA_FILE
 
 
 def default_exchange() -> LocalExchange:
@@ -48,13 +91,14 @@ def default_exchange() -> LocalExchange:
 
             seed_text = os.environ.get(SEED_VAR, "").strip()
             try:
-                seed = int(seed_text) if seed_text else 7
+                # None: 7 for a new paper account, the file's seed for an existing one.
+                seed = int(seed_text) if seed_text else None
             except ValueError:
                 raise ConfigurationError(
                     f"{SEED_VAR} must be an integer, got {seed_text!r}"
                 ) from None
             start = os.environ.get(START_VAR, "").strip() or None
-            exchange = LocalExchange(seed=seed, start_time=start)
+            exchange = LocalExchange(seed=seed, start_time=start, path=data_path())
             exchange.start()
             atexit.register(exchange.close)
             _default = exchange

@@ -13,6 +13,9 @@ NOTEBOOK_ENV = {
     "BITGET_NB_ENV": "local",
     "BITGET_NB_SEED": "7",
     "BITGET_NB_START": "2026-01-05T00:00:00Z",
+    # In memory (the default under BITGET_NB_START anyway, said here for clarity): stored
+    # outputs never depend on an earlier run's paper account, and no run writes the user's.
+    "BITGET_NB_DATA": ":memory:",
 }
 
 

@@ -3,6 +3,8 @@
 :class:`LocalExchange` is the facade (a real HTTP server on 127.0.0.1); ``ex.venue`` is the
 domain core behind it, which never imports HTTP (``ex.venue.call(endpoint, params,
 ex.trader)`` runs an operation directly); ``ex.faults`` injects failures into the HTTP front.
+``LocalExchange(path=...)`` keeps the paper account in a SQLite file that survives restarts
+(:mod:`.persistence`); the ``PaperAccount*`` errors say why a file cannot be used.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from .clock import Clock, ManualClock, WallClock
 from .faults import Faults
 from .local import LocalExchange
 from .params import ExchangeError
+from .persistence import PaperAccountError, PaperAccountInUse, PaperAccountMismatch
 from .venue import Caller, Venue
 
 __all__ = [
@@ -20,6 +23,9 @@ __all__ = [
     "Faults",
     "LocalExchange",
     "ManualClock",
+    "PaperAccountError",
+    "PaperAccountInUse",
+    "PaperAccountMismatch",
     "Venue",
     "WallClock",
 ]

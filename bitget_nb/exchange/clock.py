@@ -15,10 +15,12 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "ManualClock", "WallClock", "to_ms"]
+__all__ = ["Clock", "ManualClock", "PinnedClock", "WallClock", "to_ms"]
 
 _DIGITS = re.compile(r"-?[0-9]{1,19}")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -51,6 +53,11 @@ class WallClock:
     def now_ms(self) -> int:
         return time.time_ns() // 1_000_000 + self._offset
 
+    @property
+    def offset_ms(self) -> int:
+        """How far :meth:`advance` has moved this clock ahead of the system clock."""
+        return self._offset
+
     def advance(self, ms: int) -> int:
         _check_step(ms)
         with self._lock:
@@ -79,6 +86,52 @@ class ManualClock:
 
     def __repr__(self) -> str:
         return f"ManualClock(now_ms={self._now})"
+
+
+class PinnedClock:
+    """Another clock, read through — or held at one instant while :meth:`pinned` is active.
+
+    A persistent exchange (:mod:`.persistence`) reads its time through one of these: each
+    call runs at ONE instant, the one its command-log row records, so that a replay that pins
+    the same instants makes the same decisions (a wall clock would otherwise move between
+    the catch-up and the operation of one call). Pinning happens under the venue lock.
+
+    >>> clock = PinnedClock(ManualClock(1_000))
+    >>> with clock.pinned(5_000):
+    ...     clock.now_ms()
+    5000
+    >>> clock.now_ms()
+    1000
+    """
+
+    def __init__(self, inner: Clock, *, pinned: int | None = None) -> None:
+        #: The clock read when nothing is pinned (swapped in after a replay).
+        self.inner = inner
+        self._pinned = pinned
+
+    def now_ms(self) -> int:
+        pinned = self._pinned
+        return pinned if pinned is not None else self.inner.now_ms()
+
+    def advance(self, ms: int) -> int:
+        """Move the inner clock (the pinned instant, if any, stays)."""
+        return self.inner.advance(ms)
+
+    def pin(self, t_ms: int | None) -> None:
+        """Hold the clock at ``t_ms`` (``None``: read the inner clock again)."""
+        self._pinned = t_ms
+
+    @contextmanager
+    def pinned(self, t_ms: int) -> Iterator[int]:
+        """Hold the clock at ``t_ms`` for the ``with`` block."""
+        previous, self._pinned = self._pinned, t_ms
+        try:
+            yield t_ms
+        finally:
+            self._pinned = previous
+
+    def __repr__(self) -> str:
+        return f"PinnedClock({self.inner!r}, pinned={self._pinned!r})"
 
 
 def _check_step(ms: int) -> None:

@@ -3,15 +3,31 @@
 >>> with LocalExchange(seed=7, start_time="2025-06-01T00:00:00Z") as ex:
 ...     ex.base_url.startswith("http://127.0.0.1:"), sorted(ex.credentials)
 (True, ['api_key', 'api_pass', 'api_secret'])
+
+With ``path=`` the paper account lives in a SQLite file (:mod:`.persistence`) and a new
+``LocalExchange`` on the same file carries on where the last one stopped — same keys, uid,
+orders, balances and clock:
+
+>>> import tempfile, pathlib
+>>> file = pathlib.Path(tempfile.mkdtemp()) / "paper.sqlite3"
+>>> with LocalExchange(path=file, start_time="2025-06-01T00:00:00Z") as ex:
+...     key = ex.credentials["api_key"]
+...     _ = ex.advance(minutes=5)
+>>> with LocalExchange(path=file) as again:
+...     again.credentials["api_key"] == key, again.now_ms()
+(True, 1748736300000)
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import threading
+import weakref
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from types import TracebackType
 
 from . import defaults
@@ -19,6 +35,7 @@ from .accounts import ApiKey
 from .clock import Clock, ManualClock, WallClock, to_ms
 from .faults import Faults
 from .http import ExchangeApp, ExchangeServer
+from .persistence import SNAPSHOT_EVERY, Journal, open_journal
 from .venue import Caller, Venue
 
 __all__ = ["LocalExchange", "is_loopback"]
@@ -48,12 +65,22 @@ class LocalExchange:
     ex.trader)`` places or queries orders directly (fast seeding for benches). ``faults``
     injects failures into the HTTP front (:mod:`.faults`). Only loopback hosts are served
     unless ``allow_remote=True``.
+
+    The account lives in memory unless ``path`` names a SQLite file (:mod:`.persistence`):
+    then every state change is committed to it before the answer is sent, and a new
+    ``LocalExchange(path=...)`` on the same file rebuilds the account — keys, uid, seed,
+    orders, fills, balances, positions, strategy orders, transfers and the clock (a manual
+    clock resumes where it stood, the wall clock simply continues). ``seed`` defaults to 7
+    for a new account and to the file's seed for an existing one; a seed, ``start_time``,
+    keys or ``balances`` that contradict the file are refused
+    (:class:`~.persistence.PaperAccountMismatch`). One process at a time may hold a file.
+    ``snapshot_every`` is the number of logged commands between snapshots.
     """
 
     def __init__(
         self,
         *,
-        seed: int = 7,
+        seed: int | None = None,
         start_time: int | str | datetime | None = None,
         clock: Clock | None = None,
         host: str = "127.0.0.1",
@@ -66,6 +93,8 @@ class LocalExchange:
         balances: Mapping[str, str | Decimal] | None = None,
         max_body_bytes: int = 1_048_576,
         allow_remote: bool = False,
+        path: str | os.PathLike[str] | None = None,
+        snapshot_every: int = SNAPSHOT_EVERY,
     ) -> None:
         if clock is not None and start_time is not None:
             raise ValueError("give either clock or start_time, not both")
@@ -77,18 +106,47 @@ class LocalExchange:
         given = (api_key, api_secret, api_pass)
         if any(v is not None for v in given) and not all(given):
             raise ValueError("give api_key, api_secret and api_pass together (or none of them)")
-        if clock is None:
-            clock = ManualClock(to_ms(start_time)) if start_time is not None else WallClock()
-        if api_key and api_secret and api_pass:
-            trading_key = ApiKey(api_key=api_key, secret=api_secret, passphrase=api_pass)
-        else:
-            trading_key = ApiKey.generate()
-        read_only_key = ApiKey.generate(read_only=True)
-        self.seed = seed
-        self.clock = clock
-        self.venue = Venue(
-            clock=clock, seed=seed, keys=[trading_key, read_only_key], balances=balances
+        given_key = (
+            ApiKey(api_key=api_key, secret=api_secret, passphrase=api_pass)
+            if api_key and api_secret and api_pass
+            else None
         )
+        self._journal: Journal | None = None
+        if path is not None and os.fspath(path) != ":memory:":
+            if clock is not None:
+                raise ValueError(
+                    "a persistent exchange keeps its own clock: give start_time (a manual "
+                    "clock) or nothing (the wall clock), not clock"
+                )
+            journal = open_journal(
+                path,
+                seed=seed,
+                start_ms=to_ms(start_time) if start_time is not None else None,
+                trading_key=given_key,
+                balances=balances,
+                snapshot_every=snapshot_every,
+            )
+            # Let go of the file when the exchange is dropped without close().
+            weakref.finalize(self, journal.close)
+            self._journal = journal
+            self.venue = journal.venue
+            self.clock: Clock = journal.live_clock
+            keys = self.venue.account.keys
+            trading_key = next(k for k in keys if not k.read_only)
+            read_only_key = next(k for k in keys if k.read_only)
+        else:
+            if clock is None:
+                clock = ManualClock(to_ms(start_time)) if start_time is not None else WallClock()
+            trading_key = given_key or ApiKey.generate()
+            read_only_key = ApiKey.generate(read_only=True)
+            self.clock = clock
+            self.venue = Venue(
+                clock=clock,
+                seed=7 if seed is None else seed,
+                keys=[trading_key, read_only_key],
+                balances=balances,
+            )
+        self.seed = self.venue.seed
         self._trading_key = trading_key
         self._read_only_key = read_only_key
         #: Fault injection for the HTTP front: ``ex.faults.fail_next("submit_new_order")``.
@@ -110,6 +168,11 @@ class LocalExchange:
     def start(self) -> LocalExchange:
         """Bind and serve in background threads (no-op when already running)."""
         with self._lock:
+            if self._journal is not None and self._journal.closed:
+                raise RuntimeError(
+                    f"this exchange was closed and let go of {self._journal.path}; open it "
+                    "again with LocalExchange(path=...)"
+                )
             if self._server is None:
                 server = ExchangeServer(self._host, self._port, self._app, now_ms=self.now_ms)
                 server.start()
@@ -118,11 +181,14 @@ class LocalExchange:
         return self
 
     def close(self) -> None:
-        """Stop serving, close every connection, join every thread (idempotent)."""
+        """Stop serving, close every connection, join every thread (idempotent). A persistent
+        exchange then writes a last snapshot and lets go of its file."""
         with self._lock:
             server, self._server = self._server, None
         if server is not None:
             server.close()
+        if self._journal is not None:
+            self._journal.close()
 
     def __enter__(self) -> LocalExchange:
         return self.start()
@@ -138,6 +204,31 @@ class LocalExchange:
     @property
     def running(self) -> bool:
         return self._server is not None
+
+    # -- the paper account --------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file the account is kept in (``None``: in memory)."""
+        return None if self._journal is None else self._journal.path
+
+    def reset(self) -> None:
+        """Start the paper account over: the initial balances again, no orders, fills,
+        positions, strategy orders or transfers, default settings.
+
+        The uid and the keys are KEPT (clients, notebooks and printed credentials keep
+        working) and so is the seed; the clock keeps its position (time never moves back),
+        so the account is registered anew at the current time. A persistent exchange wipes
+        its file's log in the same step.
+
+        >>> ex = LocalExchange(start_time="2025-06-01T00:00:00Z")
+        >>> ack = ex.venue.call("copy_futures_transfer",
+        ...     {"type": "in", "coin": "USDT", "amount": "7"}, ex.trader)
+        >>> ex.reset()
+        >>> ex.venue.lead.balances, str(ex.venue.account.balance("USDT").available)
+        ({}, '100000')
+        """
+        self.venue.reset()
 
     # -- addresses and keys -------------------------------------------------------------------
 

@@ -44,6 +44,11 @@ class IdSequence:
         self._last += 1
         return str(self._last)
 
+    @property
+    def last(self) -> str:
+        """The id handed out last (or the one before the first)."""
+        return str(self._last)
+
 
 @dataclass(eq=False, slots=True)
 class Order:

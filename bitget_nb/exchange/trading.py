@@ -224,7 +224,7 @@ class Trading:
         thing made at ``t_ms`` can be reached by the market (this second was matched)."""
         return self.market.epoch_ms + (self._second(t_ms) + 1) * 1000
 
-    def catch_up(self, now: int) -> None:
+    def catch_up(self, now: int) -> bool:
         """Replay, in time order, what happened since the last call.
 
         * funding at every funding time crossed (:meth:`FuturesDesk.settle_funding`);
@@ -238,6 +238,10 @@ class Trading:
 
         What one event sets off (a fill that opens a position with an attached TP/SL, a
         trigger that rests a limit order) joins the queue at its own time.
+
+        Returns whether anything was due (an event was queued): a catch-up that found nothing
+        changed nothing but how far it looked, and looking again over a longer stretch finds
+        the same nothing — so a persistent exchange logs only the catch-ups that return True.
         """
         second = self._second(now)
         if second <= self._processed_second:
@@ -245,7 +249,9 @@ class Trading:
             deadline = self.countdown.deadline_ms
             if deadline is not None and deadline <= now:
                 self._expire_countdown(deadline, deadline)
-            return
+                return True
+            return False
+        queued_before = self._event_count
         start = self.market.epoch_ms + (self._processed_second + 1) * 1000
         self._processed_second = second
         self._events, self._horizon = [], now
@@ -270,6 +276,7 @@ class Trading:
                 action(when)
         finally:
             self._events = None
+        return self._event_count != queued_before
 
     def _push(self, when: int, kind: int, seq: int, action: Callable[[int], None]) -> None:
         assert self._events is not None

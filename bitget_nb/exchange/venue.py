@@ -32,7 +32,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..endpoints import ENDPOINTS
 from . import defaults
@@ -46,7 +46,10 @@ from .params import ExchangeError
 from .records import amount
 from .trading import Trading
 
-__all__ = ["Caller", "Venue", "amount"]
+if TYPE_CHECKING:
+    from .persistence import Journal
+
+__all__ = ["Caller", "Venue", "VenueState", "amount"]
 
 _PCT_PLACES = Decimal("0.000001")
 
@@ -60,6 +63,17 @@ class Caller:
 
 
 Operation = Callable[[Any, Caller | None], Any]
+
+
+@dataclass(slots=True)
+class VenueState:
+    """Everything of a venue that changes: the account (balances, settings, keys), the
+    trading desk (orders, fills, books, positions, strategy orders, countdown, id sequences)
+    and the copy-trading lead desk. The rest — clock, catalogue, market — is given."""
+
+    account: Account
+    trading: Trading
+    lead: LeadDesk
 
 
 class Venue:
@@ -79,6 +93,7 @@ class Venue:
         uid: str | None = None,
     ) -> None:
         self.clock = clock
+        self.seed = seed
         self.catalogue = catalogue or Catalogue.bundled()
         self.market = MarketProcess(seed=seed, catalogue=self.catalogue)
         if clock.now_ms() < self.market.epoch_ms:
@@ -87,27 +102,51 @@ class Venue:
                 f"({self.catalogue.market.epoch})"
             )
         keys = keys if keys is not None else [ApiKey.generate(), ApiKey.generate(read_only=True)]
-        self.account = Account.open(
+        #: The wallet a new account starts with, and a reset one starts over with (``None``:
+        #: :data:`~.accounts.DEFAULT_BALANCES`).
+        self.initial_balances = dict(balances) if balances is not None else None
+        self.lock = threading.RLock()
+        #: The command log of a persistent exchange (:class:`~.persistence.Journal`): when
+        #: set, every call and ``advance`` goes through it; ``None`` in memory.
+        self.journal: Journal | None = None
+        self.install(self.new_state(keys=keys, uid=uid))
+
+    # -- state --------------------------------------------------------------------------------
+
+    def new_state(self, *, keys: list[ApiKey], uid: str | None = None) -> VenueState:
+        """A funded account with no orders, registered now, with ``keys`` (and ``uid``)."""
+        account = Account.open(
             catalogue=self.catalogue,
-            registered_ms=clock.now_ms(),
+            registered_ms=self.clock.now_ms(),
             keys=keys,
-            balances=balances,
+            balances=self.initial_balances,
             uid=uid,
         )
-        self._keys = {k.api_key: Caller(self.account, k) for k in self.account.keys}
-        self.lock = threading.RLock()
-        #: Orders, fills, matching engines and settlements (spec §4.1).
-        self.trading = Trading(
+        trading = Trading(
             catalogue=self.catalogue,
             market=self.market,
-            account=self.account,
-            clock=clock,
-            seed=seed,
+            account=account,
+            clock=self.clock,
+            seed=self.seed,
         )
-        trading = self.trading
+        lead = LeadDesk(account=account, trading=trading, clock=self.clock, seed=self.seed)
+        return VenueState(account=account, trading=trading, lead=lead)
+
+    @property
+    def state(self) -> VenueState:
+        """Everything that changes, in one object (what a snapshot saves)."""
+        return VenueState(account=self.account, trading=self.trading, lead=self.lead)
+
+    def install(self, state: VenueState) -> None:
+        """Make ``state`` the venue's account and desks (a new, reset or restored one)."""
+        #: Balances, settings and keys (spec §4.4).
+        self.account = state.account
+        #: Orders, fills, matching engines and settlements (spec §4.1).
+        self.trading = trading = state.trading
         #: The copy-trading lead account and its endpoints (spec §4.6).
-        self.lead = LeadDesk(account=self.account, trading=trading, clock=clock, seed=seed)
-        lead, futures, strategies = self.lead, trading.futures, trading.strategies
+        self.lead = lead = state.lead
+        self._keys = {k.api_key: Caller(self.account, k) for k in self.account.keys}
+        futures, strategies = trading.futures, trading.strategies
         # Endpoint name (bitget_nb.endpoints) → operation. An endpoint of the table that is
         # missing here is "not implemented yet" (the HTTP front answers 404 for it).
         self._operations: dict[str, Operation] = {
@@ -159,6 +198,16 @@ class Venue:
         if unknown:
             raise RuntimeError(f"operations for endpoints not in the table: {sorted(unknown)}")
 
+    def reset(self) -> None:
+        """Start the account over: the initial balances, no orders, fills, positions, strategy
+        orders or transfers, default settings; the same uid and keys; registered now (time
+        never moves back). A persistent exchange wipes its file the same way."""
+        with self.lock:
+            if self.journal is not None:
+                self.journal.reset()
+                return
+            self.install(self.new_state(keys=list(self.account.keys), uid=self.account.uid))
+
     # -- plumbing -----------------------------------------------------------------------------
 
     def implements(self, endpoint: str) -> bool:
@@ -169,14 +218,22 @@ class Venue:
         """Run the operation of ``endpoint`` and return the envelope's ``data``.
 
         ``params`` is a mapping of wire fields (a list for batch endpoints). Resting orders
-        first catch up with the market up to now (:meth:`Trading.catch_up`).
+        first catch up with the market up to now (:meth:`Trading.catch_up`). A persistent
+        venue logs the call and commits before returning (:meth:`.persistence.Journal.call`).
         """
-        operation = self._operations.get(endpoint)
-        if operation is None:
+        if endpoint not in self._operations:
             raise ExchangeError(defaults.NOT_FOUND_CODE, defaults.NOT_IMPLEMENTED_MSG, 404)
         with self.lock:
+            # Looked up under the lock: a reset installs new desks and operations.
+            operation = self._operations[endpoint]
+            if self.journal is not None:
+                return self.journal.call(endpoint, operation, params, caller)
             self.trading.catch_up(self.clock.now_ms())
             return operation(params, caller)
+
+    def operation(self, endpoint: str) -> Operation:
+        """The operation behind ``endpoint`` (for a replay, which runs it at a logged time)."""
+        return self._operations[endpoint]
 
     def find_key(self, api_key: str) -> Caller | None:
         """The account and key behind ``api_key``, if the exchange issued it."""
@@ -196,6 +253,8 @@ class Venue:
     def advance(self, ms: int) -> int:
         """Move the clock forward by ``ms``, fill what the market reached, return the time."""
         with self.lock:
+            if self.journal is not None:
+                return self.journal.advance(ms)
             now = self.clock.advance(ms)
             self.trading.catch_up(now)
             return now

@@ -1,0 +1,523 @@
+"""A paper account in a SQLite file: reopened, replayed, refused, reset, exported."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pickle
+import random
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import bitget_nb as bg
+from bitget_nb import connection
+from bitget_nb.__main__ import main
+from bitget_nb.exchange import (
+    ExchangeError,
+    LocalExchange,
+    PaperAccountError,
+    PaperAccountInUse,
+    PaperAccountMismatch,
+)
+from bitget_nb.exchange.accounts import ApiKey
+from bitget_nb.exchange.canonical import canonical_state
+from bitget_nb.exchange.clock import WallClock
+from bitget_nb.exchange.instruments import Catalogue
+from bitget_nb.exchange.persistence import export_file, open_journal
+
+from .wire import START, START_MS
+
+SECOND, MINUTE, HOUR = 1_000, 60_000, 3_600_000
+
+
+def _call(ex: LocalExchange, endpoint: str, params: Any) -> Any:
+    """A call that may be refused (the refusal is logged too): the data or the error code."""
+    try:
+        return ex.venue.call(endpoint, params, ex.trader)
+    except ExchangeError as exc:
+        return exc.code
+
+
+def _near(ex: LocalExchange, category: str, symbol: str, ticks: int) -> str:
+    inst = ex.venue.catalogue.get(category, symbol)
+    assert inst is not None
+    price = ex.venue.market.price(inst, ex.now_ms()) + ticks * inst.tick
+    return inst.price_text(price)
+
+
+def _place(ex: LocalExchange, category: str, symbol: str, **fields: str) -> Any:
+    return _call(ex, "submit_new_order", {"category": category, "symbol": symbol, **fields})
+
+
+def build_rich_account(ex: LocalExchange) -> None:
+    """Spot orders resting, filling and cancelled; futures positions open and closed, with
+    attached and placed TP/SL (one fired); copy-trading transfers and a lead position; a
+    refused write; settings changed; reads whose catch-ups filled orders; a countdown armed."""
+    perp = ("USDT-FUTURES", "BTCUSDT")
+    _call(ex, "set_leverage", {"category": perp[0], "symbol": perp[1], "leverage": "20"})
+    _call(ex, "copy_futures_transfer", {"type": "in", "coin": "USDT", "amount": "800"})
+    for i in range(4):
+        for side, sign in (("buy", -1), ("sell", 1)):
+            price = _near(ex, "SPOT", "BTCUSDT", sign * (1 + 40 * i))
+            _place(ex, "SPOT", "BTCUSDT", side=side, orderType="limit", qty="0.01", price=price,
+                   clientOid=f"{side}{i}")  # fmt: skip
+    _place(ex, "SPOT", "BTCUSDT", side="buy", orderType="market", qty="900")
+    _place(ex, "SPOT", "BTCUSDT", side="sell", orderType="market", qty="0.02")
+    take, stop = _near(ex, *perp, 400), _near(ex, *perp, -400)
+    _place(ex, *perp, side="buy", orderType="market", qty="0.05", takeProfit=take, stopLoss=stop)
+    _place(ex, "USDT-FUTURES", "ETHUSDT", side="sell", orderType="market", qty="0.4")
+    _call(ex, "submit_strategy_order", {"category": "USDT-FUTURES", "symbol": "ETHUSDT",
+          "posSide": "short", "tpslMode": "full",
+          "stopLoss": _near(ex, "USDT-FUTURES", "ETHUSDT", 9000)})  # fmt: skip
+    # Refused (below the minimum order value): logged all the same.
+    _place(ex, "SPOT", "BTCUSDT", side="buy", orderType="limit", qty="0.01", price="1")
+    _call(ex, "modify_order", {"clientOid": "buy3", "price": _near(ex, "SPOT", "BTCUSDT", -300)})
+    _call(ex, "cancel_order", {"clientOid": "sell3"})
+    eth = {"category": "SPOT", "symbol": "ETHUSDT", "side": "buy", "orderType": "limit"}
+    batch = [{**eth, "qty": "0.1", "price": _near(ex, "SPOT", "ETHUSDT", -50)},
+             {**eth, "qty": "lots", "price": "3000"}]  # fmt: skip
+    _call(ex, "place_batch_orders", batch)
+    for _ in range(8):
+        # The clock moves without advance() (as a real one does); the read catches up.
+        ex.clock.advance(20 * SECOND)
+        _call(ex, "get_unfilled_orders", {})
+    for _ in range(4):
+        ex.advance(minutes=30)
+        _call(ex, "get_current_position", {"category": "USDT-FUTURES"})
+    _call(ex, "copy_futures_transfer", {"type": "out", "coin": "USDT", "amount": "1.5"})
+    # Out of the market's band: rests for good.
+    _place(ex, "SPOT", "BTCUSDT", side="buy", orderType="limit", qty="0.01", price="50000")
+    _call(ex, "countdown_cancel_all", {"countdown": "30"})
+
+
+def _sql(path: Path, statement: str, *params: Any) -> list[tuple[Any, ...]]:
+    """One statement on a closed paper account file (closed again after)."""
+    with contextlib.closing(sqlite3.connect(path)) as con, con:
+        return con.execute(statement, params).fetchall()
+
+
+def _kinds(path: Path) -> dict[str, int]:
+    return dict(_sql(path, "SELECT kind, COUNT(*) FROM commands GROUP BY kind"))
+
+
+@pytest.mark.parametrize("snapshot_every", [1_000, 3])
+def test_a_closed_and_reopened_file_rebuilds_the_same_canonical_state(
+    tmp_path: Path, snapshot_every: int
+) -> None:
+    path = tmp_path / "paper.sqlite3"
+    ex = LocalExchange(path=path, start_time=START, snapshot_every=snapshot_every)
+    build_rich_account(ex)
+    before = canonical_state(ex.venue)
+    ex.close()
+    assert before["positions"]["open"] and before["positions"]["closed"]
+    assert before["strategy_orders"] and before["lead"]["transfers"]
+    assert before["countdown"]["deadline_ms"] is not None
+    assert {o["status"] for o in before["orders"]} >= {"live", "filled", "cancelled"}
+    assert any(f["trade_scope"] == "maker" for f in before["fills"])
+    assert {"call", "advance", "tick"} <= set(_kinds(path))
+
+    with LocalExchange(path=path) as again:
+        assert canonical_state(again.venue) == before
+    # Without snapshots the whole log is replayed, to the same state.
+    _sql(path, "DELETE FROM snapshots")
+    with LocalExchange(path=path) as replayed:
+        assert canonical_state(replayed.venue) == before
+        assert replayed.now_ms() == before["clock"]["now_ms"]
+
+
+def test_a_killed_process_loses_nothing_it_committed(tmp_path: Path) -> None:
+    path = tmp_path / "paper.sqlite3"
+    journal = open_journal(path, start_ms=START_MS, snapshot_every=5)
+    ex_venue = journal.venue
+    for i in range(12):
+        ex_venue.call(
+            "submit_new_order",
+            {
+                "category": "SPOT",
+                "symbol": "BTCUSDT",
+                "side": "buy",
+                "orderType": "market",
+                "qty": str(20 + i),
+            },
+            ex_venue.trader,
+        )
+    before = canonical_state(ex_venue)
+    journal.store.close()  # what a SIGKILL leaves: no last snapshot, the log as committed
+    again = open_journal(path)
+    assert canonical_state(again.venue) == before
+    again.close()
+
+
+def test_keys_uid_and_seed_persist_and_a_restarted_exchange_answers_the_same_client(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "paper.sqlite3"
+    with LocalExchange(path=path, seed=11, start_time=START) as ex:
+        creds, ro, uid = ex.credentials, ex.read_only_credentials, ex.uid
+        with bg.BitgetClient(**creds, base_url=ex.base_url) as client:
+            ack = client.submit_new_order(
+                category="SPOT",
+                symbol="BTCUSDT",
+                side="buy",
+                orderType="limit",
+                qty="0.001",
+                price="50000",
+            )
+    with LocalExchange(path=path) as ex:
+        assert (ex.credentials, ex.read_only_credentials, ex.uid, ex.seed) == (creds, ro, uid, 11)
+        with bg.BitgetClient(**creds, base_url=ex.base_url) as client:
+            info = client.get_order_info(orderId=ack["orderId"], raw=True)["data"]
+    assert info["orderStatus"] == "live" and info["price"] == "50000.00"
+
+
+def test_the_wall_clock_continues_with_its_offset(tmp_path: Path) -> None:
+    path = tmp_path / "paper.sqlite3"
+    with LocalExchange(path=path) as ex:
+        ex.advance(hours=2)
+    with LocalExchange(path=path) as ex:
+        assert isinstance(ex.clock, WallClock) and ex.clock.offset_ms == 2 * HOUR
+        assert abs(ex.now_ms() - (WallClock().now_ms() + 2 * HOUR)) < 5_000
+
+
+def test_a_manual_clock_resumes_where_it_stood(tmp_path: Path) -> None:
+    path = tmp_path / "paper.sqlite3"
+    with LocalExchange(path=path, start_time=START) as ex:
+        ex.advance(minutes=3)
+        ex.clock.advance(250)  # moved directly: the next call still records where it ran
+        ex.venue.call("countdown_cancel_all", {"countdown": "10"}, ex.trader)
+    with LocalExchange(path=path, start_time=START) as ex:  # the same start: resumed
+        assert ex.now_ms() == START_MS + 3 * MINUTE + 250
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"seed": 8}, "seed 7, not 8"),
+        ({"start_time": "2025-06-02T00:00:00Z"}, "manual clock started at"),
+        ({"balances": {"USDT": "5"}}, "funded with"),
+        ({"api_key": "bg_" + "1" * 32, "api_secret": "s" * 64, "api_pass": "p" * 8}, "API key"),
+    ],
+)
+def test_arguments_that_contradict_the_file_are_refused(
+    tmp_path: Path, change: dict[str, Any], words: str
+) -> None:
+    path = tmp_path / "paper.sqlite3"
+    LocalExchange(path=path, start_time=START).close()
+    with pytest.raises(PaperAccountMismatch, match=words) as caught:
+        LocalExchange(path=path, **change)
+    assert "reset --data" in str(caught.value) or "without" in str(caught.value)
+    LocalExchange(path=path, seed=7, start_time=START).close()  # agreeing arguments are fine
+
+
+def test_a_file_of_another_catalogue_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "paper.sqlite3"
+    open_journal(path, start_ms=START_MS).close()
+    bundled = json.loads(
+        (Path(bg.__file__).parent / "exchange" / "data" / "instruments.json").read_text()
+    )
+    bundled["instruments"][0]["minOrderQty"] = "0.5"
+    with pytest.raises(PaperAccountMismatch, match="another instrument catalogue"):
+        open_journal(path, catalogue=Catalogue(bundled))
+
+
+def test_a_file_in_use_by_another_exchange_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "paper.sqlite3"
+    with LocalExchange(path=path, start_time=START):
+        with pytest.raises(PaperAccountInUse, match="another process"):
+            LocalExchange(path=path)
+        with pytest.raises(PaperAccountInUse):
+            export_file(path)
+    LocalExchange(path=path).close()  # free again once closed
+
+
+def test_a_file_that_is_not_a_paper_account_is_refused(tmp_path: Path) -> None:
+    junk = tmp_path / "notes.txt"
+    junk.write_text("not a database " * 100)
+    with pytest.raises(PaperAccountError, match="not a paper account"):
+        LocalExchange(path=junk)
+
+
+def test_a_replay_that_goes_differently_is_refused_naming_the_command(tmp_path: Path) -> None:
+    path = tmp_path / "paper.sqlite3"
+    with LocalExchange(path=path, start_time=START) as ex:
+        ex.venue.call(
+            "submit_new_order",
+            {
+                "category": "SPOT",
+                "symbol": "BTCUSDT",
+                "side": "buy",
+                "orderType": "market",
+                "qty": "50",
+            },
+            ex.trader,
+        )
+    _sql(path, "DELETE FROM snapshots")
+    _sql(path, "UPDATE commands SET params = replace(params, '\"50\"', '\"60\"')")
+    with pytest.raises(PaperAccountError, match=r"command #\d+ \(submit_new_order"):
+        LocalExchange(path=path)
+
+
+def test_a_snapshot_that_names_foreign_code_is_never_run_and_the_log_rebuilds(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "paper.sqlite3"
+    with LocalExchange(path=path, start_time=START) as ex:
+        build_rich_account(ex)
+        before = canonical_state(ex.venue)
+    marker = tmp_path / "pwned"
+    evil = pickle.dumps(_Evil(str(marker)))
+    _sql(path, "UPDATE snapshots SET state = ?", evil)
+    with LocalExchange(path=path) as again:
+        assert canonical_state(again.venue) == before
+    assert not marker.exists()
+
+
+class _Evil:
+    def __init__(self, target: str) -> None:
+        self.target = target
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.mkdir, (self.target,))
+
+
+def test_reset_restores_the_funded_account_keeping_keys_uid_and_clock(tmp_path: Path) -> None:
+    path = tmp_path / "paper.sqlite3"
+    with LocalExchange(path=path, start_time=START) as ex:
+        creds, uid = ex.credentials, ex.uid
+        build_rich_account(ex)
+        now = ex.now_ms()
+        ex.reset()
+        fresh = canonical_state(ex.venue)
+        assert not fresh["orders"] and not fresh["fills"] and not fresh["strategy_orders"]
+        assert not fresh["positions"]["open"] and not fresh["lead"]["transfers"]
+        assert fresh["balances"]["USDT"] == {"available": "100000", "locked": "0", "debt": "0"}
+        assert fresh["account"]["registered_ms"] == now == ex.now_ms()
+        assert ex.venue.journal is not None and ex.venue.journal.store.count() == 0
+        ack = ex.venue.call(
+            "copy_futures_transfer", {"type": "in", "coin": "BTC", "amount": "0.1"}, ex.trader
+        )
+        after = canonical_state(ex.venue)
+    with LocalExchange(path=path) as again:
+        assert (again.credentials, again.uid) == (creds, uid)
+        assert canonical_state(again.venue) == after
+        assert again.venue.lead.transfers[0].transfer_id == ack["transferId"]
+
+
+def test_reset_of_an_exchange_in_memory(fresh_exchange: LocalExchange) -> None:
+    ex = fresh_exchange
+    creds = ex.credentials
+    ex.venue.call(
+        "submit_new_order",
+        {
+            "category": "SPOT",
+            "symbol": "BTCUSDT",
+            "side": "buy",
+            "orderType": "limit",
+            "qty": "0.01",
+            "price": "50000",
+        },
+        ex.trader,
+    )
+    ex.reset()
+    assert ex.credentials == creds and len(ex.venue.trading.store) == 0
+    assert ex.venue.account.balance("USDT").locked == 0
+
+
+def test_the_default_in_memory_exchange_leaves_no_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    for path in (None, ":memory:"):
+        with LocalExchange(path=path, start_time=START) as ex:
+            assert ex.path is None
+            build_rich_account(ex)
+            ex.reset()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_embedded_default_keeps_its_account_in_the_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BITGET_NB_DATA", raising=False)
+    monkeypatch.delenv("BITGET_NB_START", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr("platformdirs.user_data_dir", lambda app: str(tmp_path / "xdg" / app))
+    assert connection.data_path() == tmp_path / "xdg" / "bitget_nb" / "paper-account.sqlite3"
+    monkeypatch.setenv("BITGET_NB_START", START)
+    assert connection.data_path() is None
+    monkeypatch.setenv("BITGET_NB_DATA", str(tmp_path))  # a directory: the file goes inside
+    assert connection.data_path() == tmp_path / "paper-account.sqlite3"
+
+    monkeypatch.setenv("BITGET_NB_DATA", str(tmp_path / "mine.sqlite3"))
+    monkeypatch.setattr(connection, "_default", None)
+    ex = connection.default_exchange()
+    try:
+        assert ex.path == tmp_path / "mine.sqlite3" and ex.now_ms() == START_MS
+        ex.advance(seconds=5)
+    finally:
+        ex.close()
+    with LocalExchange(path=tmp_path / "mine.sqlite3") as again:  # the next kernel
+        assert again.uid == ex.uid and again.now_ms() == START_MS + 5 * SECOND
+
+
+def test_a_failed_commit_stops_the_exchange_from_answering(tmp_path: Path) -> None:
+    path = tmp_path / "paper.sqlite3"
+    ex = LocalExchange(path=path, start_time=START)
+    order = {
+        "category": "SPOT",
+        "symbol": "BTCUSDT",
+        "side": "buy",
+        "orderType": "limit",
+        "qty": "0.01",
+        "price": "50000",
+    }
+    ex.venue.call("submit_new_order", order, ex.trader)
+    journal = ex.venue.journal
+    assert journal is not None
+    journal.store.conn.close()  # the disk went away
+    with pytest.raises(PaperAccountError, match="could not be saved"):
+        ex.venue.call("submit_new_order", order, ex.trader)
+    with pytest.raises(ExchangeError) as caught:
+        ex.venue.call("get_unfilled_orders", {}, ex.trader)
+    assert caught.value.code == "25000" and caught.value.http_status == 503
+    journal.store._conn = None
+    ex.close()
+    with LocalExchange(path=path) as again:  # what was saved: the first order only
+        assert len(again.venue.trading.store) == 1
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+
+def test_cli_reset_needs_yes_and_then_starts_the_account_over(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "paper.sqlite3"
+    with LocalExchange(path=path, start_time=START) as ex:
+        build_rich_account(ex)
+        creds, now = ex.credentials, ex.now_ms()
+    assert main(["reset", "--data", str(path)]) == 2
+    assert "--yes" in capsys.readouterr().err
+    with LocalExchange(path=path) as ex:
+        assert len(ex.venue.trading.store) > 0
+    assert main(["reset", "--data", str(path), "--yes"]) == 0
+    assert "reset" in capsys.readouterr().out
+    with LocalExchange(path=path) as ex:
+        assert ex.credentials == creds and ex.now_ms() == now
+        assert len(ex.venue.trading.store) == 0
+        assert str(ex.venue.account.balance("USDT").total) == "100000"
+
+
+def test_cli_export_writes_exact_strings_as_json_and_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "paper.sqlite3"
+    with LocalExchange(path=path, start_time=START) as ex:
+        build_rich_account(ex)
+        state = canonical_state(ex.venue)
+        secret = ex.credentials["api_secret"]
+    assert main(["export", "--data", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert secret not in out
+    document = json.loads(out)
+    assert document["account"]["uid"] == state["account"]["uid"]
+    assert [o["orderId"] for o in document["orders"]] == [o["order_id"] for o in state["orders"]]
+    assert [f["fee"] for f in document["fills"]] == [f["fee"] for f in state["fills"]]
+    usdt = next(b for b in document["balances"] if (b["account"], b["coin"]) == ("unified", "USDT"))
+    total = Decimal(state["balances"]["USDT"]["available"]) + Decimal(
+        state["balances"]["USDT"]["locked"]
+    )
+    assert Decimal(usdt["balance"]) == total and "E" not in usdt["balance"]
+    assert {p["status"] for p in document["positions"]} == {"open", "closed"}
+    assert document["transfers"][0]["amount"] == "800"
+
+    assert (
+        main(["export", "--data", str(path), "--format", "csv", "--out", str(tmp_path / "x")]) == 0
+    )
+    names = sorted(p.name for p in (tmp_path / "x").iterdir())
+    assert names == [
+        "balances.csv",
+        "fills.csv",
+        "orders.csv",
+        "positions.csv",
+        "strategy_orders.csv",
+        "transfers.csv",
+    ]
+    header, first = (tmp_path / "x" / "orders.csv").read_text().splitlines()[:2]
+    assert header.startswith("orderId,clientOid,") and first.startswith(
+        document["orders"][0]["orderId"]
+    )
+
+
+def test_cli_exchange_refuses_a_data_file_of_another_seed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "paper.sqlite3"
+    LocalExchange(path=path, seed=3, start_time=START).close()
+    assert main(["exchange", "--data", str(path), "--seed", "4", "--port", "0"]) == 1
+    assert "made with seed 3, not 4" in capsys.readouterr().err
+
+
+def test_cli_export_of_a_missing_file_fails_without_making_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "nothing.sqlite3"
+    assert main(["export", "--data", str(path)]) == 1
+    assert "no paper account" in capsys.readouterr().err and not path.exists()
+
+
+def test_a_new_file_gets_the_given_key(tmp_path: Path) -> None:
+    key = ApiKey(api_key="bg_" + "2" * 32, secret="3" * 64, passphrase="passphrase1")
+    journal = open_journal(tmp_path / "k.sqlite3", trading_key=key, start_ms=START_MS)
+    assert journal.venue.trader.key == key
+    journal.close()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_interleavings_of_writes_reads_and_time_replay_to_the_same_state(
+    tmp_path: Path, seed: int
+) -> None:
+    """Writes, reads whose catch-ups are logged only when something was due, and a clock that
+    jumps by a few ms to many minutes without advance(): the full replay must land on the
+    state the live run reached (the catch-ups it did not log changed nothing)."""
+    rng = random.Random(seed)
+    path = tmp_path / "paper.sqlite3"
+    ex = LocalExchange(path=path, start_time=START, snapshot_every=10**6)
+    symbols = [("SPOT", "BTCUSDT"), ("SPOT", "ETHUSDT"), ("USDT-FUTURES", "BTCUSDT")]
+    for _ in range(160):
+        roll = rng.random()
+        category, symbol = rng.choice(symbols)
+        side = rng.choice(("buy", "sell"))
+        if roll < 0.35:
+            price = _near(ex, category, symbol, rng.randint(-60, 60))
+            _place(ex, category, symbol, side=side, orderType="limit", qty="0.01", price=price)
+        elif roll < 0.45:
+            qty = "25" if (category, side) == ("SPOT", "buy") else "0.01"
+            _place(ex, category, symbol, side=side, orderType="market", qty=qty)
+        elif roll < 0.55:
+            open_orders = ex.venue.trading.store.open_orders()
+            if open_orders:
+                order = rng.choice(open_orders)
+                _call(ex, "cancel_order", {"orderId": order.order_id})
+        elif roll < 0.6:
+            _call(ex, "countdown_cancel_all", {"countdown": rng.choice(("5", "0", "7"))})
+        elif roll < 0.65:
+            _call(ex, "close_all_positions", {"category": "USDT-FUTURES"})
+        elif roll < 0.8:
+            ex.clock.advance(rng.choice((1, 250, 999, 1_000, 4_321, 60_000, 900_000)))
+            _call(ex, rng.choice(("get_balances", "get_unfilled_orders")), {})
+        else:
+            _call(ex, "get_tickers", {"category": "SPOT"})  # public: catches up all the same
+    before = canonical_state(ex.venue)
+    ex.close()
+    assert len(before["fills"]) > 10
+    _sql(path, "DELETE FROM snapshots")
+    with LocalExchange(path=path) as replayed:
+        assert canonical_state(replayed.venue) == before
