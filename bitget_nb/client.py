@@ -17,6 +17,7 @@ dtype('float64')
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,7 @@ from .endpoints import ENDPOINTS, Endpoint, Shape
 from .errors import BitgetAPIError, ValidationError
 from .models import PlaceOrderRequestV3, StrategyOrderRequestV3, decimal_text
 from .rules import InstrumentRules, check_pos_side
-from .vocab import FUTURES_CATEGORIES, HOLD_MODES
+from .vocab import CATEGORIES, FUTURES_CATEGORIES, HOLD_MODES
 
 if TYPE_CHECKING:
     import requests
@@ -132,6 +133,8 @@ class BitgetClient:
 
         self._writer = OrderWriter(self._transport, **({"sleep": sleep} if sleep else {}))
         self._instruments: dict[tuple[str, str], dict[str, Any]] = {}
+        #: Categories whose whole instrument list was loaded: a symbol missing there is unknown.
+        self._listed: set[str] = set()
         self._hold_mode: str | None = None
         self.env = env or (
             "demo"
@@ -210,10 +213,13 @@ class BitgetClient:
         and minimums before anything is sent.
         """
         ep = ENDPOINTS["get_instruments"]
-        envelope = self._transport.call(ep, _params(ep, params, fields))
+        query = _params(ep, params, fields)
+        envelope = self._transport.call(ep, query)
         for row in envelope.get("data") or []:
             key = (str(row.get("category", "")).upper(), str(row.get("symbol", "")).upper())
             self._instruments[key] = row
+        if isinstance(query, Mapping) and query.get("category") and not query.get("symbol"):
+            self._listed.add(str(query["category"]).upper())
         return envelope if raw else self._shape(ep, envelope)
 
     def instrument_rules(self, category: str, symbol: str) -> InstrumentRules:
@@ -255,14 +261,29 @@ class BitgetClient:
             changes["price"] = rules.round_price(req.price, price_rounding)  # type: ignore[arg-type]
         return req.replace(**changes)
 
+    def _known_rules(self, category: str, symbol: str) -> InstrumentRules | None:
+        """The rules of an instrument the client has loaded; ``None`` when it has not (no
+        request is made); :class:`ValidationError` when its category's whole list is loaded
+        and the symbol is not in it."""
+        row = self._instruments.get((category, symbol))
+        if row is not None:
+            return InstrumentRules.from_record(row)
+        if category in self._listed:
+            known = sorted(s for c, s in self._instruments if c == category)
+            raise ValidationError(
+                f"symbol: {symbol} is not an instrument of {category} "
+                f"(its instruments: {', '.join(known)})",
+                field="symbol",
+            )
+        return None
+
     def _checked(self, req: PlaceOrderRequestV3) -> PlaceOrderRequestV3:
         if req.category in FUTURES_CATEGORIES:
             check_pos_side(req, self.hold_mode())
-        row = self._instruments.get((req.category, req.symbol))
-        if row is not None:
-            InstrumentRules.from_record(row).check(
-                side=req.side, orderType=req.orderType, qty=req.qty, price=req.price
-            )
+        rules = self._known_rules(req.category, req.symbol)
+        if rules is not None:
+            rules.check(side=req.side, orderType=req.orderType, qty=req.qty, price=req.price)
+            _check_ticks(rules, req)
         return req
 
     # -- trading --------------------------------------------------------------------------------
@@ -358,9 +379,18 @@ class BitgetClient:
     def _batched(
         self, name: str, payloads: list[dict[str, Any]], single: Callable[..., Any]
     ) -> list[dict[str, Any]]:
-        results: list[dict[str, Any]] = []
-        for start in range(0, len(payloads), 20):
-            results += self._writer.per_item(name, payloads[start : start + 20], single)
+        """Per-item results in input order, sent in chunks of ≤ 20 items of one category
+        (the API refuses a batch that mixes categories, spec §4.1.4, §4.1.6)."""
+        results: list[dict[str, Any]] = [{}] * len(payloads)
+        by_category: dict[Any, list[int]] = {}
+        for index, payload in enumerate(payloads):
+            by_category.setdefault(payload.get("category"), []).append(index)
+        for indexes in by_category.values():
+            for start in range(0, len(indexes), 20):
+                chunk = indexes[start : start + 20]
+                items = self._writer.per_item(name, [payloads[i] for i in chunk], single)
+                for index, item in zip(chunk, items, strict=False):
+                    results[index] = item
         return results
 
     # -- futures: account mode, positions, TP/SL, the dead man's switch --------------------------
@@ -458,6 +488,11 @@ class BitgetClient:
             req = request.replace(**fields) if fields else request
         else:
             req = StrategyOrderRequestV3.from_mapping({**(request or {}), **fields})
+        rules = self._known_rules(req.category, req.symbol)
+        if rules is not None:
+            _check_ticks(rules, req)
+            if req.tpslMode == "partial":
+                rules.check(side="buy", orderType="limit", qty=req.qty)
         envelope = self._writer.place_strategy(req.to_payload())
         return envelope if raw else _ack_series(envelope)
 
@@ -623,6 +658,19 @@ def _order(request: Any, fields: Mapping[str, Any]) -> PlaceOrderRequestV3:
     return PlaceOrderRequestV3.from_mapping({**(request or {}), **fields})
 
 
+def _check_ticks(rules: InstrumentRules, req: Any) -> None:
+    """TP/SL trigger and limit prices lie on the instrument's tick grid, like the price."""
+    for name in ("takeProfit", "stopLoss", "tpLimitPrice", "slLimitPrice"):
+        value = getattr(req, name)
+        if value is not None and rules.tick and Decimal(value) % rules.tick:
+            low, high = rules.round_price(value, "down"), rules.round_price(value, "up")
+            raise ValidationError(
+                f"{name}: {value} is not a multiple of the tick size {rules.tick} for "
+                f"{rules.symbol}; try {low} or {high}",
+                field=name,
+            )
+
+
 def _batchable(req: PlaceOrderRequestV3) -> None:
     """place-batch does not take attached TP/SL or reduce-only orders (spec §4.1.2)."""
     for name in ("takeProfit", "stopLoss", "tpTriggerBy", "slTriggerBy", "tpOrderType",
@@ -654,10 +702,20 @@ def _chunks(requests_: list[PlaceOrderRequestV3], size: int) -> list[list[int]]:
 def _id_payload(name: str, params: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
     ep = ENDPOINTS[name]
     payload = _params(ep, params, fields) or {}
+    for key, value in payload.items():  # ids, category, symbol… travel as text (spec §4.0)
+        finite = not isinstance(value, float) or math.isfinite(value)
+        if not isinstance(value, str | int | float) or not finite:
+            raise ValidationError(f"{key}: expected text or a number, got {value!r}", field=key)
     if not payload.get("orderId") and not payload.get("clientOid"):
         raise ValidationError(f"{name}: give orderId or clientOid", field="orderId")
     if "category" in payload:
-        payload["category"] = str(payload["category"]).upper()
+        category = str(payload["category"]).strip().upper()
+        if category not in CATEGORIES:
+            raise ValidationError(
+                f"category: {payload['category']!r} is not one of {', '.join(CATEGORIES)}",
+                field="category",
+            )
+        payload["category"] = category
     for key in ("price", "qty"):
         if payload.get(key) is not None:
             payload[key] = decimal_text(payload[key], key)

@@ -50,7 +50,8 @@ __all__ = [
     "new_client_oid",
 ]
 
-_DECIMAL = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+#: The wire's decimal grammar (the exchange's too): up to 20 digits each side of the point.
+_DECIMAL = re.compile(r"^[0-9]{1,20}(\.[0-9]{1,20})?$")
 
 
 class SeedAliasWarning(UserWarning):
@@ -111,8 +112,8 @@ def decimal_text(value: Any, name: str, *, positive: bool = True) -> str:
         )
     if not _DECIMAL.match(text):
         raise ValidationError(
-            f"{name}: {text!r} is not a plain decimal (digits with an optional fraction, "
-            "no sign, no exponent)",
+            f"{name}: {text!r} is not a plain decimal (up to 20 digits with an optional "
+            "fraction of up to 20, no sign, no exponent)",
             field=name,
         )
     try:
@@ -190,8 +191,9 @@ class _WireRequest:
                 put(f.name, _yes_no(f.name, value))
             elif "choices" in f.metadata:
                 text = str(value).strip()
-                if f.name in {"tpTriggerBy", "slTriggerBy"} and text in _TRIGGER_ALIASES:
-                    wire = _TRIGGER_ALIASES[text]
+                seed_value = text.lower()
+                if f.name in {"tpTriggerBy", "slTriggerBy"} and seed_value in _TRIGGER_ALIASES:
+                    wire = _TRIGGER_ALIASES[seed_value]
                     _warn_once(
                         f"value:{text}",
                         f"{f.name}={text!r} is the seed documentation's name; the wire value "
@@ -342,6 +344,24 @@ class PlaceOrderRequestV3(_WireRequest):
                         field=name,
                     )
         _check_legs(self)
+        if self.price is not None:
+            _check_levels(self.side, Decimal(self.price), self)
+
+
+def _check_levels(side: str, price: Decimal, req: Any) -> None:
+    """An attached take-profit lies beyond the order's price in the order's favour and a
+    stop-loss beyond it against the order, as the exchange requires (spec §5.4)."""
+    for name, favour in (("takeProfit", True), ("stopLoss", False)):
+        value = getattr(req, name)
+        if value is None:
+            continue
+        above = favour == (side == "buy")
+        if (Decimal(value) <= price) if above else (Decimal(value) >= price):
+            raise ValidationError(
+                f"{name}: a {side} order's {name} must be {'above' if above else 'below'} its "
+                f"price {req.price}; got {value}",
+                field=name,
+            )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

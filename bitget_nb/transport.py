@@ -240,6 +240,12 @@ class Transport:
         url = self.base_url + endpoint.path + ("?" + query if query else "")
         headers = {"Content-Type": "application/json", "locale": self.locale}
         creds = self._credentials
+        # public budgets are per IP, private ones per account: the key stands for the account
+        key = f"{endpoint.name}:{creds.api_key}" if endpoint.private and creds else endpoint.name
+        if self._limiter is not None:
+            # Wait for the budget before taking the timestamp: a signature made before a long
+            # wait could reach the exchange outside its timestamp window (40008).
+            self._limiter.acquire(key, endpoint.rate_limit)
         if endpoint.private:
             assert creds is not None
             timestamp = str(self.now_ms())
@@ -253,10 +259,6 @@ class Transport:
                 # private calls only: some public endpoints 404 with it (spec §1.8, §7 #18)
                 headers["paptrading"] = "1"
 
-        # public budgets are per IP, private ones per account: the key stands for the account
-        key = f"{endpoint.name}:{creds.api_key}" if endpoint.private else endpoint.name
-        if self._limiter is not None:
-            self._limiter.acquire(key, endpoint.rate_limit)
         started = time.perf_counter()
         try:
             response = self._session.request(

@@ -9,6 +9,8 @@ venue directly (``ex.venue.call``) never see faults.
 
 * ``http_503``: HTTP 503 with a Bitget envelope (code :data:`defaults.FAULT_503_CODE`);
 * ``code_45001``: HTTP 400 with the outcome-unknown code 45001 (spec §2.4.2);
+* ``http_429``: HTTP 429 with code ``429`` and a ``Retry-After`` header of ``retry_after``
+  whole seconds, as the gateway's rate limit answers (the request was never processed);
 * ``timeout``: hold the request ``hold_seconds``, then close the connection unanswered.
 
 ``when="after"`` — the operation runs and commits, then the answer is lost:
@@ -22,7 +24,7 @@ venue directly (``ex.venue.call``) never see faults.
 >>> faults.draw("get_tickers") is None
 True
 >>> faults.draw("submit_new_order")
-Fault(endpoint='submit_new_order', when='after', kind='drop', hold_seconds=0.0)
+Fault(endpoint='submit_new_order', when='after', kind='drop', hold_seconds=0.0, retry_after=0)
 >>> faults.injected
 {('submit_new_order', 'after', 'drop'): 1}
 """
@@ -42,10 +44,13 @@ __all__ = ["KINDS", "Fault", "Faults"]
 
 #: when → the kinds of fault that may happen then.
 KINDS: dict[str, tuple[str, ...]] = {
-    "before": ("http_503", "code_45001", "timeout"),
+    "before": ("http_503", "code_45001", "http_429", "timeout"),
     "after": ("drop", "code_40010", "code_45001", "timeout"),
 }
 _DEFAULT_KIND = {"before": "http_503", "after": "drop"}
+#: ``Retry-After`` of an injected 429, in whole seconds (HTTP's delta-seconds).
+RETRY_AFTER_DEFAULT_SECONDS = 1
+RETRY_AFTER_MAX_SECONDS = 60
 _ALIASES = {alias: e.name for e in ENDPOINTS.values() for alias in e.aliases}
 
 
@@ -57,19 +62,28 @@ class Fault:
     when: str
     kind: str
     hold_seconds: float = 0.0
+    #: Whole seconds of the ``Retry-After`` header (``http_429`` only).
+    retry_after: int = 0
 
     @property
     def code(self) -> str | None:
         """The Bitget code answered, or ``None`` when the connection closes unanswered."""
         if self.kind == "http_503":
             return defaults.FAULT_503_CODE
+        if self.kind == "http_429":
+            return "429"
         if self.kind.startswith("code_"):
             return self.kind.removeprefix("code_")
         return None
 
     @property
     def http_status(self) -> int:
-        return 503 if self.kind == "http_503" else 400
+        return {"http_503": 503, "http_429": 429}.get(self.kind, 400)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Extra response headers: ``Retry-After`` for an injected 429."""
+        return {"Retry-After": str(self.retry_after)} if self.kind == "http_429" else {}
 
 
 @dataclass(slots=True)
@@ -78,6 +92,7 @@ class _RandomRule:
     kinds: tuple[tuple[str, str], ...]
     rng: random.Random
     hold_seconds: float
+    retry_after: int
 
 
 def _endpoint(name: str) -> str:
@@ -95,6 +110,16 @@ def _check(when: str, kind: str) -> None:
         raise ValueError(f"when must be 'before' or 'after', got {when!r}")
     if kind not in KINDS[when]:
         raise ValueError(f"kind for when={when!r} must be one of {', '.join(KINDS[when])}")
+
+
+def _retry_after(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"retry_after must be whole seconds (an int), got {value!r}")
+    if not 0 <= value <= RETRY_AFTER_MAX_SECONDS:
+        raise ValueError(
+            f"retry_after must be from 0 to {RETRY_AFTER_MAX_SECONDS} seconds, got {value!r}"
+        )
+    return value
 
 
 def _seconds(value: float, name: str) -> float:
@@ -129,18 +154,21 @@ class Faults:
         when: str = "before",
         kind: str | None = None,
         hold_seconds: float = defaults.FAULT_HOLD_DEFAULT_SECONDS,
+        retry_after: int = RETRY_AFTER_DEFAULT_SECONDS,
     ) -> None:
         """Make the next ``count`` requests of ``endpoint`` fail with ``kind`` (default
-        ``http_503`` before, ``drop`` after). ``hold_seconds`` applies to ``timeout``."""
+        ``http_503`` before, ``drop`` after). ``hold_seconds`` applies to ``timeout``,
+        ``retry_after`` to ``http_429``."""
         name = _endpoint(endpoint)
         kind = kind or _DEFAULT_KIND.get(when, "")
         _check(when, kind)
         if count < 1:
             raise ValueError(f"count must be ≥ 1, got {count}")
         hold = _seconds(hold_seconds, "hold_seconds") if kind == "timeout" else 0.0
+        wait = _retry_after(retry_after) if kind == "http_429" else 0
         with self._lock:
             queue = self._planned.setdefault(name, deque())
-            queue.extend(Fault(name, when, kind, hold) for _ in range(count))
+            queue.extend(Fault(name, when, kind, hold, wait) for _ in range(count))
 
     def fail_randomly(
         self,
@@ -150,6 +178,7 @@ class Faults:
         kinds: Iterable[tuple[str, str]] = (("before", "http_503"),),
         seed: int = 0,
         hold_seconds: float = defaults.FAULT_HOLD_DEFAULT_SECONDS,
+        retry_after: int = RETRY_AFTER_DEFAULT_SECONDS,
     ) -> None:
         """Make each request of ``endpoint`` fail with ``probability``, with a (when, kind)
         drawn from ``kinds``; repeatable: draws come from ``random.Random(seed)``. A
@@ -163,11 +192,14 @@ class Faults:
         for when, kind in chosen:
             _check(when, kind)
         hold = _seconds(hold_seconds, "hold_seconds")
+        wait = _retry_after(retry_after)
         with self._lock:
             if probability == 0:
                 self._random.pop(name, None)
             else:
-                self._random[name] = _RandomRule(probability, chosen, random.Random(seed), hold)
+                self._random[name] = _RandomRule(
+                    probability, chosen, random.Random(seed), hold, wait
+                )
 
     def set_latency(self, endpoint: str, seconds: float) -> None:
         """Delay every request of ``endpoint`` by ``seconds`` (0 removes the delay)."""
@@ -213,7 +245,8 @@ class Faults:
                 if rule is not None and rule.rng.random() < rule.probability:
                     when, kind = rule.kinds[rule.rng.randrange(len(rule.kinds))]
                     hold = rule.hold_seconds if kind == "timeout" else 0.0
-                    fault = Fault(endpoint, when, kind, hold)
+                    wait = rule.retry_after if kind == "http_429" else 0
+                    fault = Fault(endpoint, when, kind, hold, wait)
             if fault is not None:
                 self._injected[(fault.endpoint, fault.when, fault.kind)] += 1
             return fault

@@ -201,7 +201,8 @@ class ExchangeApp:
             code = defaults.FAULT_503_CODE
             return self._json(503, _envelope(code, CODES[code].message, None, self.venue.now_ms()))
         text = CODES[code].message
-        return self._json(fault.http_status, _envelope(code, text, None, self.venue.now_ms()))
+        envelope = _envelope(code, text, None, self.venue.now_ms())
+        return self._json(fault.http_status, envelope, fault.headers)
 
     def _rate_limit(self, key: tuple[str, str], endpoint: Endpoint) -> None:
         if self.rate_limits and not self.limiter.allow(key, endpoint.rate_limit):
