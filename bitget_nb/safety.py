@@ -31,6 +31,7 @@ from .errors import (
     OutcomeUnknownError,
     RateLimitError,
     ServerError,
+    TimestampExpiredError,
     TransportError,
 )
 from .transport import Transport
@@ -50,10 +51,12 @@ def uncertain(exc: BaseException) -> bool:
 
 
 def _refused_unprocessed(exc: BaseException) -> bool:
-    """Whether the write was certainly refused before processing (safe to send again)."""
+    """Whether the write was certainly refused before processing (safe to send again):
+    connection refused, 429, or a timestamp outside the window (40008 is checked before the
+    request is handled, spec §1.7 — the transport resyncs once; a second jump lands here)."""
     if isinstance(exc, TransportError):
         return not exc.maybe_sent
-    return isinstance(exc, RateLimitError)
+    return isinstance(exc, RateLimitError | TimestampExpiredError)
 
 
 def _ack(order: Mapping[str, Any]) -> dict[str, Any]:
@@ -301,7 +304,9 @@ class OrderWriter:
                 data = single(payload)["data"] or {}
                 results.append({**_ack(data), "code": "", "msg": ""})
             except BitgetError as exc:
-                results.append({**_ids_row(payload), "code": getattr(exc, "code", None) or "",
+                # a failed item must never read as ok: an error without a code (an unknown
+                # outcome after connection failures) gets the unknown-outcome code
+                results.append({**_ids_row(payload), "code": getattr(exc, "code", None) or "45001",
                                 "msg": str(exc)})  # fmt: skip
         return results
 

@@ -139,3 +139,13 @@ def test_replace_revalidates_and_keeps_the_client_oid():
     assert moved.price == "61000" and moved.clientOid == req.clientOid
     with pytest.raises(ValidationError):
         req.replace(price="-1")
+
+
+def test_seed_trigger_values_are_translated_in_any_case(monkeypatch):
+    monkeypatch.setattr(models, "_warned", set())
+    with pytest.warns(SeedAliasWarning, match="'mark'"):
+        req = PlaceOrderRequestV3.from_mapping(
+            {**SPOT, "category": "USDT-FUTURES", "qty": "0.01", "price": "60000",
+             "takeProfit": "70000", "tpTriggerBy": "MARK_PRICE"}
+        )  # fmt: skip
+    assert req.tpTriggerBy == "mark"

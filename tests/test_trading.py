@@ -324,3 +324,15 @@ def test_progress_bar_can_be_forced_for_a_download(client, capsys):
     df = client.get_unfilled_orders(category="SPOT", progress=True)
     assert len(df) == 1
     assert "get_unfilled_orders" in capsys.readouterr().err  # tqdm draws on stderr
+
+
+def test_a_batch_cancel_item_whose_outcome_stays_unknown_is_not_ok(exchange):
+    with bg.BitgetClient(**exchange.credentials, base_url=exchange.base_url,
+                         sleep=lambda s: None, max_retries=0) as c:  # fmt: skip
+        ack = c.submit_new_order(far_bid())
+        exchange.faults.fail_next("cancel_batch_orders", when="before", kind="http_503")
+        exchange.faults.fail_next("cancel_order", count=20, when="before", kind="http_503")
+        exchange.faults.fail_next("get_order_info", count=20, when="before", kind="http_503")
+        result = c.cancel_batch_orders([{**SPOT, "orderId": ack["orderId"]}])
+        exchange.faults.clear()
+    assert list(result["ok"]) == [False] and result.loc[0, "code"]
