@@ -124,6 +124,32 @@ class Settlement(Protocol):
         ...
 
 
+def _lock_remainder(
+    settlement: SpotSettlement | FuturesSettlement,
+    order: Order,
+    inst: Instrument,
+    *,
+    check: bool,
+) -> None:
+    """Lock exactly what ``order``'s open remainder needs (nothing once it is closed), moving
+    the difference between available and locked; ``check`` refuses a lock that does not fit."""
+    coin, need = (
+        settlement.requirement(order, inst) if order.is_open else (order.reserve_coin, _ZERO)
+    )
+    if not order.reserve_coin:
+        order.reserve_coin = coin
+    delta = need - order.reserved
+    if delta == 0:
+        return
+    if check:
+        settlement.check(coin, delta)
+    balance = settlement.account.balance(coin)
+    balance.available -= delta
+    balance.locked += delta
+    order.reserved += delta
+    assert balance.locked >= 0 and order.reserved >= 0
+
+
 class SpotSettlement:
     """Spot: a buy locks quote (``price × qty``, or a market buy's quote amount), a sell locks
     base; a fill swaps coins out of the lock; the fee is taken from the coin received
@@ -168,18 +194,7 @@ class SpotSettlement:
             )
 
     def sync(self, order: Order, inst: Instrument) -> None:
-        coin, need = self.requirement(order, inst) if order.is_open else (order.reserve_coin, _ZERO)
-        if not order.reserve_coin:
-            order.reserve_coin = coin
-        delta = need - order.reserved
-        if delta == 0:
-            return
-        self.check(coin, delta)
-        balance = self.account.balance(coin)
-        balance.available -= delta
-        balance.locked += delta
-        order.reserved += delta
-        assert balance.locked >= 0 and order.reserved >= 0
+        _lock_remainder(self, order, inst, check=True)
 
     def fill(
         self,
@@ -326,17 +341,7 @@ class FuturesSettlement:
     def sync(self, order: Order, inst: Instrument) -> None:
         """Lock exactly what the order's open remainder needs (no check: placement checked,
         and a re-sync after a fill or a position change must not fail)."""
-        coin, need = self.requirement(order, inst) if order.is_open else (order.reserve_coin, _ZERO)
-        if not order.reserve_coin:
-            order.reserve_coin = coin
-        delta = need - order.reserved
-        if delta == 0:
-            return
-        balance = self.account.balance(coin)
-        balance.available -= delta
-        balance.locked += delta
-        order.reserved += delta
-        assert balance.locked >= 0 and order.reserved >= 0
+        _lock_remainder(self, order, inst, check=False)
 
     # -- fills --------------------------------------------------------------------------------
 
