@@ -444,6 +444,10 @@ class ExchangeServer(ThreadedWSGIServer):
         self.now_ms = now_ms
         self.idle_timeout = idle_timeout
         self._connections: dict[socket.socket, threading.Thread] = {}
+        # Every connection thread still running: a thread drops its socket from
+        # _connections (shutdown_request) a moment before it ends, so close() joins these
+        # rather than only the threads whose sockets are still open.
+        self._conn_threads: set[threading.Thread] = set()
         self._connections_lock = threading.Lock()
         self._serving: threading.Thread | None = None
         self._closed = False
@@ -468,6 +472,8 @@ class ExchangeServer(ThreadedWSGIServer):
         )
         with self._connections_lock:
             self._connections[request] = thread
+            self._conn_threads = {t for t in self._conn_threads if t.is_alive()}
+            self._conn_threads.add(thread)
         thread.start()
 
     def shutdown_request(self, request: Any) -> None:
@@ -509,6 +515,8 @@ class ExchangeServer(ThreadedWSGIServer):
         for sock, _thread in open_now:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-        for _sock, thread in open_now:
+        with self._connections_lock:
+            threads = list(self._conn_threads)
+        for thread in threads:
             thread.join(_JOIN_SECONDS)
         self.server_close()
