@@ -37,8 +37,10 @@ chromium:
 	  fi; }
 
 # BITGET_NB_ENV=local: the notebooks talk to the embedded paper exchange, whatever the shell has.
+# BITGET_NB_DATA=:memory:: the tutorials expect a freshly funded account (fixed clientOids, hold
+# mode switches), so each kernel gets its own; your own `bg.connect()` elsewhere persists.
 lab: $(STAMP)
-	BITGET_NB_ENV=local $(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=notebooks
+	BITGET_NB_ENV=local BITGET_NB_DATA=:memory: $(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .
