@@ -36,9 +36,10 @@ __all__ = ["main"]
 
 def _exchange(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     # Imported here so that `--help` and other commands do not pay for numpy and Werkzeug.
+    from ._net import is_loopback_host as is_loopback
     from .exchange import defaults
     from .exchange.clock import WallClock, to_ms
-    from .exchange.local import LocalExchange, is_loopback
+    from .exchange.local import LocalExchange
 
     if not args.allow_remote and not is_loopback(args.host):
         parser.error(

@@ -21,17 +21,22 @@ import math
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import pandas as pd
 
 from . import frames, paging
-from .config import REST_HOST, Credentials
+from ._net import is_loopback_url
+from .config import DEFAULT_POOL_SIZE, REST_HOST, Credentials
 from .endpoints import ENDPOINTS, Endpoint, Shape
-from .errors import BitgetAPIError, ValidationError
+from .errors import BitgetError, OutcomeUnknownError, ValidationError
 from .models import PlaceOrderRequestV3, StrategyOrderRequestV3, decimal_text
 from .rules import InstrumentRules, check_pos_side
 from .vocab import CATEGORIES, FUTURES_CATEGORIES, HOLD_MODES
+
+#: The ``code`` of a batch row that was never sent (an earlier chunk's outcome was unknown).
+NOT_SENT = "NOT_SENT"
+#: Seconds a write whose answer was lost is looked up before its outcome is called unknown.
+DEFAULT_SETTLE_WINDOW = 30.0
 
 if TYPE_CHECKING:
     import requests
@@ -74,11 +79,6 @@ def _params(
     return out or None
 
 
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    return host in {"localhost", "::1"} or host.startswith("127.")
-
-
 class BitgetClient:
     """A signed client for Bitget's V3 UTA REST API that returns pandas objects.
 
@@ -87,6 +87,13 @@ class BitgetClient:
     or :data:`bitget_nb.config.REST_HOST` for Bitget (``demo=True`` adds the ``paptrading: 1``
     header of Bitget's demo trading). :func:`bitget_nb.connect` picks these for you.
     ``session``, ``sleep`` and ``clock`` are injectable for tests.
+
+    When the answer to a write is lost (a timeout, a dropped or cut answer, HTTP 5xx, an
+    "outcome unknown" code), the write is never sent again: the client looks it up for up to
+    ``settle_window`` seconds (default 30) and then raises
+    :class:`~bitget_nb.OutcomeUnknownError` naming every ``clientOid`` it could not settle
+    (see :mod:`bitget_nb.safety` and ``docs/reliability.md``). ``pool_size`` (default 32) is
+    how many kept-alive connections threads sharing this client may use at once.
     """
 
     def __init__(
@@ -102,13 +109,20 @@ class BitgetClient:
         timeout: tuple[float, float] = (3.05, 10.0),
         max_retries: int = 3,
         rate_limit: bool = True,
+        settle_window: float = DEFAULT_SETTLE_WINDOW,
+        pool_size: int = DEFAULT_POOL_SIZE,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        credentials = Credentials.resolve(
-            api_key, api_secret, api_pass, environ={}, purpose="BitgetClient"
-        )
+        try:
+            credentials = Credentials.resolve(
+                api_key, api_secret, api_pass, environ={}, purpose="BitgetClient"
+            )
+        finally:
+            # from here on only the masked Credentials hold them: a verbose traceback of any
+            # error below (or in resolve) prints this frame's locals
+            api_secret = api_pass = None
         # The HTTP stack (requests, urllib3, tenacity) loads with the first client, not with
         # `import bitget_nb`: importing the package for its models or frames stays light.
         from .transport import Transport
@@ -127,11 +141,14 @@ class BitgetClient:
             max_retries=max_retries,
             rate_limit=rate_limit,
             session=session,
+            pool_size=pool_size,
             **extra,
         )
         from .safety import OrderWriter
 
-        self._writer = OrderWriter(self._transport, **({"sleep": sleep} if sleep else {}))
+        self._writer = OrderWriter(
+            self._transport, settle_window=settle_window, **({"sleep": sleep} if sleep else {})
+        )
         self._instruments: dict[tuple[str, str], dict[str, Any]] = {}
         #: Categories whose whole instrument list was loaded: a symbol missing there is unknown.
         self._listed: set[str] = set()
@@ -142,7 +159,7 @@ class BitgetClient:
             else "live"
             if base_url.rstrip("/") == REST_HOST
             else "local"
-            if _is_loopback(base_url)
+            if is_loopback_url(base_url)
             else "custom"
         )
         self._credentials = credentials
@@ -157,8 +174,14 @@ class BitgetClient:
         return self._transport
 
     def __repr__(self) -> str:
-        key = self._credentials.masked_key if self._credentials else None
-        return f"BitgetClient(env={self.env!r}, base_url={self.base_url!r}, api_key={key!r})"
+        # getattr: a verbose traceback of an error inside __init__ shows this repr too
+        creds = getattr(self, "_credentials", None)
+        key = creds.masked_key if creds else None
+        transport = getattr(self, "_transport", None)
+        url = transport.base_url if transport is not None else None
+        return (
+            f"BitgetClient(env={getattr(self, 'env', None)!r}, base_url={url!r}, api_key={key!r})"
+        )
 
     def close(self) -> None:
         """Close the HTTP session (idempotent)."""
@@ -293,7 +316,8 @@ class BitgetClient:
         Takes a :class:`PlaceOrderRequestV3`, a mapping of wire fields, or keyword arguments.
         The request is validated first (and checked against the instrument when the client
         knows it); a ``clientOid`` is generated when none is given. If the answer is lost,
-        the order is looked up by ``clientOid`` and re-sent only if absent (see
+        the order is never sent again: it is looked up by ``clientOid`` until found or the
+        settle window has passed, then :class:`~bitget_nb.OutcomeUnknownError` names it (see
         :mod:`bitget_nb.safety`). Returns a ``pandas.Series`` with ``orderId`` and
         ``clientOid``; ``.attrs["reconciled"]`` says whether it was settled by a lookup.
         """
@@ -308,14 +332,31 @@ class BitgetClient:
         (one category per chunk, as the API requires); every item is validated and gets a
         ``clientOid``. Returns one row per input, in input order, with ``orderId``,
         ``clientOid``, ``code``, ``msg`` and a boolean ``ok`` — partial failures show at a
-        glance. ``raw=True`` returns the list of per-item results.
+        glance. ``raw=True`` returns the list of per-item results. Items whose outcome stays
+        unknown after the settle window raise :class:`~bitget_nb.OutcomeUnknownError` naming
+        each ``clientOid``; its ``.results`` frame has every row (later chunks unsent).
         """
         requests_ = [self._checked(_order(o, {})) for o in orders]
         for req in requests_:
             _batchable(req)
-        results: list[dict[str, Any]] = [{}] * len(requests_)
+        results: list[dict[str, Any]] = [
+            {"orderId": "", "clientOid": r.clientOid, "code": NOT_SENT, "msg": "not sent"}
+            for r in requests_
+        ]
         for indexes in _chunks(requests_, 20):
-            items = self._writer.place_batch([requests_[i].to_payload() for i in indexes])
+            try:
+                items = self._writer.place_batch([requests_[i].to_payload() for i in indexes])
+            except OutcomeUnknownError as exc:
+                # Stop: later chunks stay unsent, and the error carries every row
+                for index, item in zip(indexes, exc.results or [], strict=False):
+                    results[index] = item
+                raise OutcomeUnknownError(
+                    exc.code,
+                    f"{exc.msg}. Later chunks were not sent (code {NOT_SENT} in .results)",
+                    client_oids=exc.client_oids,
+                    results=frames.batch_frame(results),
+                    endpoint=exc.endpoint,
+                ) from None
             for index, item in zip(indexes, items, strict=True):
                 results[index] = item
         return results if raw else frames.batch_frame(results, envelope={"data": results})
@@ -338,7 +379,7 @@ class BitgetClient:
         Returns one row per input with ``orderId``, ``clientOid``, ``code``, ``msg``, ``ok``.
         """
         payloads = [_id_payload("batch_modify_orders", m, {}) for m in modifications]
-        results = self._batched("batch_modify_orders", payloads, self._writer.modify)
+        results = self._batched("batch_modify_orders", payloads, "modify")
         return results if raw else frames.batch_frame(results, envelope={"data": results})
 
     def cancel_order(self, params: Any = None, /, *, raw: bool = False, **fields: Any) -> Any:
@@ -363,24 +404,27 @@ class BitgetClient:
                     raise ValidationError(
                         f"{name}: required for each cancel-batch item", field=name
                     )
-        results = self._batched("cancel_batch_orders", payloads, self._writer.cancel)
+        results = self._batched("cancel_batch_orders", payloads, "cancel")
         return results if raw else frames.batch_frame(results, envelope={"data": results})
 
     def cancel_all_orders(self, params: Any = None, /, *, raw: bool = False, **fields: Any) -> Any:
         """Cancel every open order of a category (optionally one symbol):
-        ``POST /api/v3/trade/cancel-symbol-order``. Returns one row per affected order."""
+        ``POST /api/v3/trade/cancel-symbol-order``. Returns one row per affected order. When
+        the answer is lost it is settled by the open orders, never sent again: once none is
+        left it has succeeded, ``.attrs["reconciled"]`` is true and the rows are not known."""
         ep = ENDPOINTS["cancel_all_orders"]
         payload = _params(ep, params, fields) or {}
         if not payload.get("category"):
             raise ValidationError("category: required", field="category")
-        envelope = self._writer.idempotent("cancel_all_orders", payload)
-        return envelope if raw else self._shape(ep, envelope)
+        envelope = self._writer.cancel_all(payload)
+        return envelope if raw else _reconciled(self._shape(ep, envelope), envelope)
 
     def _batched(
-        self, name: str, payloads: list[dict[str, Any]], single: Callable[..., Any]
+        self, name: str, payloads: list[dict[str, Any]], kind: str
     ) -> list[dict[str, Any]]:
         """Per-item results in input order, sent in chunks of ≤ 20 items of one category
-        (the API refuses a batch that mixes categories, spec §4.1.4, §4.1.6)."""
+        (the API refuses a batch that mixes categories, spec §4.1.4, §4.1.6). A chunk whose
+        outcome stays unknown raises :class:`OutcomeUnknownError` with every row so far."""
         results: list[dict[str, Any]] = [{}] * len(payloads)
         by_category: dict[Any, list[int]] = {}
         for index, payload in enumerate(payloads):
@@ -388,7 +432,15 @@ class BitgetClient:
         for indexes in by_category.values():
             for start in range(0, len(indexes), 20):
                 chunk = indexes[start : start + 20]
-                items = self._writer.per_item(name, [payloads[i] for i in chunk], single)
+                try:
+                    items = self._writer.per_item(name, [payloads[i] for i in chunk], kind)
+                except OutcomeUnknownError as exc:
+                    for index, item in zip(chunk, exc.results or [], strict=False):
+                        results[index] = item
+                    unsent = {"code": NOT_SENT, "msg": "not sent"}
+                    rows = [r or {**_ids_of(payloads[i]), **unsent} for i, r in enumerate(results)]
+                    exc.results = frames.batch_frame(rows)
+                    raise
                 for index, item in zip(chunk, items, strict=False):
                     results[index] = item
         return results
@@ -440,7 +492,8 @@ class BitgetClient:
     ) -> Any:
         """Close positions with market orders: ``POST /api/v3/trade/close-positions`` (signed,
         5/s per uid). ``category`` required; ``symbol`` and ``posSide`` narrow it. Returns one
-        row per close order with ``orderId``, ``clientOid``, ``code``, ``msg``, ``ok``."""
+        row per close order with ``orderId``, ``clientOid``, ``code``, ``msg``, ``ok``. A lost
+        answer is settled by the positions, like :meth:`cancel_all_orders`."""
         ep = ENDPOINTS["close_all_positions"]
         payload = _params(ep, params, fields) or {}
         if str(payload.get("category", "")).upper() not in FUTURES_CATEGORIES:
@@ -448,8 +501,8 @@ class BitgetClient:
                 f"category: one of {', '.join(FUTURES_CATEGORIES)} is required", field="category"
             )
         payload["category"] = str(payload["category"]).upper()
-        envelope = self._writer.idempotent("close_all_positions", payload)
-        return envelope if raw else self._shape(ep, envelope)
+        envelope = self._writer.close_all(payload)
+        return envelope if raw else _reconciled(self._shape(ep, envelope), envelope)
 
     def countdown_cancel_all(
         self, params: Any = None, /, *, raw: bool = False, **fields: Any
@@ -529,7 +582,7 @@ class BitgetClient:
                     order_id=payload.get("orderId"),
                     client_oid=payload.get("clientOid"),
                 )
-            except BitgetAPIError:
+            except BitgetError:
                 continue
             if found is not None:
                 return category
@@ -735,6 +788,13 @@ def _countdown(value: Any) -> str:
 
 def _ids_of(payload: Mapping[str, Any]) -> dict[str, Any]:
     return {"orderId": payload.get("orderId") or "", "clientOid": payload.get("clientOid") or ""}
+
+
+def _reconciled(frame: pd.DataFrame, envelope: Mapping[str, Any]) -> pd.DataFrame:
+    """``.attrs["reconciled"]``: whether the answer was lost and the outcome settled by
+    reading the exchange's state (then the affected rows are not known, and none are shown)."""
+    frame.attrs["reconciled"] = bool(envelope.get("reconciled"))
+    return frame
 
 
 def _ack_series(envelope: Mapping[str, Any]) -> pd.Series:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from .errors import ConfigurationError
 
 __all__ = [
+    "DEFAULT_POOL_SIZE",
     "DEMO",
     "ENVIRONMENTS",
     "ENV_VARS",
@@ -27,6 +28,7 @@ __all__ = [
     "REST_HOST",
     "Credentials",
     "Environment",
+    "Secret",
     "environment",
 ]
 
@@ -39,6 +41,10 @@ ENV_VARS = {
     "api_secret": "BITGET_API_SECRET",
     "api_pass": "BITGET_API_PASS",
 }
+
+#: Connections a client keeps alive per host: threads sharing one client each use one; more
+#: threads than this still work, but open and close a connection for each call beyond it.
+DEFAULT_POOL_SIZE = 32
 
 #: Which environment :func:`bitget_nb.connect` uses when none is named.
 ENV_SELECTOR = "BITGET_NB_ENV"
@@ -79,6 +85,24 @@ def environment(name: str | None = None, environ: Mapping[str, str] | None = Non
         ) from None
 
 
+class Secret(str):
+    """A string whose repr never shows it: an API secret, a passphrase, a signature.
+
+    It is still the string itself wherever it is used (signing, a header on the wire), but
+    every place that prints objects by their repr — dicts of headers, a verbose traceback's
+    frame locals (IPython ``%xmode Verbose``, pytest ``--showlocals``, error reporters) — shows
+    ``<hidden>``.
+
+    >>> {"ACCESS-PASSPHRASE": Secret("pass")}
+    {'ACCESS-PASSPHRASE': <hidden>}
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<hidden>"
+
+
 def _mask(value: str) -> str:
     return value[:4] + "…" + value[-4:] if len(value) > 12 else "…"
 
@@ -90,6 +114,11 @@ class Credentials:
     api_key: str
     api_secret: str = field(repr=False)
     api_pass: str = field(repr=False)
+
+    def __post_init__(self) -> None:
+        # held as Secret, so that no repr of anything holding them shows them
+        object.__setattr__(self, "api_secret", Secret(self.api_secret))
+        object.__setattr__(self, "api_pass", Secret(self.api_pass))
 
     def __repr__(self) -> str:
         return (
@@ -119,9 +148,12 @@ class Credentials:
         :class:`ConfigurationError` naming every missing variable when only some are set, or
         when ``required`` and any is missing.
         """
-        environ = os.environ if environ is None else environ
-        given = {"api_key": api_key, "api_secret": api_secret, "api_pass": api_pass}
-        values = {k: v if v else environ.get(ENV_VARS[k], "") for k, v in given.items()}
+        # os.environ is never held in a local here: its repr would show every variable in a
+        # verbose traceback of the ConfigurationError below
+        given = {"api_key": api_key, "api_secret": _secret(api_secret),
+                 "api_pass": _secret(api_pass)}  # fmt: skip
+        api_secret = api_pass = None  # only masked copies stay in this frame's locals
+        values = {k: v if v else _env(environ, k) for k, v in given.items()}
         missing = [ENV_VARS[k] for k, v in values.items() if not v]
         if not missing:
             return cls(**values)
@@ -133,3 +165,12 @@ class Credentials:
             f"{'is' if len(missing) == 1 else 'are'} not set "
             f"(set {'it' if len(missing) == 1 else 'them'} in the environment or pass {args})"
         )
+
+
+def _secret(value: str | None) -> Secret | None:
+    return Secret(value) if value else None
+
+
+def _env(environ: Mapping[str, str] | None, name: str) -> str:
+    value = (os.environ if environ is None else environ).get(ENV_VARS[name], "")
+    return Secret(value) if value and name != "api_key" else value

@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._net import base_url_problem, is_loopback_url
 from .client import BitgetClient
 from .config import Credentials, environment
 from .errors import ConfigurationError
@@ -125,13 +126,12 @@ def connect(
     chosen = environment(env)
     shared_url = os.environ.get(LOCAL_URL_VAR, "").strip()
     if chosen.name == "local" and shared_url:
-        from .exchange.local import is_loopback
-
-        host = shared_url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
-        if not is_loopback(host.strip("[]")):
+        if not is_loopback_url(shared_url):
+            why = base_url_problem(shared_url) or "its host is not a loopback address"
             raise ConfigurationError(
-                f"{LOCAL_URL_VAR}={shared_url!r} is not a loopback address; a local exchange "
-                "runs on this machine (use connect('demo') or connect('live') for Bitget)"
+                f"{LOCAL_URL_VAR}={shared_url!r} cannot be a local exchange: {why}; a local "
+                "exchange runs on this machine (use connect('demo') or connect('live') for "
+                "Bitget)"
             )
         creds = Credentials.resolve(
             api_key, api_secret, api_pass, required=True, purpose=f"{LOCAL_URL_VAR}"

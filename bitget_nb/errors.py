@@ -5,7 +5,10 @@
     BitgetError
     ├── ValidationError(ValueError)      refused locally, before anything was sent
     ├── ConfigurationError(ValueError)   missing credentials, unknown environment
-    ├── TransportError                   no usable answer: connection, timeout, non-JSON body
+    ├── TransportError                   no usable answer: connection, timeout, a body cut
+    │   │                                short or undecodable, a non-JSON body
+    │   └── RedirectError                an HTTP 3xx: never followed (signed headers would go
+    │                                    to its target); names the target
     └── BitgetAPIError                   the exchange answered with an error envelope
         ├── AuthenticationError          400xx key / passphrase / timestamp / signature
         │   └── TimestampExpiredError    40008: the clock is off; the client resyncs once
@@ -18,7 +21,7 @@
         ├── PositionError                22002, 25227, 25236, 25601 …
         ├── ServerError                  HTTP 5xx, 25000, 25003: retry later
         └── OutcomeUnknownError          40010, 40725, 45001, 25001, or a write whose answer
-                                         was lost: look the order up by clientOid first
+                                         was lost and stayed unsettled: names every clientOid
 
 Every code the client or the local exchange knows is one row of :data:`CODES`: its class,
 whether a read may be retried, whether a write's outcome is unknown, and the message the
@@ -27,11 +30,13 @@ local exchange answers with. Messages never contain credentials or signatures.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
     "CODES",
+    "OUTCOME_UNKNOWN_CODES",
     "AuthenticationError",
     "BitgetAPIError",
     "BitgetError",
@@ -45,6 +50,7 @@ __all__ = [
     "PermissionDeniedError",
     "PositionError",
     "RateLimitError",
+    "RedirectError",
     "ServerError",
     "TimestampExpiredError",
     "TransportError",
@@ -84,6 +90,21 @@ class TransportError(BitgetError):
         super().__init__(message)
         self.endpoint = endpoint
         self.maybe_sent = maybe_sent
+
+
+class RedirectError(TransportError):
+    """The server answered with a redirect (HTTP 3xx), which the client never follows.
+
+    Following it would send the signed headers and the passphrase — and, for 307/308, the
+    order itself — to wherever ``Location`` points. ``location`` names that target; the
+    request was answered without being processed, and sending it again gets the same answer,
+    so a write is neither re-sent nor looked up.
+    """
+
+    def __init__(self, message: str, *, location: str, http_status: int, endpoint: str | None):
+        super().__init__(message, endpoint=endpoint, maybe_sent=False)
+        self.location = location
+        self.http_status = http_status
 
 
 class BitgetAPIError(BitgetError):
@@ -166,16 +187,32 @@ class OutcomeUnknownError(BitgetAPIError):
     """A write may or may not have taken effect.
 
     Raised for the exchange's "state unknown" codes (40010, 40725, 45001, 25001), and by the
-    client when the answer to a write was lost and looking it up could not settle it.
-    ``client_oid`` names the order to look up.
+    client when the answer to a write was lost and looking it up for the whole settle window
+    did not settle it. ``client_oids`` names every order whose outcome is unknown (a batch
+    may leave several), ``client_oid`` the first of them. ``results`` holds, for a batch, the
+    per-item rows of the whole batch (settled items included), in input order.
     """
 
-    def __init__(self, code: str | None, msg: str, *, client_oid: str | None = None, **kw: Any):
-        self.client_oid = client_oid
+    def __init__(
+        self,
+        code: str | None,
+        msg: str,
+        *,
+        client_oid: str | None = None,
+        client_oids: Sequence[str] = (),
+        results: Any = None,
+        **kw: Any,
+    ):
+        oids = tuple(client_oids) or ((client_oid,) if client_oid else ())
+        self.client_oids: tuple[str, ...] = oids
+        self.client_oid = oids[0] if oids else None
+        self.results = results
         super().__init__(code, msg, **kw)
 
     def _describe(self) -> str:
         base = super()._describe()
+        if len(self.client_oids) > 1:
+            return base + f" (clientOids {', '.join(map(repr, self.client_oids))})"
         return base + (f" (clientOid {self.client_oid!r})" if self.client_oid else "")
 
 
@@ -319,6 +356,14 @@ _HTTP_FALLBACK: dict[int, type[BitgetAPIError]] = {
     413: InvalidParameterError,
     429: RateLimitError,
 }
+
+
+#: Codes after which a write's outcome is unknown — it may have been processed: the table's
+#: outcome-unknown codes (spec §2.4.2) and the server errors (spec §10.5: 5xx is ambiguous).
+#: The client looks the order up and never re-sends after one of them.
+OUTCOME_UNKNOWN_CODES: frozenset[str] = frozenset(
+    c for c, s in CODES.items() if s.outcome_unknown or s.cls is ServerError
+)
 
 
 def spec_for(code: str | None) -> CodeSpec:

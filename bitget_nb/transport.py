@@ -21,6 +21,7 @@ Nothing here logs a header, a secret or a signature.
 
 from __future__ import annotations
 
+import http.client
 import logging
 import threading
 import time
@@ -29,6 +30,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import requests
+import requests.adapters
+import urllib3
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -37,12 +40,14 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from .config import Credentials
+from ._net import base_url_problem
+from .config import DEFAULT_POOL_SIZE, Credentials, Secret
 from .endpoints import ENDPOINTS, Endpoint
 from .errors import (
     BitgetAPIError,
     ConfigurationError,
     RateLimitError,
+    RedirectError,
     ServerError,
     TimestampExpiredError,
     TransportError,
@@ -123,6 +128,8 @@ def shared_limiter(base_url: str) -> RateLimiter:
 
 
 def _is_retryable_read(exc: BaseException) -> bool:
+    if isinstance(exc, RedirectError):
+        return False  # the same request gets the same redirect
     if isinstance(exc, TransportError):
         return True
     return isinstance(exc, BitgetAPIError) and exc.retryable
@@ -146,17 +153,35 @@ class Transport:
         max_retries: int = 3,
         rate_limit: bool = True,
         session: requests.Session | None = None,
+        pool_size: int = DEFAULT_POOL_SIZE,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        problem = base_url_problem(base_url)
+        if problem is not None:
+            raise ConfigurationError(
+                f"base_url {_redact(str(base_url))!r} is not usable: {problem}"
+            )
+        if pool_size < 1:
+            raise ConfigurationError(f"pool_size must be at least 1, got {pool_size}")
         self.base_url = base_url.rstrip("/")
         self._credentials = credentials
         self.demo = demo
         self.locale = locale
         self.timeout = timeout
         self.max_retries = max_retries
-        self._session = session or requests.Session()
         self._owns_session = session is None
+        if session is None:
+            session = requests.Session()
+            # One kept-alive connection per thread that shares this client, up to pool_size
+            # (requests' default of 10 logs "Connection pool is full" for an 11th thread).
+            # No retries down there: what may be re-sent is decided above this layer.
+            adapter = requests.adapters.HTTPAdapter(
+                pool_connections=2, pool_maxsize=pool_size, max_retries=0
+            )
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+        self._session = session
         self._sleep = sleep
         self._clock = clock
         self._limiter = shared_limiter(self.base_url) if rate_limit else None
@@ -239,6 +264,8 @@ class Transport:
             body = "" if params is None else compact_json(params)
         url = self.base_url + endpoint.path + ("?" + query if query else "")
         headers = {"Content-Type": "application/json", "locale": self.locale}
+        # ACCESS-SIGN and ACCESS-PASSPHRASE are Secrets: any repr of these headers (a verbose
+        # traceback's locals, requests' own header dict) shows <hidden>
         creds = self._credentials
         # public budgets are per IP, private ones per account: the key stands for the account
         key = f"{endpoint.name}:{creds.api_key}" if endpoint.private and creds else endpoint.name
@@ -250,8 +277,8 @@ class Transport:
             assert creds is not None
             timestamp = str(self.now_ms())
             headers["ACCESS-KEY"] = creds.api_key
-            headers["ACCESS-SIGN"] = sign(
-                creds.api_secret, timestamp, method, endpoint.path, query, body
+            headers["ACCESS-SIGN"] = Secret(
+                sign(creds.api_secret, timestamp, method, endpoint.path, query, body)
             )
             headers["ACCESS-TIMESTAMP"] = timestamp
             headers["ACCESS-PASSPHRASE"] = creds.api_pass
@@ -260,6 +287,8 @@ class Transport:
                 headers["paptrading"] = "1"
 
         started = time.perf_counter()
+        response: requests.Response | None = None
+        failure: TransportError | None = None
         try:
             response = self._session.request(
                 method,
@@ -267,29 +296,19 @@ class Transport:
                 data=body.encode("utf-8") if body else None,
                 headers=headers,
                 timeout=self.timeout,
+                # never: signed headers (and for 307/308 the order) would go to the target
+                allow_redirects=False,
             )
-        except (requests.ConnectTimeout, requests.exceptions.SSLError) as exc:
-            raise TransportError(
-                f"could not connect to {self.base_url} for {endpoint.path}: {type(exc).__name__}",
-                endpoint=endpoint.path,
-                maybe_sent=False,
-            ) from None
-        except requests.Timeout:
-            raise TransportError(
-                f"no answer from {endpoint.path} within {self.timeout[1]} s",
-                endpoint=endpoint.path,
-            ) from None
-        except requests.ConnectionError as exc:
-            refused = "NewConnectionError" in repr(exc) or "Connection refused" in repr(exc)
-            raise TransportError(
-                f"connection to {self.base_url} failed for {endpoint.path}"
-                + (" (refused)" if refused else " (dropped)"),
-                endpoint=endpoint.path,
-                maybe_sent=not refused,
-            ) from None
+        except _WIRE_FAILURES as exc:
+            failure = _transport_error(exc, self.base_url, endpoint.path, self.timeout[1])
         finally:
             if self._limiter is not None:
                 self._limiter.release(key)
+        if failure is not None:
+            # Raised outside the except block, so that the requests exception — whose
+            # .request holds the signed headers — is neither the __cause__ nor the __context__.
+            raise failure
+        assert response is not None
         elapsed_ms = (time.perf_counter() - started) * 1000
         return self._check(endpoint, response, elapsed_ms)
 
@@ -297,6 +316,15 @@ class Transport:
         self, endpoint: Endpoint, response: requests.Response, elapsed_ms: float
     ) -> dict[str, Any]:
         status = response.status_code
+        if 300 <= status < 400:
+            location = _redact(response.headers.get("Location") or "(no Location header)")
+            raise RedirectError(
+                f"{endpoint.path} answered HTTP {status}, a redirect to {location}; it was not "
+                "followed (signed headers are never sent elsewhere): check base_url",
+                location=location,
+                http_status=status,
+                endpoint=endpoint.path,
+            )
         try:
             body = response.json()
         except ValueError:
@@ -328,3 +356,82 @@ class Transport:
         raise error_from_envelope(
             body, http_status=status, endpoint=endpoint.path, retry_after=retry_after_s
         )
+
+
+#: What sending can raise: requests' own exceptions, and what escapes it from urllib3,
+#: http.client and the socket layer (a cut chunked body has surfaced as each of these).
+_WIRE_FAILURES = (
+    requests.RequestException,
+    urllib3.exceptions.HTTPError,
+    http.client.HTTPException,
+    OSError,
+    ValueError,
+)
+#: Failures while the request was being built: it never left this machine.
+_UNBUILT = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.InvalidHeader,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+)
+
+#: Connection failures after which the request certainly never left this machine: no
+#: connection was made (urllib3's NewConnectionError, refused, DNS, a failed TLS handshake).
+_NOT_CONNECTED = (
+    "NewConnectionError",
+    "NameResolutionError",
+    "Connection refused",
+    "CERTIFICATE_VERIFY_FAILED",
+    "WRONG_VERSION_NUMBER",
+)
+
+
+def _transport_error(
+    exc: BaseException, base_url: str, path: str, read_timeout: float
+) -> TransportError:
+    """The :class:`TransportError` for a failure inside ``requests`` (or below it).
+
+    ``maybe_sent`` is false only when the request certainly never reached the exchange; any
+    failure after the connection was made — a read timeout, a dropped connection, an answer
+    cut in the middle (``ChunkedEncodingError``) or undecodable (``ContentDecodingError``) —
+    leaves a write's outcome unknown. The message names no header, key or signature.
+    """
+    name = type(exc).__name__
+    where = f"{_redact(base_url)} for {path}"
+    text = repr(exc)
+    if isinstance(exc, requests.ConnectTimeout):
+        return TransportError(f"could not connect to {where}: timed out", endpoint=path,
+                              maybe_sent=False)  # fmt: skip
+    if isinstance(exc, requests.Timeout):
+        return TransportError(f"no answer from {path} within {read_timeout} s", endpoint=path)
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return TransportError(f"the answer from {path} was cut off ({name})", endpoint=path)
+    if isinstance(exc, requests.exceptions.ContentDecodingError):
+        return TransportError(
+            f"the answer from {path} could not be decoded ({name}: its Content-Encoding "
+            "does not match its body)",
+            endpoint=path,
+        )
+    if isinstance(exc, _UNBUILT):
+        return TransportError(f"the request to {where} could not be built ({name})",
+                              endpoint=path, maybe_sent=False)  # fmt: skip
+    if isinstance(exc, requests.ConnectionError):
+        refused = any(marker in text for marker in _NOT_CONNECTED)
+        return TransportError(
+            f"connection to {where} failed" + (" (refused)" if refused else " (dropped)"),
+            endpoint=path,
+            maybe_sent=not refused,
+        )
+    # anything else from requests, urllib3, http.client or the socket layer
+    return TransportError(f"the request to {where} failed ({name})", endpoint=path)
+
+
+def _redact(url: str) -> str:
+    """``url`` with any user name and password replaced by ``…`` (they may be secrets)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, tail = rest.partition("/")
+    if "@" in authority:
+        authority = "…@" + authority.rsplit("@", 1)[1]
+    return f"{scheme}://{authority}{slash}{tail}"

@@ -95,3 +95,53 @@ def test_shared_local_exchange_must_be_on_loopback(no_env):
     no_env.setenv("BITGET_NB_LOCAL_URL", "http://10.0.0.5:8080")
     with pytest.raises(bg.ConfigurationError, match="not a loopback address"):
         bg.connect()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost:1@evil.example",  # userinfo: the host is evil.example
+        "http://127.0.0.1:8080@evil.example:80",
+        "http://user:pw@127.0.0.1:8080",  # loopback, but credentials in a URL are refused
+        "http://127.0.0.1:80\\@evil.example",  # parsers disagree on backslashes
+        "http://evil.example#@127.0.0.1",
+        "http://localhost.evil.example",
+        "http://127.0.0.1.nip.io",
+        "http://127.0.0.1 @evil.example",
+        "ftp://127.0.0.1",
+    ],
+)
+def test_a_shared_local_url_is_checked_by_a_real_url_parser(no_env, url):
+    no_env.setenv("BITGET_NB_LOCAL_URL", url)
+    no_env.setenv("BITGET_API_KEY", "k" * 16)
+    no_env.setenv("BITGET_API_SECRET", SECRET)
+    no_env.setenv("BITGET_API_PASS", PASSPHRASE)
+    with pytest.raises(bg.ConfigurationError, match="cannot be a local exchange") as info:
+        bg.connect()
+    assert SECRET not in str(info.value) and "pw" not in str(info.value).replace(url, "")
+
+
+@pytest.mark.parametrize(
+    ("url", "loopback"),
+    [
+        ("http://127.0.0.1:8080", True),
+        ("http://127.9.9.9", True),
+        ("HTTP://LOCALHOST:1/", True),
+        ("http://[::1]:8080/api", True),
+        ("http://localhost:1@evil.example", False),
+        ("http://[::ffff:10.0.0.1]:1", False),
+        ("http://10.0.0.5:8080", False),
+        ("https://api.bitget.com", False),
+        ("http://127.0.0.1:notaport", False),
+    ],
+)
+def test_one_helper_decides_what_is_loopback(url, loopback):
+    from bitget_nb._net import is_loopback_url
+
+    assert is_loopback_url(url) is loopback
+
+
+def test_a_base_url_with_credentials_in_it_is_refused_without_showing_them():
+    with pytest.raises(bg.ConfigurationError, match="user name or password") as info:
+        bg.BitgetClient(base_url="https://user:hunter2@api.bitget.com")
+    assert "hunter2" not in str(info.value)

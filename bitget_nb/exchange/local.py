@@ -20,7 +20,6 @@ orders, balances and clock:
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import threading
 import weakref
@@ -30,6 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 
+from .._net import is_loopback_host as is_loopback
 from . import defaults
 from .accounts import ApiKey
 from .clock import Clock, ManualClock, WallClock, to_ms
@@ -39,16 +39,6 @@ from .persistence import SNAPSHOT_EVERY, Journal, open_journal
 from .venue import Caller, Venue
 
 __all__ = ["LocalExchange", "is_loopback"]
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` names this machine only (``127.0.0.0/8``, ``::1``, ``localhost``)."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class LocalExchange:

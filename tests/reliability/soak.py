@@ -128,6 +128,11 @@ class SoakConfig:
     #: Every ``burst_every``-th tick: a placement's answer is lost and the next lookups of
     #: an order fail too, so a client must say "outcome unknown" and name the clientOid.
     burst_every: int = 25
+    #: Share of the latency spikes that hold a write longer than the client's read timeout:
+    #: the exchange processes it after the client gave up waiting (late processing).
+    late_share: float = 0.5
+    #: The client's settle window (seconds of planned pauses; ``max_pause`` shortens them).
+    settle_window: float = 2.0
 
 
 @dataclass
@@ -340,8 +345,16 @@ class _Worker:
         try:
             frame = self.client.place_batch_orders(orders)
         except bg.OutcomeUnknownError as exc:
-            for order in orders:  # the whole batch's answer was lost
-                self._unknown("place_batch", order["clientOid"], exc, named_one=True)
+            # every item still unknown is named; the settled ones are in .results
+            oids = [o["clientOid"] for o in orders]
+            if not exc.client_oids or not set(exc.client_oids) <= set(oids):
+                self.rec.unexpected(f"place_batch: names {exc.client_oids}, not among {oids}")
+            rows = exc.results.to_dict("records") if exc.results is not None else []
+            for oid, row in zip(oids, rows, strict=False):
+                if oid in exc.client_oids:
+                    self.rec.unknown(oid)
+                elif row["ok"]:
+                    self.rec.ack(oid, str(row["orderId"]))
             return
         except BitgetError as exc:
             self.rec.unexpected(f"place_batch: {type(exc).__name__}: {exc}")
@@ -395,11 +408,20 @@ class _Worker:
         ]
         try:
             frame = self.client.cancel_batch_orders(items)
+            unknown: tuple[str, ...] = ()
+        except bg.OutcomeUnknownError as exc:
+            # the items still unknown are named (by orderId here); .results has every row
+            ids = [o.order_id for o in chosen]
+            if not exc.client_oids or not set(exc.client_oids) <= set(ids):
+                self.rec.unexpected(f"cancel_batch: names {exc.client_oids}, not among {ids}")
+            frame, unknown = exc.results, exc.client_oids
         except BitgetError as exc:
             self.rec.unexpected(f"cancel_batch: {type(exc).__name__}: {exc}")
             return
         for order, row in zip(chosen, frame.to_dict("records"), strict=True):
-            if row["ok"]:
+            if order.order_id in unknown:
+                self.rec.unknown(order.client_oid)
+            elif row["ok"]:
                 self.rec.cancelled(order.order_id, found_closed=False)
             elif row["code"] in ITEM_REFUSALS["cancel"]:
                 self.rec.refused(None, "cancel", ITEM_REFUSALS["cancel"][row["code"]])
@@ -588,6 +610,8 @@ class _Chaos(threading.Thread):
     switches latency spikes on and off."""
 
     SPIKY = ("submit_new_order", "get_order_info", "cancel_order", "get_tickers")
+    #: Writes held past the read timeout: processed after the client's look-ups began.
+    LATE = ("submit_new_order", "place_batch_orders", "cancel_order", "modify_order")
 
     def __init__(self, ex: bg.LocalExchange, rec: _Recorder, config: SoakConfig) -> None:
         super().__init__(name="soak-chaos", daemon=True)
@@ -621,6 +645,11 @@ class _Chaos(threading.Thread):
                 if spiking is not None:
                     faults.set_latency(spiking, 0)
                     spiking = None
+                elif rng.random() < config.late_share:
+                    spiking = rng.choice(self.LATE)
+                    rt = config.read_timeout
+                    faults.set_latency(spiking, rng.uniform(rt * 1.2, rt * 3))
+                    self.rec.fault("late_processing")
                 else:
                     spiking = rng.choice(self.SPIKY)
                     faults.set_latency(spiking, rng.uniform(0.05, 0.25))
@@ -673,6 +702,7 @@ def _client(ex: bg.LocalExchange, rec: _Recorder, config: SoakConfig, *, limited
         session=session,
         rate_limit=limited,
         timeout=(2.0, config.read_timeout),
+        settle_window=config.settle_window,
         sleep=lambda s: time.sleep(min(s, config.max_pause)),
     ), session
 
@@ -782,6 +812,9 @@ def run_soak(config: SoakConfig = SoakConfig(), *, time_limit: float = 300.0) ->
             chaos.stop.set()
             chaos.join(10)
             ex.faults.clear()
+            # requests still held by a late-processing spike arrive now: the books are read
+            # only once every write the soak sent has been processed
+            time.sleep(config.read_timeout * 3 + 0.2)
         if chaos.error is not None:
             rec.unexpected(f"chaos thread: {chaos.error!r}")
         for (_endpoint, when, kind), n in ex.faults.injected.items():

@@ -17,7 +17,7 @@ def test_soak_under_faults_loses_nothing_duplicates_nothing_and_conserves_every_
     assert report.operations >= 1900, report.summary()  # it ran, within its time limit
     # every injected fault kind and every clock move really happened
     kinds = [f"before:{k}" for k in BEFORE_KINDS] + [f"after:{k}" for k in AFTER_KINDS]
-    for kind in (*kinds, "clock_jump", "40008_resync", "latency_spike"):
+    for kind in (*kinds, "clock_jump", "40008_resync", "latency_spike", "late_processing"):
         assert report.faults[kind] > 0, (kind, report.summary())
     # with the exchange's limits on, the threads' shared client limiter kept them under it
     assert report.faults["exchange_429_limited"] == 0, report.summary()

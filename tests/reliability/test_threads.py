@@ -248,7 +248,8 @@ def test_signature_timestamp_is_taken_after_the_rate_limit_wait():
     sent: list[dict[str, str]] = []
 
     class Session:
-        def request(self, method, url, *, data, headers, timeout):
+        def request(self, method, url, *, data, headers, timeout, allow_redirects):
+            assert allow_redirects is False
             sent.append(dict(headers))
             return _Recorded()
 
@@ -266,3 +267,26 @@ def test_signature_timestamp_is_taken_after_the_rate_limit_wait():
     first, second = (int(h["ACCESS-TIMESTAMP"]) for h in sent)
     assert second - first >= 1000
     assert second == int(fake.now * 1000)
+
+
+@pytest.mark.timeout(60)
+def test_sixteen_threads_share_one_client_without_overflowing_its_connection_pool(caplog):
+    """requests' default pool keeps 10 connections; a client sized for its threads keeps one
+    per thread, so the 11th thread does not log "Connection pool is full" on every call."""
+    with (
+        bg.LocalExchange(seed=7, rate_limits=False) as ex,
+        bg.BitgetClient(**ex.credentials, base_url=ex.base_url, rate_limit=False) as client,
+        caplog.at_level("WARNING", logger="urllib3.connectionpool"),
+    ):
+        barrier = threading.Barrier(16)
+
+        def read() -> None:
+            barrier.wait(10)
+            for _ in range(10):
+                client.get_tickers(category="SPOT", raw=True)
+
+        threads = [threading.Thread(target=read) for _ in range(16)]
+        for thread in threads:
+            thread.start()
+        _join_all(threads, 45)
+    assert not [r for r in caplog.records if "pool is full" in r.getMessage()]
