@@ -5,6 +5,8 @@
     BitgetError
     ├── ValidationError(ValueError)      refused locally, before anything was sent
     ├── ConfigurationError(ValueError)   missing credentials, unknown environment
+    ├── PaperAccountError(RuntimeError)  (bitget_nb.exchange.persistence) a paper account
+    │                                    file that cannot be used: damaged, in use, other
     ├── TransportError                   no usable answer: connection, timeout, a body cut
     │   │                                short or undecodable, a non-JSON body
     │   └── RedirectError                an HTTP 3xx: never followed (signed headers would go

@@ -328,3 +328,31 @@ def test_later_batch_chunks_are_not_sent_once_a_chunk_is_unknown(exchange):
     assert len(info.value.client_oids) == 20 and len(rows) == 25
     assert list(rows["code"].iloc[20:]) == ["NOT_SENT"] * 5
     assert order_counts(exchange) == collections.Counter()
+
+
+@pytest.mark.parametrize("kind", ["truncate", "bad_gzip"])
+def test_an_order_whose_answer_is_cut_or_undecodable_is_settled_by_look_up(exchange, kind):
+    """The order committed, then its answer arrived cut in the middle (requests raises
+    ChunkedEncodingError) or claiming gzip it is not (ContentDecodingError): a typed
+    failure whose outcome is unknown, settled by looking the order up — never re-sent."""
+    exchange.faults.fail_next("submit_new_order", when="after", kind=kind)
+    with impatient(exchange, 5.0) as client:
+        ack = client.submit_new_order(gtc_bid(client, f"cut-{kind}".replace("_", "-")))
+        assert sent(client, "submit_new_order") == 1
+    assert ack.attrs["reconciled"]
+    assert order_counts(exchange)[f"cut-{kind}".replace("_", "-")] == 1
+
+
+@pytest.mark.parametrize("kind", ["truncate", "bad_gzip"])
+def test_a_read_whose_answer_is_cut_is_retried_as_a_typed_failure(exchange, kind):
+    exchange.faults.fail_next("get_tickers", when="after", kind=kind)
+    with impatient(exchange, 5.0) as client:
+        tickers = client.get_tickers(category="SPOT")
+        assert sent(client, "get_tickers") == 2 and not tickers.empty
+    with (
+        bg.BitgetClient(**exchange.credentials, base_url=exchange.base_url, max_retries=0) as c,
+        pytest.raises(bg.TransportError, match=r"cut off|could not be decoded") as info,
+    ):
+        exchange.faults.fail_next("get_tickers", when="after", kind=kind)
+        c.get_tickers(category="SPOT")
+    assert info.value.maybe_sent and info.value.__context__ is None

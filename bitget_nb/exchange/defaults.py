@@ -34,6 +34,15 @@ BAD_PARAMETER_CODE: Final = "25200"
 #: [unverified] which code Bitget uses for unparsable bodies.
 BAD_BODY_CODE: Final = "40017"
 
+#: A body whose arrays and objects nest deeper than this → 40017, before it is decoded.
+#: Bitget's deepest request body is a bare array of objects of scalars (2 levels, spec §1.3
+#: batch bodies; V2's ``{"orderList":[{...}]}`` is 3), so 8 leaves room for any client's
+#: wrapping and refuses only junk. A small cap matters: Python's JSON encoder and decoder
+#: recurse once per level, so a body ~1 000 levels deep was decoded in a server thread but
+#: its logged copy could not be read back from a notebook cell's deeper stack — an order
+#: acknowledged, then a paper account that would not reopen. [choice] Bitget states no cap.
+MAX_BODY_DEPTH: Final = 8
+
 #: Unknown path, and a known path with the wrong method → HTTP 404 / 405 with code 40404.
 #: [unverified] spec §2.2 leaves the body of an unknown path open.
 NOT_FOUND_CODE: Final = "40404"

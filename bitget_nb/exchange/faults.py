@@ -17,7 +17,11 @@ venue directly (``ex.venue.call``) never see faults.
 
 * ``drop``: close the connection without writing a response;
 * ``code_40010`` / ``code_45001``: answer the outcome-unknown error envelope instead;
-* ``timeout``: hold ``hold_seconds``, then close unanswered.
+* ``timeout``: hold ``hold_seconds``, then close unanswered;
+* ``truncate``: send the real answer's headers and half its body, then close — an answer
+  cut in the middle (``requests`` raises ``ChunkedEncodingError``);
+* ``bad_gzip``: send the real answer marked ``Content-Encoding: gzip`` though it is not
+  (``requests`` raises ``ContentDecodingError``).
 
 >>> faults = Faults()
 >>> faults.fail_next("submit_new_order", when="after", kind="drop")
@@ -45,7 +49,7 @@ __all__ = ["KINDS", "Fault", "Faults"]
 #: when → the kinds of fault that may happen then.
 KINDS: dict[str, tuple[str, ...]] = {
     "before": ("http_503", "code_45001", "http_429", "timeout"),
-    "after": ("drop", "code_40010", "code_45001", "timeout"),
+    "after": ("drop", "code_40010", "code_45001", "timeout", "truncate", "bad_gzip"),
 }
 _DEFAULT_KIND = {"before": "http_503", "after": "drop"}
 #: ``Retry-After`` of an injected 429, in whole seconds (HTTP's delta-seconds).

@@ -11,30 +11,37 @@ the key's permission (40014); for public ones the per-IP rate limit → "not imp
 (404) → parameters (40017 for an unreadable body, 25xxx for bad values) → injected latency
 and faults (:mod:`.faults`) → the operation.
 
+A fault that damages the answer (``truncate``: half the body; ``bad_gzip``: a body that
+claims a compression it lacks) is marked in the environ too, and the handler sends it so.
 A fault that closes the connection unanswered (``drop``, ``timeout``) is marked in the
 environ; :class:`_Handler` then holds the request (waking early when the server closes) and
 closes the socket without writing a byte, so a client sees a dropped connection or its own
 read timeout — exactly what it would see from a lost answer.
 
-:class:`ExchangeServer` runs the app on a threaded Werkzeug server with HTTP/1.1 keep-alive,
-tracks every connection, and on :meth:`ExchangeServer.close` shuts them all down and joins
-their threads. The library never prints: every log line goes to the ``bitget_nb.exchange``
-logger at DEBUG (ERROR for a bug in a handler).
+:class:`ExchangeServer` runs the app on a Werkzeug server with HTTP/1.1 keep-alive whose
+threads serve requests, not connections: idle keep-alive connections wait in a selector, so
+thousands of them cost no thread (and closing them all at once wakes none). It tracks every
+connection, and on :meth:`ExchangeServer.close` shuts them all down and joins every thread.
+The library never prints: every log line goes to the ``bitget_nb.exchange`` logger at DEBUG
+(ERROR for a bug in a handler).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
+import selectors
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler, select_address_family
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, select_address_family
 from werkzeug.wrappers import Request, Response
 
 from ..endpoints import BY_ROUTE, Endpoint
@@ -43,7 +50,7 @@ from ..signing import compact_json
 from . import defaults
 from .auth import SignedRequest, authenticate, authorize
 from .faults import Fault, Faults
-from .params import ExchangeError
+from .params import ExchangeError, nests_deeper_than
 from .ratelimit import SlidingWindowLimiter
 from .venue import Caller, Venue
 
@@ -56,6 +63,8 @@ RAW_TARGET = "bitget_nb.raw_target"  # the request-target bytes exactly as recei
 BODY_CONSUMED = "bitget_nb.body_consumed"  # the app read the whole body: keep-alive is safe
 #: Set by the app to the seconds to hold before closing the connection without an answer.
 CLOSE_UNANSWERED = "bitget_nb.close_unanswered"
+#: Environ key: the answer is sent damaged (``truncate`` or ``bad_gzip`` fault kinds).
+DAMAGE = "bitget_nb.damage"
 #: The server's "closing" event, so that held requests and latency wake up on close.
 STOPPING = "bitget_nb.stopping"
 
@@ -65,6 +74,24 @@ _READ_CHUNK = 65_536
 _DRAIN_BYTES = 64 * 1024 * 1024
 _DRAIN_SECONDS = 2.0
 _JOIN_SECONDS = 5.0
+#: Connections accepted in one go before the serving thread looks at its idle ones again.
+_ACCEPT_BATCH = 64
+#: Idle connections kept when the selector is select() (less the listener and wake-up).
+_SELECT_IDLE_MAX = 500
+
+#: Worker threads at most. Only requests in progress (and lingering workers, below) hold one,
+#: so this bounds concurrent requests, not connections: enough for every notebook, test and
+#: bench client at once, including requests held by injected faults or latency.
+MAX_WORKERS = 64
+#: After an answer, a worker waits this long for the connection's next request before
+#: handing it to the selector: a client sending back to back keeps its thread (no hand-over
+#: per request), one pausing longer costs no thread.
+LINGER_SECONDS = 1.0
+#: Workers lingering at once, at most: this bounds the threads a mass close can wake (every
+#: other idle connection waits in the selector), and leaves workers free for new requests.
+MAX_LINGERING = 16
+#: A worker with nothing to serve for this long ends (the next burst starts new ones).
+WORKER_IDLE_SECONDS = 10.0
 
 
 class _MethodNotAllowed(ExchangeError):
@@ -187,8 +214,13 @@ class ExchangeApp:
         except ExchangeError:
             if fault is None:
                 raise
+            if fault.kind in _DAMAGES:
+                environ[DAMAGE] = fault.kind
+                raise  # refused, and the refusal arrives damaged
             return self._fault(fault, environ)  # refused, but the client never learns it
-        if fault is not None:
+        if fault is not None and fault.kind in _DAMAGES:
+            environ[DAMAGE] = fault.kind  # committed, and the answer arrives damaged
+        elif fault is not None:
             return self._fault(fault, environ)  # committed, and the answer is lost
         return self._json(200, _envelope("00000", "success", data, self.venue.now_ms()))
 
@@ -254,6 +286,10 @@ class ExchangeApp:
         return b"".join(chunks)
 
 
+#: Fault kinds whose answer is sent, but damaged (see :mod:`.faults`).
+_DAMAGES = frozenset({"truncate", "bad_gzip"})
+
+
 def _stopping(environ: dict) -> threading.Event:
     event = environ.get(STOPPING)
     return event if isinstance(event, threading.Event) else threading.Event()
@@ -269,13 +305,25 @@ def _query_params(query: str) -> dict[str, str]:
 
 def _body_params(body: bytes, endpoint: Endpoint) -> dict[str, Any] | list[Any]:
     """A POST body: empty and ``{}`` both mean "no parameters" (spec §1.3); batch endpoints
-    take a bare array, the others an object."""
+    take a bare array, the others an object. Nesting is capped before decoding
+    (:data:`~.defaults.MAX_BODY_DEPTH`), so nothing reaches the venue — or a paper account's
+    log — that could not be encoded and decoded again on any thread."""
     if not body.strip():
         return [] if endpoint.batch_body else {}
+    not_json = ExchangeError(defaults.BAD_BODY_CODE, detail="the body is not valid JSON")
     try:
-        value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise ExchangeError(defaults.BAD_BODY_CODE, detail="the body is not valid JSON") from None
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise not_json from None
+    if nests_deeper_than(text, defaults.MAX_BODY_DEPTH):
+        raise ExchangeError(
+            defaults.BAD_BODY_CODE,
+            detail=f"the body nests deeper than {defaults.MAX_BODY_DEPTH} levels",
+        )
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):  # RecursionError: unreachable below the cap
+        raise not_json from None
     expected = list if endpoint.batch_body else dict
     if not isinstance(value, expected):
         kind = "an array" if endpoint.batch_body else "an object"
@@ -299,6 +347,10 @@ class _Handler(WSGIRequestHandler):
     reads whatever is left on the socket, which would swallow a pipelined next request. Our
     responses are small byte strings, so this handler sends them itself with a
     ``Content-Length`` and keeps the connection open whenever the app read the whole body.
+
+    One handler serves the requests a connection has already sent (pipelined ones included)
+    and returns; :class:`ExchangeServer` then decides where the connection waits for its next
+    request. ``close_connection`` says whether it may be kept.
     """
 
     protocol_version = "HTTP/1.1"
@@ -310,6 +362,28 @@ class _Handler(WSGIRequestHandler):
     def setup(self) -> None:
         self.timeout = self.server.idle_timeout
         super().setup()
+
+    def handle(self) -> None:
+        """Serve one request, then every further one the client has already sent."""
+        self.close_connection = True
+        try:
+            self.handle_one_request()
+            while not self.close_connection and self._more_sent():
+                self.handle_one_request()
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True  # dropped by the client, or too slow to send
+
+    def _more_sent(self) -> bool:
+        """Whether more bytes wait, in the read buffer or on the socket (checked without
+        blocking). A connection handed back to the selector must leave nothing in this
+        handler's buffer: the selector sees the socket only."""
+        self.connection.setblocking(False)
+        try:
+            return bool(self.rfile.peek(1))
+        except OSError:
+            return False
+        finally:
+            self.connection.settimeout(self.timeout)
 
     def run_wsgi(self) -> None:
         environ = self.make_environ()
@@ -345,13 +419,22 @@ class _Handler(WSGIRequestHandler):
             if name.lower() not in ("content-length", "connection"):
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
-        if not consumed or self.close_connection:
+        if not consumed:
+            self.close_connection = True  # what is left of the body would read as a request
+        if self.close_connection:
             self.send_header("Connection", "close")
         elif self.request_version == "HTTP/1.0":
             self.send_header("Connection", "keep-alive")
+        damage = environ.get(DAMAGE)
+        if damage == "bad_gzip":
+            # claims a compression its body does not have: the client cannot decode it
+            self.send_header("Content-Encoding", "gzip")
+        elif damage == "truncate":
+            self.close_connection = True
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(body)
+            # a truncated answer: the promised Content-Length, half the bytes, then the FIN
+            self.wfile.write(body[: len(body) // 2] if damage == "truncate" else body)
         self.wfile.flush()
         if not consumed:
             self._drain()
@@ -423,14 +506,42 @@ class _Handler(WSGIRequestHandler):
         logger.debug("%s [%s] " + message, self.address_string(), type, *args)
 
 
-class ExchangeServer(ThreadedWSGIServer):
-    """A threaded Werkzeug server that knows its connections and closes them all.
+@dataclasses.dataclass(eq=False, slots=True)
+class _Connection:
+    """An accepted connection: its socket and the client's address."""
+
+    sock: socket.socket
+    address: Any
+
+
+class ExchangeServer(BaseWSGIServer):
+    """A Werkzeug server whose threads serve requests, not connections.
+
+    A thread per connection (Werkzeug's ``ThreadedWSGIServer``) is spent even while a
+    keep-alive connection sits idle, and thousands of such threads closed at once all wake
+    together and fight for the GIL: ``python bench/idle_connections.py`` measured a fresh
+    request waiting 0.3–2 s behind 2 500 of them and 6–7 s behind 5 000 (faster than
+    linear), almost all of it in the kernel's futex calls of the GIL hand-over; with this
+    server, 50–120 ms. Here:
+
+    * the serving thread accepts and watches every idle connection in a selector; a
+      connection that becomes readable goes to a worker, one the client closed is closed
+      on the spot (a mass close costs no thread at all);
+    * at most :data:`MAX_WORKERS` worker threads (started on demand, ended after
+      :data:`WORKER_IDLE_SECONDS` without work) serve requests; after an answer a worker
+      waits up to :data:`LINGER_SECONDS` for the connection's next request — while fewer
+      than :data:`MAX_LINGERING` do so — so a client sending back to back keeps its thread,
+      then hands the connection back to the selector;
+    * a connection idle for ``idle_timeout`` seconds is closed.
+
+    A request held by a fault or by injected latency holds one worker only. :meth:`close`
+    shuts every connection down and joins every thread.
 
     Built on a socket bound here (not by Werkzeug, which prints and exits when a port is
     taken): a busy port raises ``OSError`` like any other socket error.
     """
 
-    daemon_threads = True
+    multithread = True
 
     def __init__(
         self,
@@ -443,16 +554,28 @@ class ExchangeServer(ThreadedWSGIServer):
     ) -> None:
         self.now_ms = now_ms
         self.idle_timeout = idle_timeout
-        self._connections: dict[socket.socket, threading.Thread] = {}
-        # Every connection thread still running: a thread drops its socket from
-        # _connections (shutdown_request) a moment before it ends, so close() joins these
-        # rather than only the threads whose sockets are still open.
-        self._conn_threads: set[threading.Thread] = set()
-        self._connections_lock = threading.Lock()
-        self._serving: threading.Thread | None = None
-        self._closed = False
-        #: Set on close: held requests and injected latency stop waiting.
+        #: Set on close: held requests, injected latency and workers stop waiting.
         self.stopping = threading.Event()
+        self._lock = threading.Lock()
+        #: Every open socket, whoever holds it (a worker, the selector, a queue): close()
+        #: shuts them all down.
+        self._connections: set[socket.socket] = set()
+        # Work for the workers, under _work: connections to serve (and whether anything has
+        # arrived on them yet), how many workers wait for work, linger, and every worker
+        # thread started (close() joins them all, even one a moment from its end).
+        self._work = threading.Condition(self._lock)
+        self._jobs: deque[tuple[_Connection, bool]] = deque()
+        self._idle_workers = 0
+        self._lingering = 0
+        self._workers: set[threading.Thread] = set()
+        # Idle connections, owned by the serving thread: parked (oldest first, with the
+        # instant they went idle) and registered in the selector. Workers hand connections
+        # back through _returned and a byte on the wake-up socket.
+        self._idle: dict[_Connection, float] = {}
+        self._returned: deque[_Connection] = deque()
+        self._serving: threading.Thread | None = None
+        self._stop_serving = False
+        self._closed = False
         family = select_address_family(host, port)
         listener = socket.create_server((host, port), family=family)
         try:
@@ -460,34 +583,201 @@ class ExchangeServer(ThreadedWSGIServer):
         finally:
             listener.close()
         self.app: ExchangeApp = app
-
-    # -- connections --------------------------------------------------------------------------
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        thread = threading.Thread(
-            target=self.process_request_thread,
-            args=(request, client_address),
-            name=f"bitget_nb-exchange-conn-{self.port}",
-            daemon=True,
+        # Made once the port is ours, so that a busy port leaks nothing.
+        self._selector: selectors.BaseSelector = selectors.DefaultSelector()
+        # select() (the only selector on Windows) takes at most 512 sockets; epoll, kqueue
+        # and poll have no such limit.
+        self._idle_limit = (
+            _SELECT_IDLE_MAX if isinstance(self._selector, selectors.SelectSelector) else None
         )
-        with self._connections_lock:
-            self._connections[request] = thread
-            self._conn_threads = {t for t in self._conn_threads if t.is_alive()}
-            self._conn_threads.add(thread)
-        thread.start()
+        self._wake_in, self._wake_out = socket.socketpair()
+        self._wake_in.setblocking(False)
+        self._wake_out.setblocking(False)
 
-    def shutdown_request(self, request: Any) -> None:
-        with self._connections_lock:
-            self._connections.pop(request, None)
-        super().shutdown_request(request)
+    @property
+    def open_connections(self) -> int:
+        with self._lock:
+            return len(self._connections)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         logger.debug("error while serving %s", client_address, exc_info=True)
 
-    @property
-    def open_connections(self) -> int:
-        with self._connections_lock:
-            return len(self._connections)
+    # -- the serving thread: accept, watch idle connections ------------------------------------
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        """Accept connections and watch the idle ones until :meth:`shutdown`; this thread
+        never reads a request (a readable connection goes to a worker)."""
+        selector = self._selector
+        self.socket.setblocking(False)
+        selector.register(self.socket, selectors.EVENT_READ)
+        selector.register(self._wake_in, selectors.EVENT_READ)
+        try:
+            while not self._stop_serving:
+                for key, _events in selector.select(self._select_timeout(poll_interval)):
+                    if key.fileobj is self.socket:
+                        self._accept()
+                    elif key.fileobj is self._wake_in:
+                        self._take_returned()
+                    else:
+                        self._readable(key.data)
+                self._expire_idle()
+        finally:
+            selector.unregister(self.socket)
+            selector.unregister(self._wake_in)
+
+    def shutdown(self) -> None:
+        """Stop the serving thread and wait for it (no more accepts, nothing more parked)."""
+        self._stop_serving = True
+        self._wake()
+        if self._serving is not None:
+            self._serving.join(_JOIN_SECONDS)
+
+    def _accept(self) -> None:
+        for _ in range(_ACCEPT_BATCH):  # bounded: idle connections get their turn too
+            try:
+                sock, address = self.socket.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                logger.debug("accept failed", exc_info=True)
+                return
+            with self._lock:
+                self._connections.add(sock)
+            self._dispatch(_Connection(sock, address), arrived=False)
+
+    def _take_returned(self) -> None:
+        with contextlib.suppress(OSError):
+            while self._wake_in.recv(4096):
+                pass
+        while self._returned:
+            self._park(self._returned.popleft())
+
+    def _park(self, conn: _Connection) -> None:
+        try:
+            self._selector.register(conn.sock, selectors.EVENT_READ, conn)
+        except (OSError, ValueError):
+            self._close(conn)  # already gone
+            return
+        self._idle[conn] = time.monotonic()
+        if self._idle_limit is not None and len(self._idle) > self._idle_limit:
+            self._drop(next(iter(self._idle)))  # the longest idle, as if it timed out
+
+    def _readable(self, conn: _Connection) -> None:
+        """An idle connection has something: a request (to a worker) or the client's close
+        (closed here, without a thread)."""
+        self._selector.unregister(conn.sock)
+        del self._idle[conn]
+        try:
+            conn.sock.setblocking(False)
+            sent = conn.sock.recv(1, socket.MSG_PEEK)
+        except BlockingIOError:
+            self._park(conn)  # woken for nothing
+            return
+        except OSError:
+            sent = b""  # reset by the peer
+        if sent:
+            self._dispatch(conn, arrived=True)
+        else:
+            self._close(conn)
+
+    def _select_timeout(self, poll_interval: float) -> float:
+        if not self._idle:
+            return poll_interval
+        oldest = next(iter(self._idle.values()))
+        return max(0.0, min(poll_interval, oldest + self.idle_timeout - time.monotonic()))
+
+    def _expire_idle(self) -> None:
+        deadline = time.monotonic() - self.idle_timeout
+        while self._idle:
+            conn, since = next(iter(self._idle.items()))
+            if since > deadline:
+                return
+            self._drop(conn)
+
+    def _drop(self, conn: _Connection) -> None:
+        self._selector.unregister(conn.sock)
+        del self._idle[conn]
+        self._close(conn)
+
+    def _wake(self) -> None:
+        with contextlib.suppress(OSError):  # full: a wake-up is pending anyway
+            self._wake_out.send(b"\0")
+
+    # -- workers: serve requests ----------------------------------------------------------------
+
+    def _dispatch(self, conn: _Connection, *, arrived: bool) -> None:
+        """Queue ``conn`` for a worker; start one when none is free and the cap allows."""
+        with self._work:
+            self._jobs.append((conn, arrived))
+            self._workers = {t for t in self._workers if t.is_alive()}
+            if len(self._jobs) > self._idle_workers and len(self._workers) < MAX_WORKERS:
+                worker = threading.Thread(
+                    target=self._work_loop,
+                    name=f"bitget_nb-exchange-conn-{self.port}",
+                    daemon=True,
+                )
+                try:
+                    worker.start()
+                    self._workers.add(worker)
+                except RuntimeError:  # out of threads: the running workers will serve it
+                    logger.warning("cannot start an exchange worker thread", exc_info=True)
+            self._work.notify()
+
+    def _work_loop(self) -> None:
+        with selectors.DefaultSelector() as linger:
+            while True:
+                with self._work:
+                    self._idle_workers += 1
+                    self._work.wait_for(
+                        lambda: self._jobs or self.stopping.is_set(), WORKER_IDLE_SECONDS
+                    )
+                    self._idle_workers -= 1
+                    if not self._jobs:
+                        return  # idle too long, or closing
+                    conn, arrived = self._jobs.popleft()
+                self._serve(conn, arrived=arrived, linger=linger)
+
+    def _serve(self, conn: _Connection, *, arrived: bool, linger: selectors.BaseSelector) -> None:
+        """Serve ``conn`` while it is busy; then park it, or close it."""
+        try:
+            while not self.stopping.is_set():
+                if not arrived and not self._linger(conn, linger):
+                    self._returned.append(conn)  # the selector watches it from now on
+                    self._wake()
+                    return
+                handler = self.RequestHandlerClass(conn.sock, conn.address, self)
+                if handler.close_connection:
+                    break
+                arrived = False
+        except Exception:
+            self.handle_error(conn.sock, conn.address)
+        self._close(conn)
+
+    def _linger(self, conn: _Connection, selector: selectors.BaseSelector) -> bool:
+        """Whether the client's next request is there now or, when this worker may linger
+        (fewer than MAX_LINGERING do, and no connection waits for a worker), comes within
+        LINGER_SECONDS."""
+        with self._work:
+            wait = self._lingering < MAX_LINGERING and not self._jobs
+            if wait:
+                self._lingering += 1
+        try:
+            selector.register(conn.sock, selectors.EVENT_READ)
+            try:
+                return bool(selector.select(LINGER_SECONDS if wait else 0))
+            finally:
+                selector.unregister(conn.sock)
+        finally:
+            if wait:
+                with self._work:
+                    self._lingering -= 1
+
+    def _close(self, conn: _Connection) -> None:
+        with self._lock:
+            self._connections.discard(conn.sock)
+        with contextlib.suppress(OSError):
+            conn.sock.shutdown(socket.SHUT_WR)  # the answer goes out before the FIN
+        conn.sock.close()
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -495,7 +785,6 @@ class ExchangeServer(ThreadedWSGIServer):
         """Serve in a background thread."""
         self._serving = threading.Thread(
             target=self.serve_forever,
-            kwargs={"poll_interval": 0.05},
             name=f"bitget_nb-exchange-serve-{self.port}",
             daemon=True,
         )
@@ -507,16 +796,21 @@ class ExchangeServer(ThreadedWSGIServer):
             return
         self._closed = True
         self.stopping.set()
-        if self._serving is not None:
-            self.shutdown()
-            self._serving.join(_JOIN_SECONDS)
-        with self._connections_lock:
-            open_now = list(self._connections.items())
-        for sock, _thread in open_now:
+        self.shutdown()
+        with self._work:
+            self._work.notify_all()  # idle workers end
+            threads = list(self._workers)
+            open_now = list(self._connections)
+        for sock in open_now:  # wakes every worker reading a request or lingering
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-        with self._connections_lock:
-            threads = list(self._conn_threads)
         for thread in threads:
             thread.join(_JOIN_SECONDS)
+        with self._lock:
+            left, self._connections = self._connections, set()
+        for sock in left:  # parked, queued, or handed back after the serving thread ended
+            sock.close()
+        self._selector.close()
+        self._wake_in.close()
+        self._wake_out.close()
         self.server_close()

@@ -34,6 +34,7 @@ __all__ = [
     "decimal",
     "integer",
     "limit",
+    "nests_deeper_than",
     "optional_text",
     "required_text",
     "timestamp_ms",
@@ -42,6 +43,9 @@ __all__ = [
 
 
 _INT = re.compile(r"[+-]?[0-9]{1,18}")
+#: A JSON string (unrolled so that it cannot backtrack), and whatever is not a bracket.
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
 #: Plain decimal notation only: no sign, no exponent (``1e-5`` is how floats leak in).
 _DECIMAL = re.compile(r"(?:[0-9]{1,20}(?:\.[0-9]{0,20})?|\.[0-9]{1,20})")
 
@@ -70,6 +74,22 @@ class ExchangeError(Exception):
         self.msg = text
         self.http_status = http_status
         super().__init__(f"[{code}] {text}")
+
+
+def nests_deeper_than(text: str, depth: int) -> bool:
+    """Whether the arrays and objects of the JSON ``text`` nest deeper than ``depth`` levels
+    (the outermost is level 1), found without recursion or decoding: brackets inside
+    strings do not count. Linear in the length of ``text``.
+
+    >>> nests_deeper_than('[{"a": "[[["}]', 2), nests_deeper_than('[{"a": [1]}]', 2)
+    (False, True)
+    """
+    level = 0
+    for bracket in _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", text)):
+        level += 1 if bracket in "[{" else -1
+        if level > depth:
+            return True
+    return False
 
 
 def bad(detail: str) -> ExchangeError:

@@ -45,6 +45,14 @@ is made.
 contradict it (keys, initial balances, a manual clock's start), is refused with
 :class:`PaperAccountMismatch` rather than replayed wrong.
 
+**Damage.** Every SQLite error — a file that is not a database, a torn or truncated one,
+pages that do not hold together, a full disk — surfaces as :class:`PaperAccountError` naming
+the file, wherever SQLite first meets it (opening, or later: a reset, a snapshot). A damaged
+file is never met with the advice to reset it: that would wipe what ``sqlite3 FILE .recover``
+might still save. What a request can put in the log is bounded too: parameters nested deeper
+than :data:`~.defaults.MAX_BODY_DEPTH` are refused before they are logged, so a replay on any
+stack reads back what a call logged.
+
 **In memory.** ``path=None`` (or ``":memory:"``) keeps no SQLite at all: the state lives in
 the objects and nothing is logged, because nothing could ever read such a log back — an
 in-memory SQLite copy would be pure cost — so the default stays exactly as fast as before.
@@ -67,6 +75,7 @@ seed and initial balances stay in ``meta``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -75,18 +84,19 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..endpoints import ENDPOINTS
+from ..errors import BitgetError
 from . import defaults, snapshots
 from .accounts import ApiKey
 from .canonical import export_tables, state_digest
 from .clock import ManualClock, PinnedClock, WallClock
 from .instruments import Catalogue
-from .params import ExchangeError
+from .params import ExchangeError, nests_deeper_than
 from .venue import Venue
 
 if TYPE_CHECKING:
@@ -139,9 +149,11 @@ _SCHEMA = (
 )
 
 
-class PaperAccountError(RuntimeError):
-    """The paper account file cannot be used (unreadable, not a paper account, not saved,
-    or its replay came out differently)."""
+class PaperAccountError(BitgetError, RuntimeError):
+    """The paper account file cannot be used (unreadable, damaged, not a paper account, not
+    saved, or its replay came out differently). Every SQLite error of the file surfaces as
+    one of these, naming the file (design: every failure reaches the user as a
+    :class:`~bitget_nb.errors.BitgetError`)."""
 
 
 class PaperAccountInUse(PaperAccountError):
@@ -218,22 +230,75 @@ def _outcome(venue: Venue, *, answer: Any = None, error: BaseException | None = 
 
 def _normalised(params: Any) -> tuple[str, Any]:
     """The parameters as logged, and as the operation sees them: a JSON round trip, so a
-    live call and its replay read exactly the same values (Decimals become strings)."""
+    live call and its replay read exactly the same values (Decimals become strings).
+
+    Nothing is logged that a replay could not read back: parameters nested deeper than
+    :data:`~.defaults.MAX_BODY_DEPTH` are refused here too (the HTTP front refuses such
+    bodies already; this guards direct ``venue.call`` use), because decoding recurses per
+    level and a replay may run on a deeper stack than the call did.
+    """
 
     def encode(value: Any) -> Any:
         if isinstance(value, Decimal):
             return format(value, "f")
         raise TypeError(f"{type(value).__name__} is not a JSON value")
 
+    def unusable(why: object) -> ExchangeError:
+        return ExchangeError(defaults.BAD_BODY_CODE, detail=f"unusable parameters: {why}")
+
     try:
         text = json.dumps(params, default=encode, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as exc:
         # E.g. 1e400 in a body parses to an infinite float, which JSON cannot carry back.
-        raise ExchangeError(defaults.BAD_BODY_CODE, detail=f"unusable parameters: {exc}") from None
+        raise unusable(exc) from None
+    except RecursionError:
+        raise unusable(f"nested deeper than {defaults.MAX_BODY_DEPTH} levels") from None
+    if nests_deeper_than(text, defaults.MAX_BODY_DEPTH):
+        raise unusable(f"nested deeper than {defaults.MAX_BODY_DEPTH} levels")
     return text, json.loads(text)
 
 
 # -- the file ----------------------------------------------------------------------------------
+
+#: SQLite's (extended) error names for a file that is not a database, or whose pages do not
+#: hold together (``SQLITE_CORRUPT_INDEX`` …).
+_DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+
+
+def _file_error(path: Path, exc: sqlite3.Error, failed: str) -> PaperAccountError:
+    """The :class:`PaperAccountError` for an SQLite error on ``path``: in use, damaged (never
+    with the advice to reset: that would wipe what may still be recovered), or another
+    failure (disk full, I/O error …). ``failed`` completes "the paper account file … could
+    not be …"."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return PaperAccountInUse(
+            f"the paper account {path} is open in another process; stop that one, "
+            "or use another file (BITGET_NB_DATA / --data), or share the running "
+            "exchange with BITGET_NB_LOCAL_URL"
+        )
+    if name.startswith(_DAMAGED):
+        return PaperAccountError(
+            f"the paper account file {path} could not be {failed}: it is damaged, or not a "
+            f"paper account file (SQLite: {exc}). Keep it for a recovery attempt "
+            f"(`sqlite3 {path} .recover`) and give another file (--data / BITGET_NB_DATA) "
+            "to start a new account"
+        )
+    return PaperAccountError(f"the paper account file {path} could not be {failed} (SQLite: {exc})")
+
+
+def _sqlite(failed: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate a :class:`Store` method: its SQLite errors become :class:`PaperAccountError`."""
+
+    def decorate(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def translated(self: Store, *args: Any, **kwargs: Any) -> Any:
+            with self.errors(failed):
+                return method(self, *args, **kwargs)
+
+        return translated
+
+    return decorate
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -253,45 +318,51 @@ class Command:
 class Store:
     """The SQLite file: schema, meta, keys, the command log and snapshots.
 
-    One connection, used under the venue lock only (``check_same_thread=False``).
+    One connection, used under the venue lock only (``check_same_thread=False``). Every
+    method raises :class:`PaperAccountError` for an SQLite error, never ``sqlite3``'s own:
+    damage shows wherever SQLite first reads the damaged page, which may be long after
+    opening (a snapshot that frees old pages, a reset).
     """
 
     def __init__(self, path: Path, *, synchronous: str = SYNCHRONOUS) -> None:
         self.path = path
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Created here first so the file (and the WAL SQLite derives from it) is private:
-            # it holds the account's API secrets.
-            os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+        self._conn: sqlite3.Connection | None = None
         try:
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                # Created here first so the file (and the WAL SQLite derives from it) is
+                # private: it holds the account's API secrets.
+                os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+        except OSError as exc:
+            raise PaperAccountError(
+                f"the paper account file {path} could not be created: {exc.strerror or exc}"
+            ) from exc
+        with self.errors("opened"):
             conn = sqlite3.connect(
                 path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
             )
-        except sqlite3.Error as exc:
-            raise PaperAccountError(f"cannot open the paper account file {path}: {exc}") from exc
+            try:
+                # EXCLUSIVE: the first write takes the file's lock and keeps it until close, so
+                # a second process cannot interleave its own commands (and no -shm file).
+                conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute(f"PRAGMA synchronous={synchronous}")
+                conn.execute("BEGIN IMMEDIATE")
+                for statement in _SCHEMA:
+                    conn.execute(statement)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.close()
+                raise
+        self._conn = conn
+
+    @contextlib.contextmanager
+    def errors(self, failed: str) -> Iterator[None]:
+        """Turn an SQLite error inside the block into a :class:`PaperAccountError`."""
         try:
-            # EXCLUSIVE: the first write takes the file's lock and keeps it until close, so a
-            # second process cannot interleave its own commands (and no -shm file is made).
-            conn.execute("PRAGMA locking_mode=EXCLUSIVE")
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={synchronous}")
-            conn.execute("BEGIN IMMEDIATE")
-            for statement in _SCHEMA:
-                conn.execute(statement)
-            conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            conn.close()
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise PaperAccountInUse(
-                    f"the paper account {path} is open in another process; stop that one, "
-                    "or use another file (BITGET_NB_DATA / --data), or share the running "
-                    "exchange with BITGET_NB_LOCAL_URL"
-                ) from None
-            raise PaperAccountError(f"cannot use {path} as a paper account: {exc}") from exc
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise PaperAccountError(f"{path} is not a paper account file (SQLite: {exc})") from None
-        self._conn: sqlite3.Connection | None = conn
+            yield
+        except sqlite3.Error as exc:
+            raise _file_error(self.path, exc, failed) from exc
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -299,6 +370,7 @@ class Store:
             raise PaperAccountError(f"the paper account file {self.path} is closed")
         return self._conn
 
+    @_sqlite("closed")
     def close(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
@@ -306,9 +378,11 @@ class Store:
 
     # -- meta and keys ------------------------------------------------------------------------
 
+    @_sqlite("read")
     def meta(self) -> dict[str, str]:
         return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
 
+    @_sqlite("saved")
     def create(self, meta: Mapping[str, str], keys: list[ApiKey]) -> None:
         """Write a new account's meta and keys in one transaction."""
         conn = self.conn
@@ -335,9 +409,11 @@ class Store:
             conn.execute("ROLLBACK")
             raise
 
+    @_sqlite("saved")
     def set_meta(self, items: Mapping[str, str]) -> None:
         self.conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", items.items())
 
+    @_sqlite("read")
     def keys(self) -> list[ApiKey]:
         rows = self.conn.execute(
             "SELECT api_key, secret, passphrase, read_only, permissions FROM api_keys "
@@ -356,6 +432,7 @@ class Store:
 
     # -- the log ------------------------------------------------------------------------------
 
+    @_sqlite("saved")
     def append(
         self,
         kind: str,
@@ -378,19 +455,23 @@ class Store:
         return seq
 
     def commands(self, after: int = 0) -> Iterator[Command]:
-        cursor = self.conn.execute(
-            "SELECT seq, kind, at_ms, endpoint, params, api_key, advance_ms, outcome "
-            "FROM commands WHERE seq > ? ORDER BY seq",
-            (after,),
-        )
-        for row in cursor:
-            yield Command(*row)
+        # A generator: the rows are read (and a damaged page found) while it is iterated.
+        with self.errors("read"):
+            cursor = self.conn.execute(
+                "SELECT seq, kind, at_ms, endpoint, params, api_key, advance_ms, outcome "
+                "FROM commands WHERE seq > ? ORDER BY seq",
+                (after,),
+            )
+            for row in cursor:
+                yield Command(*row)
 
+    @_sqlite("read")
     def last_seq(self) -> int:
         row = self.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'commands'")
         found = row.fetchone()
         return int(found[0]) if found else 0
 
+    @_sqlite("read")
     def clock_totals(self) -> tuple[int, int | None]:
         """(the ms every logged ``advance`` added, the latest instant a command ran at)."""
         total, latest = self.conn.execute(
@@ -398,11 +479,13 @@ class Store:
         ).fetchone()
         return int(total), None if latest is None else int(latest)
 
+    @_sqlite("read")
     def count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM commands").fetchone()[0])
 
     # -- snapshots ----------------------------------------------------------------------------
 
+    @_sqlite("read")
     def latest_snapshot(self, code: str) -> tuple[int, str, bytes] | None:
         """(seq, digest, state) of the newest snapshot written by ``code``."""
         row = self.conn.execute(
@@ -411,6 +494,7 @@ class Store:
         ).fetchone()
         return None if row is None else (int(row[0]), str(row[1]), bytes(row[2]))
 
+    @_sqlite("saved")
     def put_snapshot(self, seq: int, code: str, digest: str, state: bytes) -> None:
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
@@ -429,6 +513,7 @@ class Store:
             conn.execute("ROLLBACK")
             raise
 
+    @_sqlite("reset")
     def wipe(self, meta: Mapping[str, str]) -> None:
         """Delete every command and snapshot and update ``meta``, in one transaction."""
         conn = self.conn
@@ -508,12 +593,12 @@ class Journal:
     def _append(self, kind: str, at_ms: int, **fields: Any) -> None:
         try:
             self.last_seq = self.store.append(kind, at_ms, **fields)
-        except sqlite3.Error as exc:
-            self.failed = str(exc)
+        except PaperAccountError as exc:
+            self.failed = str(exc.__cause__ or exc)
             logger.error("cannot save to the paper account %s", self.path, exc_info=True)
             raise PaperAccountError(
-                f"the paper account {self.path} could not be saved: {exc}; the exchange "
-                "refuses further calls until it is restarted (what was saved is kept)"
+                f"{exc}; the exchange refuses further calls until it is restarted (what was "
+                "saved is kept)"
             ) from exc
         self.since_snapshot += 1
         if self.since_snapshot >= self.snapshot_every:
@@ -596,10 +681,7 @@ class Journal:
             "catalogue": catalogue_fingerprint(venue.catalogue),
             "reset_ms": str(time.time_ns() // 1_000_000),
         }
-        try:
-            self.store.wipe(update)
-        except sqlite3.Error as exc:
-            raise PaperAccountError(f"cannot reset the paper account {self.path}: {exc}") from exc
+        self.store.wipe(update)
         self.meta.update(update)
         venue.install(fresh)
         self.since_snapshot = 0
@@ -615,6 +697,8 @@ class Journal:
                 state = snapshots.dump(self.venue)
                 digest = state_digest(self.venue)
                 self.store.put_snapshot(self.last_seq, code_fingerprint(), digest, state)
+        except PaperAccountError as exc:  # the file's fault: its message says it all
+            logger.warning("cannot write a snapshot: %s", exc)
         except Exception:
             logger.warning("cannot write a snapshot of %s", self.path, exc_info=True)
 
@@ -632,10 +716,10 @@ class Journal:
                     # the last command: keep where it stands.
                     try:
                         self.store.set_meta({"clock_now": str(live.now_ms())})
-                    except sqlite3.Error:
-                        logger.warning("cannot save the clock of %s", self.path, exc_info=True)
-            self.store.close()
+                    except PaperAccountError as exc:
+                        logger.warning("cannot save the clock: %s", exc)
             self.closed = True
+            self.store.close()
 
 
 # -- opening -----------------------------------------------------------------------------------
@@ -699,20 +783,39 @@ def open_journal(
                 catalogue=catalogue,
                 snapshot_every=snapshot_every,
             )
-        return _restore(
-            store,
-            meta,
-            seed=seed,
-            start_ms=start_ms,
-            trading_key=trading_key,
-            balances=balances,
-            catalogue=catalogue,
-            snapshot_every=snapshot_every,
-            read_only=read_only,
-        )
+        try:
+            return _restore(
+                store,
+                meta,
+                seed=seed,
+                start_ms=start_ms,
+                trading_key=trading_key,
+                balances=balances,
+                catalogue=catalogue,
+                snapshot_every=snapshot_every,
+                read_only=read_only,
+            )
+        except PaperAccountError:
+            raise
+        except _UNPARSABLE as exc:
+            raise _damaged_record(file, exc) from exc
     except BaseException:
         store.close()
         raise
+
+
+#: What reading a meta or key row that SQLite returned intact but that does not parse raises.
+_UNPARSABLE = (KeyError, ValueError, TypeError, ArithmeticError)
+
+
+def _damaged_record(file: Path, exc: BaseException) -> PaperAccountError:
+    """SQLite found nothing wrong, but what it holds does not parse: a torn page whose bytes
+    still look like rows, or an edited file."""
+    return PaperAccountError(
+        f"the paper account file {file} could not be read: its account record is damaged "
+        f"({type(exc).__name__}: {exc}). Keep it for a recovery attempt and give another "
+        "file (--data / BITGET_NB_DATA) to start a new account"
+    )
 
 
 def _create(
@@ -818,6 +921,8 @@ def _restore(
         catalogue=catalogue_fingerprint(catalogue),
     )
     keys = store.keys()
+    if sorted(k.read_only for k in keys) != [False, True]:  # what _create always writes
+        raise ValueError("the file must hold one read-write and one read-only API key")
     if trading_key is not None:
         own = next((k for k in keys if not k.read_only), None)
         if own is None or own.credentials() != trading_key.credentials():
@@ -964,12 +1069,15 @@ def reset_file(path: str | os.PathLike[str]) -> dict[str, str]:
         if meta.get("format") != FORMAT:
             raise PaperAccountMismatch(f"{file} is not a paper account of this bitget_nb")
         advanced, latest = store.clock_totals()
-        base = int(meta["clock_base"])
-        if meta["clock"] == "manual":
-            now = new_base = _manual_position(meta, advanced, latest)
-        else:
-            new_base = base + advanced
-            now = WallClock(new_base).now_ms()
+        try:
+            base = int(meta["clock_base"])
+            if meta["clock"] == "manual":
+                now = new_base = _manual_position(meta, advanced, latest)
+            else:
+                new_base = base + advanced
+                now = WallClock(new_base).now_ms()
+        except _UNPARSABLE as exc:
+            raise _damaged_record(file, exc) from exc
         update = {
             "registered_ms": str(now),
             "clock_now": str(now),

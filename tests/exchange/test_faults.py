@@ -3,6 +3,7 @@ lose the answer, and a dropped connection is really dropped."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import threading
@@ -19,6 +20,7 @@ from .wire import START, Wire, envelope, error_code, ok_data
 
 PLACE = "/api/v3/trade/place-order"
 INFO = "/api/v3/trade/order-info"
+INSTRUMENTS = "/api/v3/market/instruments?category=SPOT"
 
 
 def _order(client_oid: str) -> dict[str, str]:
@@ -125,6 +127,48 @@ def test_a_held_request_does_not_outlive_the_exchange() -> None:
     assert time.monotonic() - started < 3
     # only this exchange's threads are counted: other tests' daemons may come and go
     assert not [t for t in threading.enumerate() if t.name.endswith(f"-{port}")]
+
+
+def test_held_requests_do_not_keep_other_clients_waiting() -> None:
+    """Requests held by a ``timeout`` fault or by latency each hold one connection thread;
+    other clients, on new or keep-alive connections and in parallel, are answered meanwhile."""
+    held_count = 6
+    with LocalExchange(start_time=START, rate_limits=False) as ex:
+        url = ex.base_url + "/api/v2/public/time"
+        ex.faults.set_latency("get_server_time", 20)
+        ex.faults.fail_next("get_tickers", held_count, kind="timeout", hold_seconds=20)
+        finished = threading.Event()  # set as soon as any held request ends
+
+        def held(target: str) -> None:
+            with contextlib.suppress(requests.RequestException):
+                requests.get(target, timeout=30)
+            finished.set()
+
+        targets = [url] * held_count + [ex.base_url + "/api/v3/market/tickers?category=SPOT"] * 6
+        holders = [threading.Thread(target=held, args=(t,)) for t in targets]
+        for thread in holders:
+            thread.start()
+        deadline = time.monotonic() + 10
+        while sum(ex.faults.injected.values()) < held_count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert sum(ex.faults.injected.values()) == held_count  # every timeout is being held
+
+        answers: list[int] = []
+
+        def other_client() -> None:
+            with requests.Session() as session:  # keep-alive: several requests on one
+                for _ in range(5):
+                    answers.append(session.get(ex.base_url + INSTRUMENTS, timeout=10).status_code)
+
+        others = [threading.Thread(target=other_client) for _ in range(8)]
+        for thread in others:
+            thread.start()
+        for thread in others:
+            thread.join(15)
+        assert answers == [200] * 40 and not finished.is_set()
+    for thread in holders:  # closing the exchange ended the holds
+        thread.join(10)
+        assert not thread.is_alive()
 
 
 def test_random_faults_repeat_with_the_same_seed(trading_wire: Wire) -> None:

@@ -12,12 +12,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bitget_nb.endpoints import ENDPOINTS
-from bitget_nb.exchange import LocalExchange
+from bitget_nb.exchange import LocalExchange, defaults
 
-from .wire import START, Wire, envelope
+from .wire import START, Wire, envelope, error_code
 
 LEVERAGE = "/api/v3/account/set-leverage"
 CANDLES = "/api/v3/market/candles"
+PLACE = "/api/v3/trade/place-order"
+BATCH = "/api/v3/trade/place-batch"
+CAP = defaults.MAX_BODY_DEPTH
+#: An order the exchange would accept (a limit buy far below the market: it rests).
+ORDER = ('"category":"SPOT","symbol":"BTCUSDT","side":"buy","orderType":"limit",'
+         '"qty":"0.001","price":"50000"')  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -59,6 +65,55 @@ def test_malformed_or_mistyped_json_bodies_are_400(wire: Wire, raw: str | bytes,
     response = wire.post(LEVERAGE, raw=raw)
     body = envelope(response)
     assert response.status_code == 400 and body["code"] == code, body
+
+
+def nested(levels: int) -> str:
+    """A JSON array ``levels`` deep around ``1``."""
+    return "[" * levels + "1" + "]" * levels
+
+
+def order_body(field: str, value: str, *, batch: bool = False) -> str:
+    """A valid resting order with ``field`` set to the raw JSON ``value``; for a batch, that
+    order alone in a bare array."""
+    body = f'{{{ORDER},"{field}":{value}}}'
+    return f"[{body}]" if batch else body
+
+
+@pytest.mark.parametrize("levels", [CAP + 1, 975, 980, 5_000])
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [(PLACE, "note"), (PLACE, "clientOid"), (BATCH, "clientOid")],  # note: an unknown field
+)
+def test_a_body_nested_deeper_than_the_cap_is_refused_with_40017(
+    trading_wire: Wire, path: str, field: str, levels: int
+) -> None:
+    batch = path == BATCH
+    # The order object (and the batch's array) are levels of the body too.
+    raw = order_body(field, nested(levels - (2 if batch else 1)), batch=batch)
+    response = trading_wire.post(path, raw=raw)
+    assert error_code(response) == defaults.BAD_BODY_CODE
+    assert f"deeper than {CAP} levels" in envelope(response)["msg"]
+    assert len(trading_wire.exchange.venue.trading.store) == 0  # nothing was acknowledged
+
+
+def test_a_body_nested_exactly_to_the_cap_is_read(trading_wire: Wire) -> None:
+    response = trading_wire.post(PLACE, raw=order_body("note", nested(CAP - 1)))
+    assert envelope(response)["code"] == "00000"
+    response = trading_wire.post(PLACE, raw=order_body("clientOid", nested(CAP - 1)))
+    assert error_code(response) == "25200"  # read, then refused: not a string
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"a":"' + "[" * 50 + '"}',  # brackets inside a string are text
+        '{"a":"\\"' + "{" * 50 + '"}',  # ... after an escaped quote too
+        '{"a":' + "[]," * 2_000 + "1}",  # wide, not deep
+    ],
+)
+def test_brackets_in_strings_and_wide_bodies_do_not_count_as_nesting(wire: Wire, raw: str) -> None:
+    body = envelope(wire.post(LEVERAGE, raw=raw))
+    assert "deeper than" not in body["msg"], body
 
 
 def test_body_larger_than_the_limit_is_413_and_the_client_sees_the_answer(wire: Wire) -> None:

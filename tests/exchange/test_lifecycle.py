@@ -13,8 +13,11 @@ import pytest
 import requests
 
 from bitget_nb.exchange import LocalExchange, ManualClock
+from bitget_nb.exchange.http import LINGER_SECONDS, MAX_WORKERS
 
 from .wire import START, START_MS, Wire, ok_data
+
+TIME_REQUEST = b"GET /api/v2/public/time HTTP/1.1\r\nHost: x\r\n\r\n"
 
 
 def _address(exchange: LocalExchange) -> tuple[str, int]:
@@ -87,6 +90,86 @@ def test_keep_alive_serves_many_requests_on_one_connection(wire: Wire) -> None:
         assert connection.getresponse().status == 200
     finally:
         connection.close()
+
+
+def _read_answer(sock: socket.socket, buffered: bytearray) -> int:
+    """Read one answer (headers + Content-Length body) off ``sock``; its status. Bytes past
+    it stay in ``buffered`` for the next call."""
+    while b"\r\n\r\n" not in buffered:
+        chunk = sock.recv(65_536)
+        assert chunk, "the exchange closed the connection"
+        buffered += chunk
+    head, _, _ = bytes(buffered).partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    length = next(int(v) for k, _, v in (h.partition(b":") for h in lines[1:])
+                  if k.lower() == b"content-length")  # fmt: skip
+    end = len(head) + 4 + length
+    while len(buffered) < end:
+        chunk = sock.recv(65_536)
+        assert chunk, "the exchange closed the connection"
+        buffered += chunk
+    del buffered[:end]
+    return int(lines[0].split()[1])
+
+
+def test_pipelined_requests_sent_in_one_write_are_all_answered_in_order(wire: Wire) -> None:
+    pipelined = (
+        TIME_REQUEST
+        + b"GET /api/v3/market/tickers?category=BOGUS HTTP/1.1\r\nHost: x\r\n\r\n"
+        + b"POST /api/v3/account/set-hold-mode HTTP/1.1\r\nHost: x\r\nContent-Length: 2"
+        + b"\r\n\r\n{}"
+        + TIME_REQUEST
+    )
+    with socket.create_connection(_address(wire.exchange), timeout=5) as sock:
+        sock.sendall(pipelined)
+        buffered = bytearray()
+        assert [_read_answer(sock, buffered) for _ in range(4)] == [200, 400, 400, 200]
+        sock.sendall(TIME_REQUEST)  # and the connection lives on
+        assert _read_answer(sock, buffered) == 200
+
+
+def test_a_keep_alive_connection_idle_past_the_linger_serves_its_next_request(
+    wire: Wire,
+) -> None:
+    connection = http.client.HTTPConnection(*_address(wire.exchange), timeout=5)
+    try:
+        connection.request("GET", "/api/v2/public/time")
+        connection.getresponse().read()
+        sock = connection.sock
+        time.sleep(LINGER_SECONDS + 0.3)  # its worker has let go: the selector watches it
+        connection.request("GET", "/api/v2/public/time")
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200 and connection.sock is sock
+    finally:
+        connection.close()
+
+
+def test_idle_keep_alive_connections_hold_no_thread_and_closing_them_stalls_nobody() -> None:
+    """The cause of a stall: a thread per idle connection (bench/idle_connections.py). When
+    thousands of such connections closed at once, their threads all woke and fought for the
+    GIL, and a new client waited seconds."""
+    idle = 300
+    with LocalExchange(start_time=START, rate_limits=False) as exchange:
+        address = _address(exchange)
+        port = address[1]
+        connections: list[socket.socket] = []
+        try:
+            for _ in range(idle):
+                sock = socket.create_connection(address, timeout=10)
+                connections.append(sock)
+                sock.sendall(TIME_REQUEST)
+                assert _read_answer(sock, bytearray()) == 200
+            assert len(_exchange_threads(port)) <= 1 + MAX_WORKERS < idle
+            for sock in connections[::25]:  # idle, not forgotten: keep-alive still works
+                sock.sendall(TIME_REQUEST)
+                assert _read_answer(sock, bytearray()) == 200
+        finally:
+            for sock in connections:
+                sock.close()
+        assert len(_exchange_threads(port)) <= 1 + MAX_WORKERS
+        fresh = requests.get(exchange.base_url + "/api/v2/public/time", timeout=10)
+        assert fresh.status_code == 200
 
 
 def test_keep_alive_survives_a_post_with_a_body(wire: Wire) -> None:

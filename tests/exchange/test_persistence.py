@@ -8,6 +8,7 @@ import os
 import pickle
 import random
 import sqlite3
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from bitget_nb.exchange import (
     PaperAccountError,
     PaperAccountInUse,
     PaperAccountMismatch,
+    defaults,
 )
 from bitget_nb.exchange.accounts import ApiKey
 from bitget_nb.exchange.canonical import canonical_state
@@ -30,7 +32,7 @@ from bitget_nb.exchange.clock import WallClock
 from bitget_nb.exchange.instruments import Catalogue
 from bitget_nb.exchange.persistence import export_file, open_journal
 
-from .wire import START, START_MS
+from .wire import START, START_MS, Wire, envelope, error_code, ok_data
 
 SECOND, MINUTE, HOUR = 1_000, 60_000, 3_600_000
 
@@ -521,3 +523,214 @@ def test_random_interleavings_of_writes_reads_and_time_replay_to_the_same_state(
     _sql(path, "DELETE FROM snapshots")
     with LocalExchange(path=path) as replayed:
         assert canonical_state(replayed.venue) == before
+
+
+# -- what a request can leave in the file ------------------------------------------------------
+
+PLACE = "/api/v3/trade/place-order"
+BATCH = "/api/v3/trade/place-batch"
+CAP = defaults.MAX_BODY_DEPTH
+_RESTING = ('"category":"SPOT","symbol":"BTCUSDT","side":"buy","orderType":"limit",'
+            '"qty":"0.001","price":"50000"')  # fmt: skip
+
+
+def _order_with(field: str, value: str) -> str:
+    return f'{{{_RESTING},"{field}":{value}}}'
+
+
+def _nested(levels: int) -> str:
+    return "[" * levels + "1" + "]" * levels
+
+
+def _on_a_deeper_stack(frames: int, call: Callable[[], Any]) -> Any:
+    """``call()`` from ``frames`` Python frames further down, like a notebook cell's code."""
+    return call() if frames <= 0 else _on_a_deeper_stack(frames - 1, call)
+
+
+def test_nested_orders_are_never_acknowledged_and_the_log_replays_on_a_deeper_stack(
+    tmp_path: Path,
+) -> None:
+    """A value nested ~975 levels deep was once acknowledged and logged; replaying the log
+    (after a kill, or with a new code version) from a notebook cell's deeper stack then hit
+    the recursion limit and refused the whole account."""
+    path = tmp_path / "paper.sqlite3"
+    with LocalExchange(path=path, start_time=START, rate_limits=False) as ex:
+        wire = Wire(ex)
+        for levels in (CAP + 1, 975, 980, 2_000):
+            for field in ("note", "clientOid"):  # an unknown field, and a known one
+                response = wire.post(PLACE, raw=_order_with(field, _nested(levels - 1)))
+                assert error_code(response) == defaults.BAD_BODY_CODE
+            response = wire.post(BATCH, raw=f"[{_order_with('clientOid', _nested(levels - 2))}]")
+            assert error_code(response) == defaults.BAD_BODY_CODE
+        ok_data(wire.post(PLACE, raw=_order_with("note", _nested(CAP - 1))))  # at the cap
+        response = wire.post(PLACE, raw=_order_with("clientOid", _nested(CAP - 1)))
+        assert error_code(response) == "25200"  # read, then refused: not a string
+        before = canonical_state(ex.venue)
+    assert len(before["orders"]) == 1
+    _sql(path, "DELETE FROM snapshots")  # the log alone must rebuild the account
+
+    def reopen() -> dict[str, Any]:
+        with LocalExchange(path=path) as again:
+            return canonical_state(again.venue)
+
+    assert _on_a_deeper_stack(500, reopen) == before
+
+
+@pytest.mark.parametrize("levels", [CAP + 1, 975, 5_000])
+def test_direct_venue_calls_nested_past_the_cap_are_refused_before_they_are_logged(
+    tmp_path: Path, levels: int
+) -> None:
+    value: Any = 1
+    for _ in range(levels - 1):
+        value = [value]
+    order = {**json.loads("{" + _RESTING + "}"), "note": value}
+    with LocalExchange(path=tmp_path / "paper.sqlite3", start_time=START) as ex:
+        with pytest.raises(ExchangeError) as caught:
+            ex.venue.call("submit_new_order", order, ex.trader)
+        assert caught.value.code == defaults.BAD_BODY_CODE
+        assert f"nested deeper than {CAP} levels" in caught.value.msg
+        assert ex.venue.journal is not None and ex.venue.journal.store.count() == 0
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        '"clientOid":"\\ud800"',  # a lone surrogate: not encodable as UTF-8
+        '"note":"\\udfff\\ud800"',
+        '"clientOid":"a\\u0000b"',
+        '"clientOid":"' + "x" * 5_000 + '"',
+        '"note":' + "9" * 4_000,  # an integer just under Python's digit limit
+        '"note":' + "9" * 5_000,  # ... and over it
+        '"note":1e400',
+        '"note":1e-400',
+        '"note":-0.0',
+        '"note":"\\u2028\\u00e9\\ud83d\\ude00"',
+        '"clientOid":"dup-1","clientOid":"dup-2"',
+        '"qty":"0.002","qty":"0.001"',
+        '"note":{"a":{"b":{"c":{"d":{"e":{"f":[1]}}}}}}',
+    ],
+)
+def test_odd_json_in_an_order_is_refused_or_read_back_exactly(tmp_path: Path, extra: str) -> None:
+    path = tmp_path / "paper.sqlite3"
+    with LocalExchange(path=path, start_time=START, rate_limits=False) as ex:
+        response = Wire(ex).post(PLACE, raw=f"{{{_RESTING},{extra}}}")
+        assert response.status_code in (200, 400), envelope(response)
+        before = canonical_state(ex.venue)
+    _sql(path, "DELETE FROM snapshots")
+    with LocalExchange(path=path) as again:
+        assert canonical_state(again.venue) == before
+
+
+# -- damaged files -------------------------------------------------------------------------------
+
+
+def _root_page(path: Path, name: str) -> tuple[int, int]:
+    """(offset, size) of the first page of table or index ``name`` in a closed file."""
+    ((page,),) = _sql(path, "SELECT rootpage FROM sqlite_master WHERE name = ?", name)
+    ((size,),) = _sql(path, "PRAGMA page_size")
+    return (page - 1) * size, size
+
+
+def _overwrite(path: Path, offset: int, size: int) -> None:
+    with path.open("r+b") as handle:
+        handle.seek(offset)
+        handle.write(random.Random(offset).randbytes(size))
+
+
+def _garbage_header(path: Path) -> None:
+    _overwrite(path, 0, 100)
+
+
+def _truncated(path: Path) -> None:
+    os.truncate(path, path.stat().st_size // 2)
+
+
+def _command_log_page(path: Path) -> None:
+    _overwrite(path, *_root_page(path, "commands"))
+
+
+def _not_sqlite(path: Path) -> None:
+    path.write_bytes(b"PK\x03\x04" + random.Random(4).randbytes(8_192))  # a zip, say
+
+
+def _account_file(tmp_path: Path) -> Path:
+    """A closed paper account with orders, fills, positions and a few pages of log."""
+    path = tmp_path / "paper.sqlite3"
+    with LocalExchange(path=path, start_time=START) as ex:
+        build_rich_account(ex)
+    return path
+
+
+def test_a_paper_account_error_is_a_bitget_error_and_still_a_runtime_error() -> None:
+    assert issubclass(PaperAccountError, bg.BitgetError)
+    assert issubclass(PaperAccountError, RuntimeError)
+    assert issubclass(PaperAccountMismatch, bg.BitgetError) and issubclass(
+        PaperAccountMismatch, ValueError
+    )
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [_garbage_header, _truncated, _command_log_page, _not_sqlite],
+    ids=lambda damage: damage.__name__.strip("_"),
+)
+def test_a_damaged_file_is_refused_with_a_paper_account_error_and_the_cli_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: Callable[[Path], None]
+) -> None:
+    path = _account_file(tmp_path)
+    damage(path)
+    with pytest.raises(PaperAccountError, match="it is damaged, or not a paper account") as caught:
+        LocalExchange(path=path)
+    message = str(caught.value)
+    assert str(path) in message and "bitget_nb reset" not in message  # a reset would wipe it
+    assert isinstance(caught.value.__cause__, sqlite3.DatabaseError)  # kept as the cause only
+    for argv, line in [
+        (["exchange", "--data", str(path), "--port", "0"], "cannot open the paper account: "),
+        (["export", "--data", str(path)], "cannot export: "),
+        (["reset", "--data", str(path), "--yes"], "cannot reset: "),
+    ]:
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(line) and "damaged" in err and "Traceback" not in err, err
+
+
+def test_damage_found_after_opening_is_a_paper_account_error_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nothing read on opening touches the index of ``meta``; a reset writes through it."""
+    path = _account_file(tmp_path)
+    _overwrite(path, *_root_page(path, "sqlite_autoindex_meta_1"))
+    with LocalExchange(path=path) as ex:
+        ok_data(Wire(ex).post(PLACE, json.loads("{" + _RESTING + "}")))  # trading goes on
+        before = canonical_state(ex.venue)
+        with pytest.raises(PaperAccountError, match="could not be reset: it is damaged"):
+            ex.reset()
+        assert canonical_state(ex.venue) == before  # the failed reset changed nothing
+    with LocalExchange(path=path) as again:
+        assert canonical_state(again.venue) == before
+    assert main(["reset", "--data", str(path), "--yes"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("cannot reset: ") and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE meta SET value = 'x' WHERE key = 'registered_ms'",
+        "UPDATE meta SET value = '{not json' WHERE key = 'balances'",
+        "DELETE FROM meta WHERE key = 'clock_base'",
+        "UPDATE api_keys SET read_only = 'yes'",
+    ],
+)
+def test_rows_that_sqlite_reads_but_that_do_not_parse_are_a_damaged_account(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], statement: str
+) -> None:
+    """A torn page whose bytes still look like rows, or an edited file."""
+    path = tmp_path / "paper.sqlite3"
+    LocalExchange(path=path, start_time=START).close()
+    _sql(path, statement)
+    with pytest.raises(PaperAccountError, match="account record is damaged"):
+        LocalExchange(path=path)
+    assert main(["exchange", "--data", str(path), "--port", "0"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("cannot open the paper account: ") and "Traceback" not in err, err

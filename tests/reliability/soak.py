@@ -51,7 +51,7 @@ BALANCES = {"USDT": "2000000", "USDC": "200000", "BTC": "40", "ETH": "400", "SOL
 OID_PREFIX = "soak"
 
 BEFORE_KINDS = ("http_503", "code_45001", "http_429", "timeout")
-AFTER_KINDS = ("drop", "code_40010", "code_45001", "timeout")
+AFTER_KINDS = ("drop", "code_40010", "code_45001", "timeout", "truncate", "bad_gzip")
 #: The endpoints the soak calls, each of which fails at random.
 FAULTY_ENDPOINTS = (
     "submit_new_order",
