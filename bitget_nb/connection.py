@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._net import base_url_problem, is_loopback_url
 from .client import BitgetClient
-from .config import Credentials, environment
+from .config import Credentials, Secret, environment
 from .errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -123,6 +123,9 @@ def connect(
     >>> client.env
     'local'
     """
+    # masked at once: a verbose traceback of any error below prints this frame's locals
+    api_secret = Secret(api_secret) if api_secret else api_secret
+    api_pass = Secret(api_pass) if api_pass else api_pass
     chosen = environment(env)
     shared_url = os.environ.get(LOCAL_URL_VAR, "").strip()
     if chosen.name == "local" and shared_url:

@@ -104,6 +104,11 @@ def batch_outcomes(action: str, frame: pd.DataFrame, **context: Any) -> list[dic
                 "message": message,
             }
         )
+    if not rows and frame.attrs.get("reconciled"):
+        # the answer was lost; the client settled it by reading the state: done, rows unknown
+        message = "done (answer lost; checked on the exchange)"
+        rows.append({"action": action, **context, "orderId": "", "clientOid": "", "ok": True,
+                     "code": "", "message": message})  # fmt: skip
     return rows
 
 

@@ -251,3 +251,23 @@ def test_a_redirect_is_an_error_naming_its_target_and_nothing_follows_it(status)
     finally:
         gateway.shutdown()
         elsewhere.shutdown()
+
+
+def test_connect_with_half_the_keys_as_arguments_shows_none_of_them(monkeypatch):
+    for name in ("BITGET_API_KEY", "BITGET_API_SECRET", "BITGET_API_PASS"):
+        monkeypatch.delenv(name, raising=False)
+    exc = _raised(lambda: bg.connect("live", api_key="bg_key_0123456789", api_secret=SECRET))
+    assert isinstance(exc, bg.ConfigurationError)
+    assert_clean(exc, {SECRET})
+
+
+def test_the_scan_finds_a_secret_left_in_a_library_frame():
+    """The scan has teeth: a secret in a bitget_nb frame's locals is found."""
+    from bitget_nb.signing import sign
+
+    try:
+        sign(SECRET, None, "GET", "/x", "", "")  # type: ignore[arg-type]
+    except TypeError as exc:
+        assert SECRET in surfaces(exc)
+    else:
+        raise AssertionError("sign() accepted a timestamp of None")

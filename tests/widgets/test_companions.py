@@ -230,3 +230,17 @@ def test_dms_toggle_against_the_local_exchange(exchange, client):
     finally:
         toggle.close()
     assert not toggle.armed
+
+
+def test_kill_switch_reports_a_lost_but_settled_cancel_all_as_done(exchange, client):
+    from bitget_nb.widgets import KillSwitch
+
+    client.submit_new_order(category="SPOT", symbol="BTCUSDT", side="buy", orderType="limit",
+                            qty="0.001", price="60000")  # fmt: skip
+    switch = KillSwitch(client)
+    switch.category.value = "SPOT"
+    switch.review()
+    exchange.faults.fail_next("cancel_all_orders", when="after", kind="drop")
+    result = switch.confirm()
+    assert list(result["ok"]) == [True] and "answer lost" in result.loc[0, "message"]
+    assert client.get_unfilled_orders(category="SPOT").empty
