@@ -304,7 +304,18 @@ class FuturesDesk:
     # -- funding ------------------------------------------------------------------------------
 
     def funding_times(self, start: int, end: int) -> Iterator[int]:
-        """Funding moments in ``[start, end]`` (:data:`defaults.FUNDING_SIGN_RECEIVED_POSITIVE`)."""
+        """Funding moments in ``[start, end]``.
+
+        Funding is settled at every multiple of the instrument's ``fundInterval`` hours
+        since 00:00 UTC (00:00, 08:00, 16:00 for 8 h) that the exchange clock crosses
+        (during catch-up: before any fill of that same moment), on every position open
+        at that moment: ``payment = rate × position value at the mark price`` (linear
+        ``size × mark``, inverse ``size × avgPrice / mark`` base coin), paid by longs
+        and received by shorts when the rate is positive, rounded half-up to
+        :data:`FEE_DECIMALS`, booked to the margin coin's balance and to the position's
+        ``totalFunding`` (positive = received). [unverified] spec §4.3.1 names
+        ``totalFunding`` only.
+        """
         seen: set[int] = set()
         for interval in self._funding_intervals:
             first = -(-start // interval) * interval
@@ -336,7 +347,7 @@ class FuturesDesk:
 
     def backing(self, position: Position, now: int) -> Decimal:
         """Equity behind ``position`` for the liquidation estimate
-        (:data:`defaults.LIQUIDATION_SIMULATED`)."""
+        (liquidation is not simulated: see :mod:`.positions`)."""
         if position.margin_mode == "isolated":
             return position.margin
         coin = position.margin_coin
@@ -481,7 +492,13 @@ class FuturesDesk:
 
     def position_history_op(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """``history-position``: closed positions newest first, 90-day look-back, ≤ 30-day
-        windows on the close time (spec §4.3.2, :data:`defaults.POSITION_HISTORY_BY_CLOSE_TIME`)."""
+        windows on the close time (spec §4.3.2).
+
+        Position history rows (spec §4.3.2) are kept when a position closes (a one-way
+        flip closes one and opens another); windows apply to the close time
+        (``updatedTime``). ``netProfit`` = cumRealisedPnl + totalFunding − openFeeTotal
+        − closeFeeTotal. [unverified]
+        """
         category = p.category(params, vocab.FUTURES_CATEGORIES)
         assert category is not None
         symbol = self._symbol(params, category)

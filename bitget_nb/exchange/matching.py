@@ -16,7 +16,9 @@ Liquidity on the opposite side, best first:
 
 Own orders meet the taker's ``stpMode`` (spec §4.1.1, §5.7): ``none`` trades with itself,
 ``cancel_taker`` stops the taker there, ``cancel_maker`` cancels the resting order and goes
-on, ``cancel_both`` cancels both.
+on, ``cancel_both`` cancels both. Whose mode decides is [unverified] (the spec says which side
+is cancelled, not whose mode decides): the incoming order's, and an order sent without
+``stpMode`` takes the account's setting.
 """
 
 from __future__ import annotations

@@ -4,12 +4,45 @@ Two kinds of contract share one set of formulas, written in the MARGIN COIN of t
 instrument (:func:`margin_coin`):
 
 * linear (USDT-/USDC-FUTURES): ``qty`` in base coin, margin, fees and PnL in the quote coin;
-* inverse (COIN-FUTURES, :data:`defaults.COIN_FUTURES_QTY_UNIT`): ``qty`` in base coin too,
+* inverse (COIN-FUTURES): ``qty`` in base coin too,
   margin, fees and PnL in the base coin — the USD PnL paid in the coin at the exit price.
 
 A position keeps its size, the entry value of that size (``cost``, in quote/USD, so that
 ``avgPrice = cost / size``), the margin it holds locked, and the running totals the wire
 reports. Every money amount is rounded half-up to :data:`defaults.FEE_DECIMALS` decimals.
+
+The decisions these formulas implement (the spec leaves them open):
+
+COIN-FUTURES ``qty`` is in BASE coin, like the other futures lines, and the contract is inverse:
+margin, fees and PnL are in the base coin. A position of ``Q`` base opened at ``E`` has a face
+value of ``Q × E`` USD; closing ``q`` of it at ``P`` realises ``q × (P − E) / P`` base coin for
+a long (``q × (E − P) / P`` short) — the USD PnL of a linear contract paid in the coin at the
+exit price. Initial margin is ``q / leverage`` base coin, a fee is ``q × rate`` base coin.
+[conflict resolved] spec §7 #17 (older DOCS and the WS page say base coin; newer snapshots say
+quote units): base coin keeps one ``qty`` meaning across every futures line.
+
+Initial margin is fixed at entry: ``entry value / leverage`` (linear ``q × price / leverage``,
+inverse ``q / leverage`` base coin), locked in the margin coin (``locked`` of the balance holds
+open orders' margin and positions' margin). A set-leverage re-sizes the margin of the symbol's
+positions and open orders. [choice]
+
+Position fees (``openFeeTotal``/``closeFeeTotal``) are positive when paid, like ``feeDetail``
+(spec §4.1.13, DOCS-CL). ``curRealisedPnl`` and ``execPnl`` are price PnL only, gross of fees
+and funding, which are reported on their own. [unverified]
+
+Liquidation is NOT simulated: positions are never force-closed and a balance may go below zero
+after extreme losses. ``liquidationPrice`` is an estimate: the mark price at which the
+position's backing equity equals its maintenance margin. Backing equity ``M`` = the position's
+margin (isolated), or (crossed) the margin coin's wallet balance minus what open orders lock,
+minus isolated margins, plus the unrealised PnL and minus the maintenance margin of the coin's
+OTHER crossed positions. Linear: long ``(E − M/Q) / (1 − mmr)``, short ``(E + M/Q) / (1 +
+mmr)``; inverse: long ``Q·E·(1 + mmr) / (M + Q)``, short ``Q·E·(1 − mmr) / (Q − M)``; rounded to
+the tick. [choice]
+
+``breakEvenPrice``: the close price at which the position's net result — ``curRealisedPnl`` +
+``totalFunding`` − ``openFeeTotal`` − ``closeFeeTotal`` + the PnL of closing the rest − a taker
+fee on that close — is zero; rounded to the tick. ``profitRate`` = unrealised PnL /
+``positionBalance``. [unverified] spec §4.3.1 names the fields only.
 
 >>> from bitget_nb.exchange.instruments import Catalogue
 >>> cat = Catalogue.bundled()
@@ -130,7 +163,7 @@ def liquidation_price(
     inst: Instrument, side: str, size: Decimal, cost: Decimal, backing: Decimal
 ) -> Decimal | None:
     """The estimated mark price at which ``backing`` equity meets the maintenance margin
-    (formulas in :data:`defaults.LIQUIDATION_SIMULATED`), on the tick; ``None`` when no
+    (formulas in the module docstring), on the tick; ``None`` when no
     positive price does.
 
     >>> from bitget_nb.exchange.instruments import Catalogue

@@ -371,8 +371,18 @@ class StrategyDesk:
         )
 
     def fire(self, order: StrategyOrder, leg: TriggerLeg, when: int) -> None:
-        """A leg's price was reached at ``when``: send its close order (spec §4.2,
-        :data:`defaults.TRIGGER_FIRES_ON_REACH`)."""
+        """A leg's price was reached at ``when``: send its close order (spec §4.2).
+
+        A leg fires at the first second whose price (``tpTriggerBy``/``slTriggerBy``:
+        ``market`` = last, ``mark``) reaches its level — long TP ≥, long SL ≤, short
+        mirrored — from the second after it was placed or modified. It then sends a
+        close order (its ``tpOrderType``: market, or limit at ``tpLimitPrice``) for its
+        ``qty`` (``full``: the whole position), clipped to what is left to close; the
+        leg → ``success`` when that order is accepted, ``failed`` when nothing is left
+        to close or the order is refused. A fired leg cancels its sibling (the slice
+        both protected is being closed); a position that closes cancels every pending
+        leg protecting it. [unverified] spec §4.2.6 gives the status names only.
+        """
         if leg.status != "pending":
             return
         trading = self.trading

@@ -432,9 +432,15 @@ class Venue:
 
     def assets(self, params: Mapping[str, Any], caller: Caller | None = None) -> dict:
         """Account equity and per-coin balances, valued at current prices, following the
-        futures positions (spec §4.4.1, :data:`defaults.ACCOUNT_RATIOS_OVER_EQUITY`): a coin's
-        equity adds the unrealised PnL of the positions margined in it; its ``available``
-        loses the unrealised losses of its crossed positions."""
+        futures positions (spec §4.4.1): a coin's equity adds the unrealised PnL of the positions
+        margined in it; its ``available`` loses the unrealised losses of its crossed positions.
+
+        account/assets: ``imr`` = the initial margin of all positions, ``mmr`` = their
+        maintenance margin, both in USD; ``mgnRatio`` = mmr / accountEquity;
+        ``positionMgnRatio`` = imr / accountEquity (0 without positions). A coin's
+        ``equity`` = balance + the unrealised PnL of the positions margined in it.
+        [unverified] spec §4.4.1 gives names only.
+        """
         account = self._caller(caller).account
         now = self.clock.now_ms()
         totals = self.trading.futures.totals(now)
@@ -563,11 +569,12 @@ class Venue:
         assert category is not None
         inst = self._instrument(category, p.required_text(params, "symbol").strip())
         low, high = inst.min_leverage or 1, inst.max_leverage or 1
-        # Out of the instrument's bounds → 25200 naming them
-        # (:data:`defaults.LEVERAGE_OUT_OF_BOUNDS_CODE`).
-        leverage = p.integer(params, "leverage", minimum=low, maximum=high)
-        long_lev = p.integer(params, "longLeverage", minimum=low, maximum=high)
-        short_lev = p.integer(params, "shortLeverage", minimum=low, maximum=high)
+        # Out of the instrument's bounds → the code of defaults.LEVERAGE_OUT_OF_BOUNDS_CODE,
+        # naming them.
+        bounds = {"minimum": low, "maximum": high, "code": defaults.LEVERAGE_OUT_OF_BOUNDS_CODE}
+        leverage = p.integer(params, "leverage", **bounds)
+        long_lev = p.integer(params, "longLeverage", **bounds)
+        short_lev = p.integer(params, "shortLeverage", **bounds)
         margin_mode = p.choice(params, "marginMode", ("crossed", "isolated"))
         pos_side = p.choice(params, "posSide", ("long", "short"))
         if leverage is None and long_lev is None and short_lev is None:
