@@ -968,18 +968,27 @@ class Trading:
         start, end = history_window(params, self.clock.now_ms())
         limit, before = self._list_params(params)
 
+        symbol = symbol.strip() if symbol is not None else None
+        if order_id is not None:
+            # One order at most: look it up rather than page through the window.
+            found = self.store.get(order_id.strip())
+            candidates: Iterator[Order] = iter(
+                [found]
+                if found is not None
+                and (before is None or int(found.order_id) < before)
+                and start <= found.created_ms <= end
+                and found.category == category
+                and (symbol is None or found.symbol == symbol)
+                else []
+            )
+        else:
+            candidates = self.store.newest_orders(
+                before, category=category, symbol=symbol, start=start, end=end
+            )
+
         def rows() -> Iterator[Order]:
-            for order in self.store.newest_orders(before):
-                if order.created_ms < start:
-                    return  # ids grow with time: everything further is older
-                if (
-                    not order.is_open
-                    and order.created_ms <= end
-                    and order.category == category
-                    and (symbol is None or order.symbol == symbol.strip())
-                    and (order_id is None or order.order_id == order_id.strip())
-                ):
-                    yield order
+            # Open orders are skipped: at most the open-order caps of them.
+            return (order for order in candidates if not order.is_open)
 
         return page(
             rows(),
@@ -997,15 +1006,21 @@ class Trading:
         start, end = history_window(params, self.clock.now_ms())
         limit, before = self._list_params(params)
 
+        symbol = symbol.strip() if symbol is not None else None
+
         def rows() -> Iterator[Fill]:
-            for fill in self.store.newest_fills(before):
-                if fill.created_ms < start:
-                    return
+            if order_id is None:
+                yield from self.store.newest_fills(
+                    before, category=category, symbol=symbol, start=start, end=end
+                )
+                return
+            # The fills of one order: few, so they are filtered here.
+            for fill in reversed(self.store.fills_of(order_id.strip())):
                 if (
-                    fill.created_ms <= end
+                    (before is None or int(fill.exec_id) < before)
+                    and start <= fill.created_ms <= end
                     and (category is None or fill.category == category)
-                    and (symbol is None or fill.symbol == symbol.strip())
-                    and (order_id is None or fill.order_id == order_id.strip())
+                    and (symbol is None or fill.symbol == symbol)
                 ):
                     yield fill
 
