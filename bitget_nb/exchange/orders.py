@@ -16,12 +16,21 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-__all__ = ["OPEN_STATUSES", "Fill", "IdSequence", "Order", "OrderStore", "Timeline"]
+__all__ = [
+    "OPEN_STATUSES",
+    "Fill",
+    "IdSequence",
+    "LegFields",
+    "Order",
+    "OrderStore",
+    "Page",
+    "Timeline",
+]
 
 #: spec §5.1: an order is open while ``live`` or ``partially_filled``; ``filled`` and
 #: ``cancelled`` are terminal. ``new`` is never used (spec §9 #9).
@@ -50,6 +59,17 @@ class IdSequence:
     def last(self) -> str:
         """The id handed out last (or the one before the first)."""
         return str(self._last)
+
+
+@dataclass(frozen=True, slots=True)
+class LegFields:
+    """What a request said about one TP/SL leg (its trigger price, the price it watches, the
+    order type and limit price of the order it sends); ``None`` where it said nothing."""
+
+    price: Decimal | None = None
+    trigger_by: str | None = None
+    order_type: str | None = None
+    limit_price: Decimal | None = None
 
 
 @dataclass(eq=False, slots=True)
@@ -85,8 +105,9 @@ class Order:
     cancel_reason: str = ""
     reserve_coin: str = ""
     reserved: Decimal = _ZERO
-    #: Wire fields kept as submitted (posSide, marginMode, attached TP/SL …); futures only.
-    extras: Mapping[str, str] = field(default_factory=dict)
+    #: The attached TP/SL as submitted, by trigger type (``takeProfit``/``stopLoss``);
+    #: futures only (spec §4.1.1, §5.4).
+    presets: Mapping[str, LegFields] = field(default_factory=dict)
     #: Futures only (spec §5.3): the position side the order opens or closes, ``open`` /
     #: ``close`` as judged at placement, and the hold and margin mode it was placed under.
     pos_side: str = ""
@@ -329,3 +350,26 @@ class OrderStore:
 
 
 _EMPTY: Timeline[Any] = Timeline()
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """Up to ``limit`` rows of a newest-first list, and whether more rows follow (the API
+    layer turns that into a cursor, spec §9 #6)."""
+
+    rows: list[T]
+    more: bool
+
+    @classmethod
+    def take(cls, rows: Iterable[T], limit: int) -> Page[T]:
+        """The first ``limit`` of ``rows`` (read one further to know whether more follow).
+
+        >>> Page.take(iter("abc"), 2)
+        Page(rows=['a', 'b'], more=True)
+        """
+        chosen: list[T] = []
+        for row in rows:
+            if len(chosen) == limit:
+                return cls(chosen, True)
+            chosen.append(row)
+        return cls(chosen, False)

@@ -61,12 +61,10 @@ import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from . import defaults
 from .instruments import Instrument
 from .orders import IdSequence
-from .records import amount
 
 __all__ = [
     "Position",
@@ -80,8 +78,6 @@ __all__ = [
     "margin_coin",
     "money",
     "pnl",
-    "position_history_record",
-    "position_record",
     "position_value",
 ]
 
@@ -189,17 +185,17 @@ def liquidation_price(
 
 
 def break_even_price(
-    inst: Instrument, side: str, size: Decimal, cost: Decimal, net: Decimal
+    inst: Instrument, side: str, size: Decimal, cost: Decimal, net: Decimal, rate: Decimal
 ) -> Decimal | None:
     """The close price at which ``net`` (realised PnL + funding − fees so far) plus the PnL of
-    closing ``size`` minus a taker fee on it is zero, on the tick.
+    closing ``size`` minus a taker fee (``rate``) on it is zero, on the tick.
 
     >>> from bitget_nb.exchange.instruments import Catalogue
     >>> inst = Catalogue.bundled().get("USDT-FUTURES", "BTCUSDT")
-    >>> break_even_price(inst, "long", Decimal("1"), Decimal("60000"), Decimal("-36"))
+    >>> break_even_price(inst, "long", Decimal("1"), Decimal("60000"), Decimal("-36"),
+    ...                  Decimal("0.0006"))
     Decimal('60072.0')
     """
-    rate = inst.taker_fee
     entry = cost / size
     if is_inverse(inst):
         denominator = size + size * rate - net if side == "short" else net + size - size * rate
@@ -371,79 +367,3 @@ class PositionBook:
 
     def __len__(self) -> int:
         return len(self._open)
-
-
-def _price_or(inst: Instrument, price: Decimal | None, empty: str) -> str:
-    return empty if price is None else inst.price_text(price)
-
-
-def position_record(
-    position: Position,
-    inst: Instrument,
-    *,
-    mark: Decimal,
-    leverage: int,
-    frozen: Decimal,
-    backing: Decimal,
-) -> dict[str, Any]:
-    """Every field of spec §4.3.1 (``backing``: the equity behind the position, for the
-    liquidation estimate)."""
-    unrealised = position.unrealised(inst, mark)
-    rate = money(unrealised / position.margin) if position.margin else _ZERO  # return on margin
-    liquidation = liquidation_price(inst, position.pos_side, position.size, position.cost, backing)
-    break_even = break_even_price(
-        inst, position.pos_side, position.size, position.cost, position.net
-    )
-    return {
-        "category": position.category,
-        "symbol": position.symbol,
-        "marginCoin": position.margin_coin,
-        "holdMode": position.hold_mode,
-        "posSide": position.pos_side,
-        "marginMode": position.margin_mode,
-        "positionBalance": amount(position.margin),
-        "available": inst.qty_text(position.size - frozen),
-        "frozen": inst.qty_text(frozen),
-        "total": inst.qty_text(position.size),
-        "leverage": str(leverage),
-        "curRealisedPnl": amount(position.realised),
-        "avgPrice": amount(position.avg_price),
-        "positionStatus": "normal",
-        "unrealisedPnl": amount(unrealised),
-        "liquidationPrice": _price_or(inst, liquidation, defaults.NO_LIQUIDATION_PRICE),
-        "mmr": format(maintenance_rate(inst), "f"),
-        "profitRate": amount(rate),
-        "markPrice": inst.price_text(mark),
-        "breakEvenPrice": _price_or(inst, break_even, defaults.NO_LIQUIDATION_PRICE),
-        "totalFunding": amount(position.funding),
-        "openFeeTotal": amount(position.open_fee),
-        "closeFeeTotal": amount(position.close_fee),
-        "createdTime": str(position.created_ms),
-        "updatedTime": str(position.updated_ms),
-    }
-
-
-def position_history_record(position: Position) -> dict[str, Any]:
-    """Every field of spec §4.3.2 for a closed position."""
-    open_avg = position.opened_value / position.opened_qty if position.opened_qty else _ZERO
-    close_avg = position.closed_value / position.closed_qty if position.closed_qty else _ZERO
-    return {
-        "positionId": position.position_id,
-        "category": position.category,
-        "symbol": position.symbol,
-        "marginCoin": position.margin_coin,
-        "holdMode": position.hold_mode,
-        "posSide": position.pos_side,
-        "marginMode": position.margin_mode,
-        "openPriceAvg": amount(open_avg),
-        "closePriceAvg": amount(close_avg),
-        "openTotalPos": format(position.opened_qty.normalize(), "f"),
-        "closeTotalPos": format(position.closed_qty.normalize(), "f"),
-        "cumRealisedPnl": amount(position.realised),
-        "netProfit": amount(position.net),
-        "totalFunding": amount(position.funding),
-        "openFeeTotal": amount(position.open_fee),
-        "closeFeeTotal": amount(position.close_fee),
-        "createdTime": str(position.created_ms),
-        "updatedTime": str(position.updated_ms),
-    }
