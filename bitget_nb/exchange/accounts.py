@@ -26,7 +26,9 @@ __all__ = [
     "Account",
     "ApiKey",
     "Balance",
+    "Countdown",
     "SymbolConfig",
+    "Transfer",
 ]
 
 #: Permissions of the keys the exchange makes (spec §1.6): UTA management and UTA trade.
@@ -188,3 +190,29 @@ class Account:
 
     def __repr__(self) -> str:
         return f"Account(uid={self.uid!r}, keys={[k.api_key for k in self.keys]!r})"
+
+
+@dataclass(slots=True)
+class Countdown:
+    """The account's dead man's switch (spec §4.1.9, §5.6): armed while ``deadline_ms`` is
+    set; at the deadline every open order is cancelled."""
+
+    seconds: int = 0
+    deadline_ms: int | None = None
+
+    @property
+    def armed(self) -> bool:
+        return self.deadline_ms is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """One transfer between the unified account (``uta``) and the copy-trading lead account
+    (``lead``, spec §4.6)."""
+
+    transfer_id: str
+    from_type: str
+    to_type: str
+    coin: str
+    amount: Decimal
+    created_ms: int

@@ -10,7 +10,7 @@ What it leaves out, on purpose: indexes derived from the orders (open orders, cl
 lookups), caches (the market's paths, lazily made engines and settlements with nothing in
 them), the secrets of the keys (only their SHA-256), and how far catch-up has looked at the
 market — a catch-up that found nothing due leaves nothing to compare (see
-:meth:`~.trading.Trading.catch_up`).
+:meth:`~.scheduler.CatchUp.catch_up`).
 
 :func:`export_tables` is what ``python -m bitget_nb export`` writes: orders, fills, balances,
 positions, strategy orders and transfers, one flat row of strings per record, with the wire's
@@ -92,7 +92,7 @@ def canonical_state(venue: Venue) -> dict[str, Any]:
         account, trading, lead = venue.account, venue.trading, venue.lead
         store, futures = trading.store, trading.futures
         books = {}
-        for key, engine in sorted(trading._engines.items()):
+        for key, engine in sorted(trading.books.engines().items()):
             consumed = {
                 f"{side}:{ticks}": exact(qty) for (side, ticks), qty in engine._consumed.items()
             }
@@ -135,9 +135,9 @@ def canonical_state(venue: Venue) -> dict[str, Any]:
             "fills": [_plain(f) for f in reversed(list(store.newest_fills()))],
             "books": books,
             "positions": {
-                "open": [_plain(pos) for pos in futures.positions.open_positions()],
+                "open": [_plain(pos) for pos in trading.positions.open_positions()],
                 "closed": [
-                    _plain(pos) for pos in reversed(list(futures.positions.newest_closed()))
+                    _plain(pos) for pos in reversed(list(trading.positions.newest_closed()))
                 ],
             },
             "strategy_orders": [_plain(s) for s in trading.strategies.orders()],
@@ -152,13 +152,13 @@ def canonical_state(venue: Venue) -> dict[str, Any]:
                 "funding": {c: exact(v) for c, v in sorted(futures.funding_by_coin.items())},
             },
             "sequences": {
-                "order": trading._order_ids.last,
-                "exec": trading._exec_ids.last,
-                "trade": trading._trade_ids.last,
-                "strategy": trading.strategies._ids.last,
-                "position": futures.positions._ids.last,
+                "order": trading.entry._order_ids.last,
+                "exec": trading.entry._exec_ids.last,
+                "trade": trading.entry._trade_ids.last,
+                "strategy": trading.strategy_book._ids.last,
+                "position": trading.positions._ids.last,
                 "transfer": lead._ids.last,
-                "book_priority": trading._seq,
+                "book_priority": trading.entry._seq,
             },
         }
 
@@ -260,7 +260,7 @@ def export_tables(venue: Venue) -> dict[str, list[dict[str, str]]]:
     ``strategy_orders`` (one row per leg) and ``transfers`` — oldest first."""
     with venue.lock:
         trading, store = venue.trading, venue.trading.store
-        book = trading.futures.positions
+        book = trading.positions
         balances = [
             {
                 "account": "unified",

@@ -141,11 +141,6 @@ CANCEL_REASON_CANCEL_ALL: Final = "cancel_all"  # cancel-symbol-order (spec §4.
 CANCEL_REASON_MARKET: Final = "market_cancel"  # a market order's unfillable rest (spec §5.2)
 CANCEL_REASON_MODIFY: Final = "modify_cancel"  # a failed modify with ``autoCancel=yes``
 
-#: Self-trade prevention follows the stpMode of the incoming (taker) order; an order sent
-#: without ``stpMode`` takes the account's ``stpMode`` setting. [unverified] spec §4.1.1 /
-#: §5.7 say which side is cancelled, not whose mode decides.
-STP_FROM_TAKER: Final = True
-
 #: At the same price, the simulated market's liquidity is ahead of the account's own resting
 #: orders in the queue (it was there first). [choice] Own orders strictly inside the simulated
 #: spread are the best level, as on any book.
@@ -233,16 +228,6 @@ LIST_LIMIT_MAX: Final = 100
 # Futures (spec §4.1.1, §4.3, §4.4, §5.3): positions, margin, PnL, funding
 # --------------------------------------------------------------------------------------------
 
-#: COIN-FUTURES ``qty`` is in BASE coin, like the other futures lines, and the contract is
-#: inverse: margin, fees and PnL are in the base coin. A position of ``Q`` base opened at
-#: ``E`` has a face value of ``Q × E`` USD; closing ``q`` of it at ``P`` realises
-#: ``q × (P − E) / P`` base coin for a long (``q × (E − P) / P`` short) — the USD PnL of a
-#: linear contract paid in the coin at the exit price. Initial margin is ``q / leverage`` base
-#: coin, a fee is ``q × rate`` base coin. [conflict resolved] spec §7 #17 (older DOCS and the
-#: WS page say base coin; newer snapshots say quote units): base coin keeps one ``qty``
-#: meaning across every futures line.
-COIN_FUTURES_QTY_UNIT: Final = "base"
-
 #: The funding rate of one period is the basis of the perpetual over the index spread over
 #: this many periods (three 8-hour periods a day); the mark price is the index × (1 + funding
 #: rate), so it sits between the index and the last traded price and differs from last by a
@@ -250,50 +235,14 @@ COIN_FUTURES_QTY_UNIT: Final = "base"
 #: fields, not how the mark is made.
 FUNDING_PERIODS_PER_BASIS: Final = 3
 
-#: Funding is settled at every multiple of the instrument's ``fundInterval`` hours since
-#: 00:00 UTC (00:00, 08:00, 16:00 for 8 h) that the exchange clock crosses (during catch-up:
-#: before any fill of that same moment), on every position open at that moment:
-#: ``payment = rate × position value at the mark price`` (linear ``size × mark``, inverse
-#: ``size × avgPrice / mark`` base coin), paid by longs and received by shorts when the rate is
-#: positive, rounded half-up to :data:`FEE_DECIMALS`, booked to the margin coin's balance and
-#: to the position's ``totalFunding`` (positive = received). [unverified] spec §4.3.1 names
-#: ``totalFunding`` only.
-FUNDING_SIGN_RECEIVED_POSITIVE: Final = True
-
 #: Maintenance-margin rate of a symbol = this fraction of its initial-margin rate at the
 #: maximum leverage: ``MMR = 0.5 / maxLeverage`` rounded to 4 decimals (BTCUSDT 125× → 0.004,
 #: ETHUSDT 100× → 0.005, SOLUSDT 75× → 0.0067), close to Bitget's first risk tier. One tier
 #: only. [unverified] spec §4.3.1 names ``mmr`` without values.
 MMR_SHARE_OF_MAX_LEVERAGE_IMR: Final = "0.5"
 
-#: Liquidation is NOT simulated: positions are never force-closed and a balance may go below
-#: zero after extreme losses. ``liquidationPrice`` is an estimate: the mark price at which the
-#: position's backing equity equals its maintenance margin. Backing equity ``M`` = the
-#: position's margin (isolated), or (crossed) the margin coin's wallet balance minus what open
-#: orders lock, minus isolated margins, plus the unrealised PnL and minus the maintenance
-#: margin of the coin's OTHER crossed positions. Linear: long ``(E − M/Q) / (1 − mmr)``, short
-#: ``(E + M/Q) / (1 + mmr)``; inverse: long ``Q·E·(1 + mmr) / (M + Q)``, short
-#: ``Q·E·(1 − mmr) / (Q − M)``; rounded to the tick. [choice]
-LIQUIDATION_SIMULATED: Final = False
 #: ``liquidationPrice`` when no positive price liquidates the position. [unverified]
 NO_LIQUIDATION_PRICE: Final = "0"
-
-#: ``breakEvenPrice``: the close price at which the position's net result — ``curRealisedPnl``
-#: + ``totalFunding`` − ``openFeeTotal`` − ``closeFeeTotal`` + the PnL of closing the rest −
-#: a taker fee on that close — is zero; rounded to the tick. ``profitRate`` = unrealised PnL /
-#: ``positionBalance``. [unverified] spec §4.3.1 names the fields only.
-BREAK_EVEN_INCLUDES_CLOSE_FEE: Final = True
-
-#: Position fees (``openFeeTotal``/``closeFeeTotal``) are positive when paid, like
-#: ``feeDetail`` (spec §4.1.13, DOCS-CL). ``curRealisedPnl`` and ``execPnl`` are price PnL only,
-#: gross of fees and funding, which are reported on their own. [unverified]
-POSITION_FEES_POSITIVE_WHEN_PAID: Final = True
-
-#: Initial margin is fixed at entry: ``entry value / leverage`` (linear ``q × price /
-#: leverage``, inverse ``q / leverage`` base coin), locked in the margin coin (``locked`` of the
-#: balance holds open orders' margin and positions' margin). A set-leverage re-sizes the
-#: margin of the symbol's positions and open orders. [choice]
-MARGIN_AT_ENTRY_PRICE: Final = True
 
 #: An order that opens exposure locks its initial margin while open (a limit order at its
 #: price; a market order, for the instant it matches, at last × (1 + ``openCostUpRatio``));
@@ -344,17 +293,6 @@ MAX_POSITION_CODE: Final = "25230"
 MARGIN_MODE_SWITCH_CODE: Final = "25200"
 LEVERAGE_OUT_OF_BOUNDS_CODE: Final = "25200"
 
-#: account/assets: ``imr`` = the initial margin of all positions, ``mmr`` = their maintenance
-#: margin, both in USD; ``mgnRatio`` = mmr / accountEquity; ``positionMgnRatio`` = imr /
-#: accountEquity (0 without positions). A coin's ``equity`` = balance + the unrealised PnL of
-#: the positions margined in it. [unverified] spec §4.4.1 gives names only.
-ACCOUNT_RATIOS_OVER_EQUITY: Final = True
-
-#: Position history rows (spec §4.3.2) are kept when a position closes (a one-way flip closes
-#: one and opens another); windows apply to the close time (``updatedTime``). ``netProfit`` =
-#: cumRealisedPnl + totalFunding − openFeeTotal − closeFeeTotal. [unverified]
-POSITION_HISTORY_BY_CLOSE_TIME: Final = True
-
 #: close-positions (spec §4.1.8, §5.5): first cancels the open close orders of each selected
 #: position (this ``cancelReason``), then sends market close orders of at most
 #: ``maxMarketOrderQty`` each (one result row per order); what the book cannot fill is
@@ -398,15 +336,6 @@ STRATEGY_CLIENT_OID_WINDOW_MS: Final = 6 * 3_600_000
 FULL_MODE_QTY: Final = "0"
 #: ``type=trigger`` (generic trigger orders, NODE/GO only, spec §7 #9) is refused with 25200.
 STRATEGY_TYPES_SERVED: Final = ("tpsl",)
-#: A leg fires at the first second whose price (``tpTriggerBy``/``slTriggerBy``: ``market`` =
-#: last, ``mark``) reaches its level — long TP ≥, long SL ≤, short mirrored — from the second
-#: after it was placed or modified. It then sends a close order (its ``tpOrderType``: market,
-#: or limit at ``tpLimitPrice``) for its ``qty`` (``full``: the whole position), clipped to
-#: what is left to close; the leg → ``success`` when that order is accepted, ``failed`` when
-#: nothing is left to close or the order is refused. A fired leg cancels its sibling (the
-#: slice both protected is being closed); a position that closes cancels every pending leg
-#: protecting it. [unverified] spec §4.2.6 gives the status names only.
-TRIGGER_FIRES_ON_REACH: Final = True
 
 # --------------------------------------------------------------------------------------------
 # Countdown cancel (spec §4.1.9, §5.6)

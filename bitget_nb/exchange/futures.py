@@ -1,12 +1,13 @@
-"""The futures desk: hold-mode rules, positions, funding, leverage and close-positions
-(spec §4.1.1, §4.1.8, §4.3, §4.4.4, §5.3, §5.5).
+"""Futures: what an order means for the positions, and the positions' own bookkeeping
+(spec §4.1.1, §4.3, §4.4.4, §5.3, §5.5).
 
-:class:`FuturesDesk` belongs to the trading desk (:class:`~.trading.Trading`), which matches
-futures orders on the same engines as spot and settles their fills with
-:class:`~.settlement.FuturesSettlement`. This module decides what an order MEANS for the
-position book before it is accepted (:meth:`FuturesDesk.intent`), keeps open close orders
-within the positions they close after every fill (:meth:`FuturesDesk.after_fill`), settles
-funding as the clock crosses funding times, and serves the position endpoints.
+:class:`PositionRules` judges a new futures order against the hold mode and the positions
+before it is accepted (:meth:`PositionRules.intent`) and knows which open orders can only
+close a position. :class:`FuturesDesk` books what each futures fill did (realised PnL, lead
+flags, the attached TP/SL becoming strategy orders, the strategy orders of a closed position
+cancelled), settles funding as the clock crosses funding times, values the positions (mark,
+maintenance, the equity behind a liquidation estimate) and changes leverage. Matching and
+settling the fill itself is order entry's (:mod:`.entry`) and the settlement's.
 
 >>> from bitget_nb.exchange.clock import ManualClock
 >>> from bitget_nb.exchange.venue import Venue
@@ -20,18 +21,21 @@ funding as the clock crosses funding times, and serves the position endpoints.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Protocol
 
 from .. import vocab
 from . import defaults
-from . import params as p
 from .accounts import Account
-from .instruments import Instrument
-from .orders import Order
-from .params import ExchangeError
+from .checks import num
+from .clock import Clock
+from .commands import SetLeverage
+from .events import Notifier
+from .instruments import Catalogue, Instrument
+from .marketdata import MarketData
+from .orders import Order, OrderStore
 from .positions import (
     Position,
     PositionBook,
@@ -39,20 +43,14 @@ from .positions import (
     maintenance_rate,
     margin_coin,
     money,
-    position_history_record,
-    position_record,
     position_value,
 )
-from .records import cursor, history_window, page
-from .settlement import FuturesSettlement, Leg
+from .rejections import Reason, Rejected, invalid
+from .settlement import FuturesSettlement, Leg, Settlements
 
-if TYPE_CHECKING:
-    from .trading import Trading
-
-__all__ = ["FuturesDesk", "Intent"]
+__all__ = ["FuturesDesk", "Intent", "LeadPolicy", "PositionRules", "Protection"]
 
 _ZERO = Decimal(0)
-_HOUR_MS = 3_600_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,106 +69,71 @@ def _opposite(side: str) -> str:
     return "short" if side == "long" else "long"
 
 
-def _close_side(pos_side: str) -> str:
-    """The order side that closes a ``pos_side`` position."""
-    return "sell" if pos_side == "long" else "buy"
+class PositionRules:
+    """The hold-mode rules of new futures orders, over the positions and the open orders."""
 
-
-class FuturesDesk:
-    """Positions of the account and the futures rules around them."""
-
-    def __init__(self, trading: Trading, *, seed: int) -> None:
-        self.trading = trading
-        self.positions = PositionBook(seed=seed)
-        #: Realised PnL and funding booked per margin coin since the start (with the fees,
-        #: they make every coin add up).
-        self.realised_by_coin: dict[str, Decimal] = {}
-        self.funding_by_coin: dict[str, Decimal] = {}
-        intervals = {
-            int(inst.wire.get("fundInterval") or 8) * _HOUR_MS
-            for inst in trading.catalogue
-            if inst.is_futures
-        }
-        self._funding_intervals = sorted(intervals)
-
-    # -- plumbing -----------------------------------------------------------------------------
-
-    @property
-    def account(self) -> Account:
-        return self.trading.account
-
-    def settlement(self, inst: Instrument) -> FuturesSettlement:
-        found = self.trading.settlement(inst.category)
-        assert isinstance(found, FuturesSettlement)
-        return found
-
-    def _inst(self, position: Position) -> Instrument:
-        inst = self.trading.catalogue.get(position.category, position.symbol)
-        assert inst is not None
-        return inst
-
-    def mark(self, inst: Instrument, when: int | None = None) -> Decimal:
-        now = self.trading.clock.now_ms() if when is None else when
-        return self.trading.market.price(inst, now, "mark")
-
-    # -- what an order means ------------------------------------------------------------------
+    def __init__(self, account: Account, positions: PositionBook, store: OrderStore) -> None:
+        self.account = account
+        self.positions = positions
+        self.store = store
 
     def intent(
         self,
         inst: Instrument,
         side: str,
-        extras: Mapping[str, str],
+        *,
+        pos_side: str | None,
+        margin_mode: str | None,
         reduce_only: bool,
         qty: Decimal,
     ) -> Intent:
         """Judge a new order against the hold mode and the positions (spec §5.3); refuse it
-        with 25236 / 22002 / 25227 / 25200 before anything changes."""
+        before anything changes."""
         config = self.account.symbol_configs[(inst.category, inst.symbol)]
-        mode = extras.get("marginMode")
-        if mode is not None and mode != config.margin_mode:
-            raise p.bad(
+        if margin_mode is not None and margin_mode != config.margin_mode:
+            raise invalid(
                 f"{inst.symbol} is in {config.margin_mode} margin mode; switch it with "
-                f"set-leverage (marginMode={mode}) before sending marginMode={mode}"
+                f"set-leverage (marginMode={margin_mode}) before sending "
+                f"marginMode={margin_mode}"
             )
-        given = extras.get("posSide")
         direction = "long" if side == "buy" else "short"
         if self.account.hold_mode == "hedge_mode":
-            if given is None:
-                raise ExchangeError(
-                    defaults.WRONG_POSITION_TYPE_CODE,
-                    detail="posSide (long or short) is required in hedge mode: buy+long opens a "
+            if pos_side is None:
+                raise Rejected(
+                    Reason.WRONG_POSITION_TYPE,
+                    "posSide (long or short) is required in hedge mode: buy+long opens a "
                     "long, sell+long closes it, sell+short opens a short, buy+short closes it",
                 )
-            if given == direction:
-                return Intent(given, "open", False)
-            position = self.positions.get(inst.category, inst.symbol, given)
+            if pos_side == direction:
+                return Intent(pos_side, "open", False)
+            position = self.positions.get(inst.category, inst.symbol, pos_side)
             if position is None:
-                raise ExchangeError(
-                    defaults.NO_POSITION_CODE,
-                    detail=f"{side}+{given} closes a {given} position, and there is no {given} "
-                    f"position on {inst.symbol}",
+                raise Rejected(
+                    Reason.NO_POSITION,
+                    f"{side}+{pos_side} closes a {pos_side} position, and there is no "
+                    f"{pos_side} position on {inst.symbol}",
                 )
             self._check_close_capacity(inst, position, qty)
-            return Intent(given, "close", True)
-        if given is not None and defaults.POS_SIDE_IN_ONE_WAY_REFUSED:
-            raise ExchangeError(
-                defaults.WRONG_POSITION_TYPE_CODE,
-                detail="posSide applies in hedge mode only; in one-way mode omit it (send "
+            return Intent(pos_side, "close", True)
+        if pos_side is not None and defaults.POS_SIDE_IN_ONE_WAY_REFUSED:
+            raise Rejected(
+                Reason.WRONG_POSITION_TYPE,
+                "posSide applies in hedge mode only; in one-way mode omit it (send "
                 "reduceOnly=yes to close)",
             )
         position = self.positions.net(inst.category, inst.symbol)
         if reduce_only:
             if position is None or position.pos_side == direction:
                 wanted = _opposite(direction)
-                raise ExchangeError(
-                    defaults.NO_POSITION_CODE,
-                    detail=f"a reduce-only {side} closes a {wanted} position, and there is no "
+                raise Rejected(
+                    Reason.NO_POSITION,
+                    f"a reduce-only {side} closes a {wanted} position, and there is no "
                     f"{wanted} position on {inst.symbol}",
                 )
             if qty > position.size:
-                raise ExchangeError(
-                    defaults.CLOSE_EXCEEDS_POSITION_CODE,
-                    detail=f"reduce-only qty {_num(qty)} is more than the {position.pos_side} "
+                raise Rejected(
+                    Reason.CLOSE_EXCEEDS_POSITION,
+                    f"reduce-only qty {num(qty)} is more than the {position.pos_side} "
                     f"position of {inst.qty_text(position.size)} on {inst.symbol}",
                 )
             # The replacement rule: the oldest reduce-only orders give way (rule 4).
@@ -190,31 +153,31 @@ class FuturesDesk:
     def _check_close_capacity(self, inst: Instrument, position: Position, qty: Decimal) -> None:
         free = position.size - self.frozen(position)
         if qty > free:
-            raise ExchangeError(
-                defaults.CLOSE_EXCEEDS_POSITION_CODE,
-                detail=f"qty {_num(qty)} is more than the {inst.qty_text(free)} left to close of "
+            raise Rejected(
+                Reason.CLOSE_EXCEEDS_POSITION,
+                f"qty {num(qty)} is more than the {inst.qty_text(free)} left to close of "
                 f"the {position.pos_side} position on {inst.symbol} "
                 f"({inst.qty_text(position.size - free)} is held by open close orders)",
             )
 
     def check_modified_close(self, order: Order, inst: Instrument, new_remaining: Decimal) -> None:
-        """A close order's new size must still fit what is left to close (25227)."""
+        """A close order's new size must still fit what is left to close."""
         if not order.reduce_only:
             return
         position = self.positions.get(order.category, order.symbol, order.pos_side)
         size = position.size if position is not None else _ZERO
         others = (self.frozen(position) if position is not None else _ZERO) - order.remaining
         if new_remaining > size - others:
-            raise ExchangeError(
-                defaults.CLOSE_EXCEEDS_POSITION_CODE,
-                detail=f"qty {_num(new_remaining)} left open is more than the "
+            raise Rejected(
+                Reason.CLOSE_EXCEEDS_POSITION,
+                f"qty {num(new_remaining)} left open is more than the "
                 f"{inst.qty_text(size - others)} left to close of the {order.pos_side} "
                 f"position on {inst.symbol}",
             )
 
     def check_opening(self, inst: Instrument, intent: Intent, side: str, qty: Decimal) -> None:
-        """An order may not take a side beyond ``maxPositionNum`` (25230)."""
-        cap = inst.wire.get("maxPositionNum")
+        """An order may not take a side beyond ``maxPositionNum``."""
+        cap = inst.max_position
         if not cap or intent.reduce_only:
             return
         direction = "long" if side == "buy" else "short"
@@ -228,20 +191,18 @@ class FuturesDesk:
                 opening = max(_ZERO, qty - position.size)
             elif position is not None:
                 existing = position.size
-        if existing + opening > Decimal(cap):
-            raise ExchangeError(
-                defaults.MAX_POSITION_CODE,
-                detail=f"a {direction} position of {_num(existing + opening)} {inst.base_coin} "
-                f"would exceed maxPositionNum {cap} on {inst.symbol}",
+        if existing + opening > cap:
+            raise Rejected(
+                Reason.MAX_POSITION,
+                f"a {direction} position of {num(existing + opening)} {inst.base_coin} "
+                f"would exceed maxPositionNum {num(cap)} on {inst.symbol}",
             )
-
-    # -- close orders and positions -----------------------------------------------------------
 
     def closing_orders(self, position: Position) -> list[Order]:
         """Open orders that can only close ``position``, oldest first."""
         return [
             o
-            for o in self.trading.store.open_orders(position.category, position.symbol)
+            for o in self.store.open_orders(position.category, position.symbol)
             if o.reduce_only and o.pos_side == position.pos_side
         ]
 
@@ -249,62 +210,113 @@ class FuturesDesk:
         """Quantity of ``position`` held by open close orders (spec §4.3.1 ``frozen``)."""
         return sum((o.remaining for o in self.closing_orders(position)), _ZERO)
 
+    def has_exposure(self) -> bool:
+        """Any futures position or open futures order (spec §9 #11)."""
+        if len(self.positions):
+            return True
+        return any(self.store.open_orders(c) for c in vocab.FUTURES_CATEGORIES)
+
+
+class LeadPolicy(Protocol):
+    """Whether a position opening now is a copy-trading lead position (spec §4.6)."""
+
+    def funds(self, position: Position) -> bool: ...
+
+
+class Protection(Protocol):
+    """The TP/SL side of a fill: an opening fill's attached TP/SL becomes (or grows) a
+    strategy order; a position that closed takes its strategy orders with it."""
+
+    def from_preset(self, order: Order, inst: Instrument, leg: Leg, when: int) -> None: ...
+
+    def position_closed(self, position: Position, when: int) -> None: ...
+
+
+class FuturesDesk:
+    """The positions' bookkeeping, funding, valuation, leverage and hold mode (and the
+    margin coins' borrowing leverage: the account's other leverage setting)."""
+
+    def __init__(
+        self,
+        *,
+        account: Account,
+        positions: PositionBook,
+        store: OrderStore,
+        rules: PositionRules,
+        settlements: Settlements,
+        market: MarketData,
+        catalogue: Catalogue,
+        clock: Clock,
+        notifier: Notifier,
+        lead: LeadPolicy,
+        protection: Protection,
+    ) -> None:
+        self.account = account
+        self.positions = positions
+        self.store = store
+        self.rules = rules
+        self.settlements = settlements
+        self.market = market
+        self.catalogue = catalogue
+        self.clock = clock
+        self.notifier = notifier
+        self.lead = lead
+        self.protection = protection
+        #: Realised PnL and funding booked per margin coin since the start (with the fees,
+        #: they make every coin add up).
+        self.realised_by_coin: dict[str, Decimal] = {}
+        self.funding_by_coin: dict[str, Decimal] = {}
+        self._funding_intervals = sorted(
+            {inst.fund_interval_ms for inst in catalogue if inst.is_futures}
+        )
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def settlement(self, inst: Instrument) -> FuturesSettlement:
+        return self.settlements.futures(inst.category)
+
+    def inst(self, position: Position) -> Instrument:
+        inst = self.catalogue.get(position.category, position.symbol)
+        assert inst is not None
+        return inst
+
+    def mark(self, inst: Instrument, when: int | None = None) -> Decimal:
+        now = self.clock.now_ms() if when is None else when
+        return self.market.price(inst, now, "mark")
+
+    # -- what a fill did ----------------------------------------------------------------------
+
     def after_fill(self, order: Order, inst: Instrument, legs: list[Leg], when: int) -> None:
-        """What a futures fill sets off: lead flags, the attached TP/SL becoming strategy
-        orders, strategy orders of a closed position cancelled, close orders trimmed to the
-        positions, and every open order's margin re-synced with the new positions."""
-        strategies = self.trading.strategies
+        """Book a futures fill: realised PnL, the lead flag of a position it opened, the
+        position's new state (announced), and the TP/SL it sets off — the attached TP/SL of an
+        opening fill becomes a strategy order, a position that went flat cancels its own."""
         for leg in legs:
             position = leg.position
             assert position is not None
             coin = position.margin_coin
             self.realised_by_coin[coin] = self.realised_by_coin.get(coin, _ZERO) + leg.exec_pnl
             if leg.opened:
-                position.lead = self.trading.lead_check(position)
+                position.lead = self.lead.funds(position)
+            self.notifier.position(position, when, closed=leg.flat)
             if leg.flat:
-                strategies.position_closed(position, when)
+                self.protection.position_closed(position, when)
             elif leg.trade_side == "open" and defaults.PRESET_TPSL_TO_STRATEGY:
-                strategies.from_preset(order, inst, leg, when)
-        self.trim(inst, when)
-        self.resync(inst)
-
-    def trim(self, inst: Instrument, when: int) -> None:
-        """Cancel the oldest close orders of each side until the rest fits its position (a
-        position that shrank, flipped or closed; spec §4.1.1 rule 4)."""
-        for pos_side in ("long", "short"):
-            orders = [
-                o
-                for o in self.trading.store.open_orders(inst.category, inst.symbol)
-                if o.reduce_only and o.pos_side == pos_side
-            ]
-            if not orders:
-                continue
-            position = self.positions.get(inst.category, inst.symbol, pos_side)
-            size = position.size if position is not None else _ZERO
-            total = sum((o.remaining for o in orders), _ZERO)
-            for order in orders:
-                if total <= size:
-                    break
-                total -= order.remaining
-                self.trading.cancel_order(order, defaults.CANCEL_REASON_REDUCE_ONLY, when)
-
-    def resync(self, inst: Instrument) -> None:
-        """Re-lock every open order of ``inst`` to what it needs now (one-way: the opening part
-        of an order depends on the position)."""
-        settlement = self.settlement(inst)
-        for order in self.trading.store.open_orders(inst.category, inst.symbol):
-            settlement.sync(order, inst)
-
-    def has_exposure(self) -> bool:
-        """Any futures position or open futures order (spec §9 #11)."""
-        if len(self.positions):
-            return True
-        return any(self.trading.store.open_orders(c) for c in vocab.FUTURES_CATEGORIES)
+                self.protection.from_preset(order, inst, leg, when)
 
     # -- funding ------------------------------------------------------------------------------
 
     def funding_times(self, start: int, end: int) -> Iterator[int]:
-        """Funding moments in ``[start, end]`` (:data:`defaults.FUNDING_SIGN_RECEIVED_POSITIVE`)."""
+        """Funding moments in ``[start, end]``.
+
+        Funding is settled at every multiple of the instrument's ``fundInterval`` hours since
+        00:00 UTC (00:00, 08:00, 16:00 for 8 h) that the exchange clock crosses (during
+        catch-up: before any fill of that same moment), on every position open at that
+        moment: ``payment = rate × position value at the mark price`` (linear ``size ×
+        mark``, inverse ``size × avgPrice / mark`` base coin), paid by longs and received by
+        shorts when the rate is positive, rounded half-up to :data:`defaults.FEE_DECIMALS`,
+        booked to the margin coin's balance and to the position's ``totalFunding`` (positive
+        = received). [unverified] spec §4.3.1 names ``totalFunding`` only.
+        """
         seen: set[int] = set()
         for interval in self._funding_intervals:
             first = -(-start // interval) * interval
@@ -315,11 +327,10 @@ class FuturesDesk:
         """Pay or receive funding on every position open at ``when`` whose instrument funds
         then: ``rate × value at mark``, longs pay a positive rate."""
         for position in self.positions.open_positions():
-            inst = self._inst(position)
-            interval = int(inst.wire.get("fundInterval") or 8) * _HOUR_MS
-            if when % interval:
+            inst = self.inst(position)
+            if when % inst.fund_interval_ms:
                 continue
-            rate = self.trading.market.funding_rate(inst, when)
+            rate = self.market.funding_rate(inst, when)
             value = position_value(inst, position.size, position.cost, self.mark(inst, when))
             payment = money(rate * value)
             received = -payment if position.pos_side == "long" else payment
@@ -327,22 +338,25 @@ class FuturesDesk:
             self.account.balance(coin).available += received
             position.funding += received
             self.funding_by_coin[coin] = self.funding_by_coin.get(coin, _ZERO) + received
+            self.notifier.funding(position, rate, received, when)
+            self.notifier.position(position, when)
+        self.notifier.balances(when)
 
     # -- valuation ----------------------------------------------------------------------------
 
     def maintenance_margin(self, position: Position, mark: Decimal) -> Decimal:
-        inst = self._inst(position)
+        inst = self.inst(position)
         return position_value(inst, position.size, position.cost, mark) * maintenance_rate(inst)
 
     def backing(self, position: Position, now: int) -> Decimal:
-        """Equity behind ``position`` for the liquidation estimate
-        (:data:`defaults.LIQUIDATION_SIMULATED`)."""
+        """Equity behind ``position`` for the liquidation estimate (liquidation itself is not
+        simulated: see :mod:`.positions`)."""
         if position.margin_mode == "isolated":
             return position.margin
         coin = position.margin_coin
         balance = self.account.balance(coin)
         equity = balance.total
-        for order in self.trading.store.open_orders():
+        for order in self.store.open_orders():
             if order.reserve_coin == coin:
                 equity -= order.reserved
         for other in self.positions.open_positions():
@@ -351,29 +365,25 @@ class FuturesDesk:
             if other.margin_mode == "isolated":
                 equity -= other.margin
             else:
-                inst = self._inst(other)
+                inst = self.inst(other)
                 mark = self.mark(inst, now)
                 equity += other.unrealised(inst, mark) - self.maintenance_margin(other, mark)
         return equity
 
-    def row(self, position: Position, now: int) -> dict[str, Any]:
-        """The current-position record of ``position`` (spec §4.3.1)."""
-        inst = self._inst(position)
-        return position_record(
-            position,
-            inst,
-            mark=self.mark(inst, now),
-            leverage=self.settlement(inst).leverage(inst, position.pos_side),
-            frozen=self.frozen(position),
-            backing=self.backing(position, now),
-        )
+    def frozen(self, position: Position) -> Decimal:
+        """Quantity of ``position`` held by open close orders (spec §4.3.1 ``frozen``)."""
+        return self.rules.frozen(position)
+
+    def leverage(self, position: Position) -> int:
+        inst = self.inst(position)
+        return self.settlement(inst).leverage(inst, position.pos_side)
 
     def totals(self, now: int) -> dict[str, dict[str, Decimal]]:
         """Per margin coin: unrealised PnL (all, and of crossed positions), initial margin and
         maintenance margin of the open positions, in that coin."""
         out: dict[str, dict[str, Decimal]] = {}
         for position in self.positions.open_positions():
-            inst = self._inst(position)
+            inst = self.inst(position)
             mark = self.mark(inst, now)
             row = out.setdefault(
                 position.margin_coin,
@@ -389,28 +399,20 @@ class FuturesDesk:
 
     # -- leverage (spec §4.4.4) -----------------------------------------------------------------
 
-    def set_leverage(
-        self,
-        inst: Instrument,
-        *,
-        leverage: int | None,
-        long_leverage: int | None,
-        short_leverage: int | None,
-        pos_side: str | None,
-        margin_mode: str | None,
-    ) -> None:
+    def set_leverage(self, cmd: SetLeverage) -> None:
         """Change a symbol's margin mode and leverage; re-size the margin its positions and
-        open orders hold. Refused (nothing changes) with 25200 for a margin-mode switch while
-        the symbol has a position or an open order, 25203 when more margin is needed than is
-        free."""
+        open orders hold. Refused (nothing changes) for a margin-mode switch while the symbol
+        has a position or an open order, and when more margin is needed than is free."""
+        inst = cmd.inst
         account = self.account
         config = account.symbol_configs[(inst.category, inst.symbol)]
         positions = self.positions.open_positions(inst.category, inst.symbol)
-        orders = self.trading.store.open_orders(inst.category, inst.symbol)
+        orders = self.store.open_orders(inst.category, inst.symbol)
+        margin_mode = cmd.margin_mode
         if margin_mode is not None and margin_mode != config.margin_mode and (positions or orders):
-            raise ExchangeError(
-                defaults.MARGIN_MODE_SWITCH_CODE,
-                detail=f"the margin mode of {inst.symbol} cannot change while it has a position "
+            raise Rejected(
+                Reason.MARGIN_MODE_SWITCH,
+                f"the margin mode of {inst.symbol} cannot change while it has a position "
                 "or an open order",
             )
         before = (config.margin_mode, config.leverage, config.long_leverage, config.short_leverage)
@@ -418,18 +420,18 @@ class FuturesDesk:
             config.margin_mode = margin_mode
         # ``posSide`` aims ``leverage`` at one side; explicit per-side values win; plain
         # ``leverage`` sets both sides (spec §4.4.4).
-        if leverage is not None and pos_side is None:
-            config.leverage = leverage
+        if cmd.leverage is not None and cmd.pos_side is None:
+            config.leverage = cmd.leverage
             config.long_leverage = config.short_leverage = None
-        elif leverage is not None:
-            if pos_side == "long":
-                config.long_leverage = leverage
+        elif cmd.leverage is not None:
+            if cmd.pos_side == "long":
+                config.long_leverage = cmd.leverage
             else:
-                config.short_leverage = leverage
-        if long_leverage is not None:
-            config.long_leverage = long_leverage
-        if short_leverage is not None:
-            config.short_leverage = short_leverage
+                config.short_leverage = cmd.leverage
+        if cmd.long_leverage is not None:
+            config.long_leverage = cmd.long_leverage
+        if cmd.short_leverage is not None:
+            config.short_leverage = cmd.short_leverage
         settlement = self.settlement(inst)
         margins = {
             id(pos): money(
@@ -444,128 +446,42 @@ class FuturesDesk:
         if extra > 0:
             try:
                 settlement.check(margin_coin(inst), extra)
-            except ExchangeError:
+            except Rejected:
                 (config.margin_mode, config.leverage) = before[:2]
                 (config.long_leverage, config.short_leverage) = before[2:]
                 raise
+        now = self.clock.now_ms()
+        self.notifier.leverage(config, now)
         for pos in positions:
             delta = margins[id(pos)] - pos.margin
             balance = account.balance(pos.margin_coin)
             balance.available -= delta
             balance.locked += delta
             pos.margin += delta
+            if delta:
+                self.notifier.position(pos, now)
         for order in orders:
-            settlement.sync(order, inst)
+            if settlement.sync(order, inst):
+                self.notifier.order_relocked(order, now)
+        self.notifier.balances(now)
 
-    # -- endpoints ----------------------------------------------------------------------------
+    # -- account-wide settings (spec §4.4.4, §4.4.5) --------------------------------------------
 
-    def _symbol(self, params: Mapping[str, Any], category: str) -> str | None:
-        symbol = p.optional_text(params, "symbol")
-        if symbol is None:
-            return None
-        return self.trading.instrument(category, symbol.strip()).symbol
+    def set_hold_mode(self, mode: str) -> None:
+        """Switch between one-way and hedge mode, account-wide: refused while any futures
+        position or open futures order exists (spec §9 #11)."""
+        if mode != self.account.hold_mode and self.rules.has_exposure():
+            raise Rejected(
+                Reason.EXPOSURE_BLOCKS_HOLD_MODE,
+                "close every futures position and cancel every open futures order first",
+            )
+        if mode != self.account.hold_mode:
+            self.account.hold_mode = mode
+            self.notifier.hold_mode(mode, self.clock.now_ms())
 
-    def current_position_op(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """``current-position``: ``{"list": [...]}`` of open positions (spec §4.3.1)."""
-        category = p.category(params, vocab.FUTURES_CATEGORIES)
-        assert category is not None
-        symbol = self._symbol(params, category)
-        pos_side = p.choice(params, "posSide", vocab.POS_SIDES)
-        now = self.trading.clock.now_ms()
-        return {
-            "list": [
-                self.row(position, now)
-                for position in self.positions.open_positions(category, symbol, pos_side)
-            ]
-        }
-
-    def position_history_op(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """``history-position``: closed positions newest first, 90-day look-back, ≤ 30-day
-        windows on the close time (spec §4.3.2, :data:`defaults.POSITION_HISTORY_BY_CLOSE_TIME`)."""
-        category = p.category(params, vocab.FUTURES_CATEGORIES)
-        assert category is not None
-        symbol = self._symbol(params, category)
-        start, end = history_window(params, self.trading.clock.now_ms())
-        limit = p.limit(
-            params, default=defaults.LIST_LIMIT_DEFAULT, maximum=defaults.LIST_LIMIT_MAX
-        )
-        before = cursor(params)
-        rows = (
-            position
-            for position in self.positions.newest_closed(before)
-            if position.category == category
-            and (symbol is None or position.symbol == symbol)
-            and start <= position.updated_ms <= end
-        )
-        return page(
-            rows, limit=limit, key=lambda pos: pos.position_id, record=position_history_record
-        )
-
-    def close_positions_op(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """``close-positions``: market-close every selected position; one result row per close
-        order (spec §4.1.8, :data:`defaults.CANCEL_REASON_CLOSE_POSITIONS`)."""
-        category = p.category(params, vocab.FUTURES_CATEGORIES)
-        assert category is not None
-        symbol = self._symbol(params, category)
-        pos_side = p.choice(params, "posSide", vocab.POS_SIDES)
-        chosen = self.positions.open_positions(category, symbol, pos_side)
-        if not chosen:
-            where = " ".join(x for x in (category, symbol, pos_side) if x)
-            raise ExchangeError(defaults.NO_POSITION_CODE, detail=f"no open position in {where}")
-        trading = self.trading
-        now = trading.clock.now_ms()
-        rows: list[dict[str, str]] = []
-        for position in chosen:
-            inst = self._inst(position)
-            for order in self.closing_orders(position):
-                trading.cancel_order(order, defaults.CANCEL_REASON_CLOSE_POSITIONS, now)
-            cap = inst.max_market_qty
-            while position.size > 0:
-                qty = position.size if cap is None else min(position.size, cap)
-                params_ = self.close_params(position, inst, qty)
-                try:
-                    order = trading.place(params_, now=now)
-                except ExchangeError as exc:
-                    rows.append({"orderId": "", "clientOid": "", "code": exc.code, "msg": exc.msg})
-                    break
-                rows.append(
-                    {
-                        "orderId": order.order_id,
-                        "clientOid": order.client_oid,
-                        "code": defaults.BATCH_OK_CODE,
-                        "msg": defaults.BATCH_OK_MSG,
-                    }
-                )
-                if order.cum_exec_qty < qty:
-                    break  # the book ran out: what is left stays open
-        return {"list": rows}
-
-    def close_params(
-        self,
-        position: Position,
-        inst: Instrument,
-        qty: Decimal,
-        *,
-        order_type: str = "market",
-        price: Decimal | None = None,
-    ) -> dict[str, str]:
-        """place-order parameters of an order that closes ``qty`` of ``position`` in the
-        account's hold mode (spec §5.3)."""
-        params = {
-            "category": position.category,
-            "symbol": position.symbol,
-            "side": _close_side(position.pos_side),
-            "orderType": order_type,
-            "qty": inst.qty_text(qty),
-        }
-        if price is not None:
-            params["price"] = inst.price_text(price)
-        if self.account.hold_mode == "hedge_mode":
-            params["posSide"] = position.pos_side
-        else:
-            params["reduceOnly"] = "yes"
-        return params
-
-
-def _num(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value else "0"
+    def set_coin_leverage(self, coin: str, leverage: int) -> None:
+        """The borrowing leverage of a margin coin (``set-leverage`` with MARGIN)."""
+        if coin not in self.account.coin_leverage:
+            raise Rejected(Reason.UNKNOWN_COIN, coin)
+        self.account.coin_leverage[coin] = leverage
+        self.notifier.coin_leverage(coin, leverage, self.clock.now_ms())

@@ -109,6 +109,21 @@ class Instrument:
         return self._limit("feeRateUpRatio") or Decimal(0)
 
     @property
+    def max_position(self) -> Decimal | None:
+        """``maxPositionNum``: the largest position one side may hold (futures, base)."""
+        return self._limit("maxPositionNum")
+
+    @property
+    def open_cost_up_ratio(self) -> Decimal:
+        """``openCostUpRatio``: how far above last a market order's margin is reserved."""
+        return self._limit("openCostUpRatio") or Decimal(0)
+
+    @property
+    def fund_interval_ms(self) -> int:
+        """``fundInterval`` (hours, 8 when absent) in ms: how often a perpetual funds."""
+        return int(self.wire.get("fundInterval") or 8) * 3_600_000
+
+    @property
     def max_open_orders(self) -> int | None:
         """``maxSymbolOrderNum``: open orders allowed on this symbol."""
         value = self.wire.get("maxSymbolOrderNum")

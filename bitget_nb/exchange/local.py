@@ -34,7 +34,11 @@ from . import defaults
 from .accounts import ApiKey
 from .clock import Clock, ManualClock, WallClock, to_ms
 from .faults import Faults
+from .fees import FeeModel
 from .http import ExchangeApp, ExchangeServer
+from .instruments import Catalogue
+from .market import MarketProcess
+from .marketdata import MarketData
 from .persistence import SNAPSHOT_EVERY, Journal, open_journal
 from .venue import Caller, Venue
 
@@ -65,6 +69,11 @@ class LocalExchange:
     keys or ``balances`` that contradict the file are refused
     (:class:`~.persistence.PaperAccountMismatch`). One process at a time may hold a file.
     ``snapshot_every`` is the number of logged commands between snapshots.
+
+    ``market`` is the market the exchange trades on (any :class:`~.marketdata.MarketData`;
+    default the seeded synthetic market of ``seed``) and ``fees`` the fee model (any
+    :class:`~.fees.FeeModel`; default the catalogue's rates). A persistent exchange replays
+    its log on the seeded market with the catalogue's fees, so it takes neither.
     """
 
     def __init__(
@@ -85,6 +94,8 @@ class LocalExchange:
         allow_remote: bool = False,
         path: str | os.PathLike[str] | None = None,
         snapshot_every: int = SNAPSHOT_EVERY,
+        market: MarketData | None = None,
+        fees: FeeModel | None = None,
     ) -> None:
         if clock is not None and start_time is not None:
             raise ValueError("give either clock or start_time, not both")
@@ -108,6 +119,11 @@ class LocalExchange:
                     "a persistent exchange keeps its own clock: give start_time (a manual "
                     "clock) or nothing (the wall clock), not clock"
                 )
+            if market is not None or fees is not None:
+                raise ValueError(
+                    "a persistent exchange replays its log on the seeded market with the "
+                    "catalogue's fees: give neither market nor fees with path"
+                )
             journal = open_journal(
                 path,
                 seed=seed,
@@ -130,11 +146,18 @@ class LocalExchange:
             trading_key = given_key or ApiKey.generate()
             read_only_key = ApiKey.generate(read_only=True)
             self.clock = clock
+            seed = 7 if seed is None else seed
+            catalogue = Catalogue.bundled()
             self.venue = Venue(
                 clock=clock,
-                seed=7 if seed is None else seed,
+                seed=seed,
+                catalogue=catalogue,
                 keys=[trading_key, read_only_key],
                 balances=balances,
+                market=market
+                if market is not None
+                else MarketProcess(seed=seed, catalogue=catalogue),
+                fees=fees,
             )
         self.seed = self.venue.seed
         self._trading_key = trading_key

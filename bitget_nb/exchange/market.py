@@ -56,6 +56,14 @@ import numpy as np
 from . import defaults
 from .clock import to_ms
 from .instruments import Catalogue, Instrument, UnderlyingSpec
+from .marketdata import (
+    TURNOVER_DECIMALS,
+    Book,
+    Candle,
+    PriceType,
+    PublicTrade,
+    TickerStats,
+)
 
 __all__ = [
     "BLOCK_HOURS",
@@ -68,8 +76,6 @@ __all__ = [
     "TickerStats",
 ]
 
-PriceType = Literal["market", "mark", "index"]
-
 #: Hours per anchor block: ten whole days, so that a day never straddles two blocks.
 BLOCK_HOURS = 240
 _MS_S = 1_000
@@ -77,8 +83,6 @@ _MS_MIN = 60_000
 _MS_H = 3_600_000
 _MS_D = 86_400_000
 _S_H = 3_600
-#: Turnover is kept in whole units of 10⁻⁴ quote coin so that sums are exact.
-TURNOVER_DECIMALS = 4
 _TURNOVER_SCALE = 10**TURNOVER_DECIMALS
 
 # Independent random streams (part of every generator's seed).
@@ -196,60 +200,6 @@ def _intervals() -> dict[str, Interval]:
 
 
 INTERVALS: dict[str, Interval] = _intervals()
-
-
-# --------------------------------------------------------------------------------------------
-# Result records (typed; the venue formats them for the wire)
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Candle:
-    """One candle; prices in ticks, volume in quantity steps, turnover in 10⁻⁴ quote."""
-
-    ts: int
-    open: int
-    high: int
-    low: int
-    close: int
-    volume: int
-    turnover: int
-
-
-@dataclass(frozen=True, slots=True)
-class Book:
-    """Book depth: ``asks`` ascending and ``bids`` descending, as (price ticks, size steps)."""
-
-    ts: int
-    asks: list[tuple[int, int]]
-    bids: list[tuple[int, int]]
-
-
-@dataclass(frozen=True, slots=True)
-class PublicTrade:
-    """One public trade (prices in ticks, size in steps)."""
-
-    exec_id: str
-    ts: int
-    price: int
-    size: int
-    side: str
-
-
-@dataclass(frozen=True, slots=True)
-class TickerStats:
-    """What a ticker needs beyond the book: last price and the rolling 24 h figures."""
-
-    last: int
-    open_24h: int
-    high_24h: int
-    low_24h: int
-    volume_24h: int
-    turnover_24h: int
-    index: int
-    mark: int
-    funding_rate: Decimal
-    open_interest: int
 
 
 # --------------------------------------------------------------------------------------------
@@ -373,7 +323,8 @@ class _CoinPath:
 
 
 class MarketProcess:
-    """Prices, candles, books, public trades and ticker figures for every instrument.
+    """Prices, candles, books, public trades and ticker figures for every instrument: the
+    synthetic :class:`~.marketdata.MarketData` (the default market of a venue).
 
     All methods take the time they are asked about (ms); none reads a clock.
     """

@@ -3,12 +3,12 @@ liquidity and the account's own resting orders.
 
 The engine only *plans*: given an incoming (taker) order it returns the executions and the
 self-trade-prevention cancellations that price-time priority gives, without touching any
-order or balance. The trading desk applies the plan through the category's settlement, which
-keeps a fill-or-kill dry run and a real run the same code.
+order or balance. Order entry (:mod:`.entry`) applies the plan through the category's
+settlement, which keeps a fill-or-kill dry run and a real run the same code.
 
 Liquidity on the opposite side, best first:
 
-* the simulated book of :meth:`MarketProcess.book` at the current second, less what earlier
+* the market's book (:meth:`.marketdata.MarketData.book`) at the current second, less what earlier
   orders took in that same second (the book is redrawn every second);
 * the account's own resting orders, by price then time (``Order.seq``). Own orders strictly
   inside the simulated spread are the best level; at an equal price the simulated liquidity
@@ -16,7 +16,9 @@ Liquidity on the opposite side, best first:
 
 Own orders meet the taker's ``stpMode`` (spec §4.1.1, §5.7): ``none`` trades with itself,
 ``cancel_taker`` stops the taker there, ``cancel_maker`` cancels the resting order and goes
-on, ``cancel_both`` cancels both.
+on, ``cancel_both`` cancels both. Whose mode decides is [unverified] (the spec says which side
+is cancelled, not whose mode decides): the incoming order's, and an order sent without
+``stpMode`` takes the account's setting.
 """
 
 from __future__ import annotations
@@ -27,10 +29,13 @@ from decimal import ROUND_FLOOR, Decimal
 
 from . import defaults
 from .instruments import Instrument
-from .market import BOOK_LEVELS, Book, MarketProcess
+from .marketdata import Book, MarketData
 from .orders import Order
 
-__all__ = ["Level", "MatchingEngine", "Plan", "Step"]
+__all__ = ["Books", "Level", "MatchingEngine", "Plan", "Step"]
+
+#: Levels of the market's book the engine matches against (the deepest the API serves).
+BOOK_LEVELS = defaults.ORDERBOOK_LIMIT_MAX
 
 _ZERO = Decimal(0)
 
@@ -79,7 +84,7 @@ def _priority(order: Order) -> tuple[Decimal, int]:
 class MatchingEngine:
     """The account's resting orders of one instrument and the matching logic over them."""
 
-    def __init__(self, inst: Instrument, market: MarketProcess) -> None:
+    def __init__(self, inst: Instrument, market: MarketData) -> None:
         self.inst = inst
         self.market = market
         self.bids: list[Order] = []  # best first: highest price, then oldest
@@ -214,3 +219,22 @@ class MatchingEngine:
             complete = True
         plan.exhausted = not complete and not plan.stp_taker
         return plan
+
+
+class Books:
+    """One matching engine per instrument, made on first use."""
+
+    def __init__(self, market: MarketData) -> None:
+        self.market = market
+        self._engines: dict[str, MatchingEngine] = {}
+
+    def of(self, inst: Instrument) -> MatchingEngine:
+        """The matching engine of ``inst``."""
+        engine = self._engines.get(inst.key)
+        if engine is None:
+            engine = self._engines[inst.key] = MatchingEngine(inst, self.market)
+        return engine
+
+    def engines(self) -> dict[str, MatchingEngine]:
+        """Every engine made so far, by ``CATEGORY:SYMBOL``."""
+        return self._engines

@@ -16,16 +16,27 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, Generic, TypeVar
 
-__all__ = ["OPEN_STATUSES", "Fill", "IdSequence", "Order", "OrderStore"]
+__all__ = [
+    "OPEN_STATUSES",
+    "Fill",
+    "IdSequence",
+    "LegFields",
+    "Order",
+    "OrderStore",
+    "Page",
+    "Timeline",
+]
 
 #: spec §5.1: an order is open while ``live`` or ``partially_filled``; ``filled`` and
 #: ``cancelled`` are terminal. ``new`` is never used (spec §9 #9).
 OPEN_STATUSES = ("live", "partially_filled")
 _ZERO = Decimal(0)
+T = TypeVar("T")
 
 
 class IdSequence:
@@ -48,6 +59,17 @@ class IdSequence:
     def last(self) -> str:
         """The id handed out last (or the one before the first)."""
         return str(self._last)
+
+
+@dataclass(frozen=True, slots=True)
+class LegFields:
+    """What a request said about one TP/SL leg (its trigger price, the price it watches, the
+    order type and limit price of the order it sends); ``None`` where it said nothing."""
+
+    price: Decimal | None = None
+    trigger_by: str | None = None
+    order_type: str | None = None
+    limit_price: Decimal | None = None
 
 
 @dataclass(eq=False, slots=True)
@@ -83,8 +105,9 @@ class Order:
     cancel_reason: str = ""
     reserve_coin: str = ""
     reserved: Decimal = _ZERO
-    #: Wire fields kept as submitted (posSide, marginMode, attached TP/SL …); futures only.
-    extras: Mapping[str, str] = field(default_factory=dict)
+    #: The attached TP/SL as submitted, by trigger type (``takeProfit``/``stopLoss``);
+    #: futures only (spec §4.1.1, §5.4).
+    presets: Mapping[str, LegFields] = field(default_factory=dict)
     #: Futures only (spec §5.3): the position side the order opens or closes, ``open`` /
     #: ``close`` as judged at placement, and the hold and margin mode it was placed under.
     pos_side: str = ""
@@ -154,31 +177,82 @@ class Fill:
     exec_pnl: Decimal = _ZERO
 
 
+class Timeline(Generic[T]):
+    """Items in id order with their times, for newest-first pages that start at a cursor and
+    stay inside a time window: both ends are found by bisection, so a page costs the same
+    whether the account holds a thousand items or a million (ids and times both grow)."""
+
+    __slots__ = ("_ids", "_items", "_times")
+
+    def __init__(self) -> None:
+        self._ids: list[int] = []
+        self._times: list[int] = []
+        self._items: list[T] = []
+
+    def append(self, key: int, at_ms: int, item: T) -> None:
+        self._ids.append(key)
+        self._times.append(at_ms)
+        self._items.append(item)
+
+    def newest(
+        self, *, before: int | None = None, start: int | None = None, end: int | None = None
+    ) -> Iterator[T]:
+        """Items newest first: ids below ``before``, times in ``[start, end]``."""
+        hi = len(self._ids)
+        if before is not None:
+            hi = bisect.bisect_left(self._ids, before, hi=hi)
+        if end is not None:
+            hi = bisect.bisect_right(self._times, end, hi=hi)
+        lo = 0 if start is None else bisect.bisect_left(self._times, start, hi=hi)
+        items = self._items
+        for i in range(hi - 1, lo - 1, -1):
+            yield items[i]
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
 class OrderStore:
     """Every order and fill of the account, with the indexes the endpoints look them up by.
 
-    Orders are kept in id order (= creation order), open ones also in a dict, each clientOid
-    points at the newest order that used it; fills are kept in id order and per order.
+    Orders and fills are kept in id order (= creation order, so also time order) in one
+    :class:`Timeline` each, and again per category, per symbol and per (category, symbol), so
+    a history page filtered by any of them starts where it should instead of scanning every
+    newer row. Open orders are also in a dict; each clientOid points at the newest order that
+    used it; fills are also kept per order.
     """
 
     def __init__(self) -> None:
         self._orders: dict[str, Order] = {}
-        self._order_ids: list[int] = []
+        self._order_line: Timeline[Order] = Timeline()
+        self._order_lines: dict[tuple[str | None, str | None], Timeline[Order]] = {}
         self._by_client_oid: dict[str, Order] = {}
         self._open: dict[str, Order] = {}
-        self._fills: list[Fill] = []
-        self._fill_ids: list[int] = []
+        self._fill_line: Timeline[Fill] = Timeline()
+        self._fill_lines: dict[tuple[str | None, str | None], Timeline[Fill]] = {}
         self._fills_by_order: dict[str, list[Fill]] = {}
+        self._last_order_id = 0
+        self._last_exec_id = 0
+
+    @staticmethod
+    def _keys(category: str, symbol: str) -> tuple[tuple[str | None, str | None], ...]:
+        return ((category, None), (None, symbol), (category, symbol))
 
     # -- orders -------------------------------------------------------------------------------
 
     def add(self, order: Order) -> None:
         """Record a new order (ids must grow)."""
         key = int(order.order_id)
-        if self._order_ids and key <= self._order_ids[-1]:
+        if key <= self._last_order_id:
             raise ValueError(f"order id {order.order_id} does not grow")
+        self._last_order_id = key
         self._orders[order.order_id] = order
-        self._order_ids.append(key)
+        self._order_line.append(key, order.created_ms, order)
+        for index in self._keys(order.category, order.symbol):
+            line = self._order_lines.get(index)
+            if line is None:
+                line = self._order_lines[index] = Timeline()
+            line.append(key, order.created_ms, order)
         self._by_client_oid[order.client_oid] = order
         if order.is_open:
             self._open[order.order_id] = order
@@ -210,13 +284,19 @@ class OrderStore:
             if o.category in categories and (symbol is None or o.symbol == symbol)
         )
 
-    def newest_orders(self, before: int | None = None) -> Iterator[Order]:
-        """Orders newest first, starting below the id ``before`` when given."""
-        end = (
-            len(self._order_ids) if before is None else bisect.bisect_left(self._order_ids, before)
-        )
-        for i in range(end - 1, -1, -1):
-            yield self._orders[str(self._order_ids[i])]
+    def newest_orders(
+        self,
+        before: int | None = None,
+        *,
+        category: str | None = None,
+        symbol: str | None = None,
+        start: int | None = None,
+        end: int | None = None,
+    ) -> Iterator[Order]:
+        """Orders newest first, below the id ``before`` when given, of one category and/or
+        symbol, created in ``[start, end]``."""
+        line = self._line(self._order_line, self._order_lines, category, symbol)
+        return line.newest(before=before, start=start, end=end)
 
     def __len__(self) -> int:
         return len(self._orders)
@@ -225,21 +305,71 @@ class OrderStore:
 
     def add_fill(self, fill: Fill) -> None:
         key = int(fill.exec_id)
-        if self._fill_ids and key <= self._fill_ids[-1]:
+        if key <= self._last_exec_id:
             raise ValueError(f"exec id {fill.exec_id} does not grow")
-        self._fills.append(fill)
-        self._fill_ids.append(key)
+        self._last_exec_id = key
+        self._fill_line.append(key, fill.created_ms, fill)
+        for index in self._keys(fill.category, fill.symbol):
+            line = self._fill_lines.get(index)
+            if line is None:
+                line = self._fill_lines[index] = Timeline()
+            line.append(key, fill.created_ms, fill)
         self._fills_by_order.setdefault(fill.order_id, []).append(fill)
 
     def fills_of(self, order_id: str) -> list[Fill]:
         return list(self._fills_by_order.get(order_id, ()))
 
-    def newest_fills(self, before: int | None = None) -> Iterator[Fill]:
-        """Fills newest first, starting below the id ``before`` when given."""
-        end = len(self._fill_ids) if before is None else bisect.bisect_left(self._fill_ids, before)
-        for i in range(end - 1, -1, -1):
-            yield self._fills[i]
+    def newest_fills(
+        self,
+        before: int | None = None,
+        *,
+        category: str | None = None,
+        symbol: str | None = None,
+        start: int | None = None,
+        end: int | None = None,
+    ) -> Iterator[Fill]:
+        """Fills newest first, below the id ``before`` when given, of one category and/or
+        symbol, made in ``[start, end]``."""
+        line = self._line(self._fill_line, self._fill_lines, category, symbol)
+        return line.newest(before=before, start=start, end=end)
 
     @property
     def fill_count(self) -> int:
-        return len(self._fills)
+        return len(self._fill_line)
+
+    @staticmethod
+    def _line(
+        every: Timeline[T],
+        lines: dict[tuple[str | None, str | None], Timeline[T]],
+        category: str | None,
+        symbol: str | None,
+    ) -> Timeline[T]:
+        if category is None and symbol is None:
+            return every
+        return lines.get((category, symbol), _EMPTY)
+
+
+_EMPTY: Timeline[Any] = Timeline()
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """Up to ``limit`` rows of a newest-first list, and whether more rows follow (the API
+    layer turns that into a cursor, spec §9 #6)."""
+
+    rows: list[T]
+    more: bool
+
+    @classmethod
+    def take(cls, rows: Iterable[T], limit: int) -> Page[T]:
+        """The first ``limit`` of ``rows`` (read one further to know whether more follow).
+
+        >>> Page.take(iter("abc"), 2)
+        Page(rows=['a', 'b'], more=True)
+        """
+        chosen: list[T] = []
+        for row in rows:
+            if len(chosen) == limit:
+                return cls(chosen, True)
+            chosen.append(row)
+        return cls(chosen, False)

@@ -177,17 +177,19 @@ def integer(
     default: int | None = None,
     minimum: int | None = None,
     maximum: int | None = None,
+    code: str = defaults.BAD_PARAMETER_CODE,
 ) -> int | None:
-    """An integer parameter within [minimum, maximum]."""
+    """An integer parameter within [minimum, maximum]; ``code`` is the error code of a value
+    that is not one (25200 unless a rule says otherwise)."""
     raw = optional_text(params, name)
     if raw is None:
         return default
     text = raw.strip()
     if not _INT.fullmatch(text):
-        raise bad(_range_text(name, minimum, maximum))
+        raise ExchangeError(code, detail=_range_text(name, minimum, maximum))
     value = int(text)
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        raise bad(_range_text(name, minimum, maximum))
+        raise ExchangeError(code, detail=_range_text(name, minimum, maximum))
     return value
 
 

@@ -9,7 +9,7 @@ seeded sequences). So the file stores the *commands* rather than the objects:
   that signed it, the instant it ran at, and a digest of its outcome: the answer or error
   code, plus the order and fill counts and the non-zero balances after it), every
   ``advance``, and every *catch-up* a read triggered that had something due (resting fills,
-  triggers, funding, the countdown — :meth:`~.trading.Trading.catch_up` says so; a catch-up
+  triggers, funding, the countdown — :meth:`~.core.Core.catch_up` says so; a catch-up
   with nothing due changes nothing a later one would not find again, so it is not logged).
   Each call runs at ONE instant (:class:`~.clock.PinnedClock`), the one its row records.
 * ``snapshots`` — every :data:`SNAPSHOT_EVERY` commands, on open after a replay, and on

@@ -4,12 +4,45 @@ Two kinds of contract share one set of formulas, written in the MARGIN COIN of t
 instrument (:func:`margin_coin`):
 
 * linear (USDT-/USDC-FUTURES): ``qty`` in base coin, margin, fees and PnL in the quote coin;
-* inverse (COIN-FUTURES, :data:`defaults.COIN_FUTURES_QTY_UNIT`): ``qty`` in base coin too,
+* inverse (COIN-FUTURES): ``qty`` in base coin too,
   margin, fees and PnL in the base coin — the USD PnL paid in the coin at the exit price.
 
 A position keeps its size, the entry value of that size (``cost``, in quote/USD, so that
 ``avgPrice = cost / size``), the margin it holds locked, and the running totals the wire
 reports. Every money amount is rounded half-up to :data:`defaults.FEE_DECIMALS` decimals.
+
+The decisions these formulas implement (the spec leaves them open):
+
+COIN-FUTURES ``qty`` is in BASE coin, like the other futures lines, and the contract is inverse:
+margin, fees and PnL are in the base coin. A position of ``Q`` base opened at ``E`` has a face
+value of ``Q × E`` USD; closing ``q`` of it at ``P`` realises ``q × (P − E) / P`` base coin for
+a long (``q × (E − P) / P`` short) — the USD PnL of a linear contract paid in the coin at the
+exit price. Initial margin is ``q / leverage`` base coin, a fee is ``q × rate`` base coin.
+[conflict resolved] spec §7 #17 (older DOCS and the WS page say base coin; newer snapshots say
+quote units): base coin keeps one ``qty`` meaning across every futures line.
+
+Initial margin is fixed at entry: ``entry value / leverage`` (linear ``q × price / leverage``,
+inverse ``q / leverage`` base coin), locked in the margin coin (``locked`` of the balance holds
+open orders' margin and positions' margin). A set-leverage re-sizes the margin of the symbol's
+positions and open orders. [choice]
+
+Position fees (``openFeeTotal``/``closeFeeTotal``) are positive when paid, like ``feeDetail``
+(spec §4.1.13, DOCS-CL). ``curRealisedPnl`` and ``execPnl`` are price PnL only, gross of fees
+and funding, which are reported on their own. [unverified]
+
+Liquidation is NOT simulated: positions are never force-closed and a balance may go below zero
+after extreme losses. ``liquidationPrice`` is an estimate: the mark price at which the
+position's backing equity equals its maintenance margin. Backing equity ``M`` = the position's
+margin (isolated), or (crossed) the margin coin's wallet balance minus what open orders lock,
+minus isolated margins, plus the unrealised PnL and minus the maintenance margin of the coin's
+OTHER crossed positions. Linear: long ``(E − M/Q) / (1 − mmr)``, short ``(E + M/Q) / (1 +
+mmr)``; inverse: long ``Q·E·(1 + mmr) / (M + Q)``, short ``Q·E·(1 − mmr) / (Q − M)``; rounded to
+the tick. [choice]
+
+``breakEvenPrice``: the close price at which the position's net result — ``curRealisedPnl`` +
+``totalFunding`` − ``openFeeTotal`` − ``closeFeeTotal`` + the PnL of closing the rest − a taker
+fee on that close — is zero; rounded to the tick. ``profitRate`` = unrealised PnL /
+``positionBalance``. [unverified] spec §4.3.1 names the fields only.
 
 >>> from bitget_nb.exchange.instruments import Catalogue
 >>> cat = Catalogue.bundled()
@@ -28,12 +61,10 @@ import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from . import defaults
 from .instruments import Instrument
 from .orders import IdSequence
-from .records import amount
 
 __all__ = [
     "Position",
@@ -47,8 +78,6 @@ __all__ = [
     "margin_coin",
     "money",
     "pnl",
-    "position_history_record",
-    "position_record",
     "position_value",
 ]
 
@@ -130,7 +159,7 @@ def liquidation_price(
     inst: Instrument, side: str, size: Decimal, cost: Decimal, backing: Decimal
 ) -> Decimal | None:
     """The estimated mark price at which ``backing`` equity meets the maintenance margin
-    (formulas in :data:`defaults.LIQUIDATION_SIMULATED`), on the tick; ``None`` when no
+    (formulas in the module docstring), on the tick; ``None`` when no
     positive price does.
 
     >>> from bitget_nb.exchange.instruments import Catalogue
@@ -156,17 +185,17 @@ def liquidation_price(
 
 
 def break_even_price(
-    inst: Instrument, side: str, size: Decimal, cost: Decimal, net: Decimal
+    inst: Instrument, side: str, size: Decimal, cost: Decimal, net: Decimal, rate: Decimal
 ) -> Decimal | None:
     """The close price at which ``net`` (realised PnL + funding − fees so far) plus the PnL of
-    closing ``size`` minus a taker fee on it is zero, on the tick.
+    closing ``size`` minus a taker fee (``rate``) on it is zero, on the tick.
 
     >>> from bitget_nb.exchange.instruments import Catalogue
     >>> inst = Catalogue.bundled().get("USDT-FUTURES", "BTCUSDT")
-    >>> break_even_price(inst, "long", Decimal("1"), Decimal("60000"), Decimal("-36"))
+    >>> break_even_price(inst, "long", Decimal("1"), Decimal("60000"), Decimal("-36"),
+    ...                  Decimal("0.0006"))
     Decimal('60072.0')
     """
-    rate = inst.taker_fee
     entry = cost / size
     if is_inverse(inst):
         denominator = size + size * rate - net if side == "short" else net + size - size * rate
@@ -338,79 +367,3 @@ class PositionBook:
 
     def __len__(self) -> int:
         return len(self._open)
-
-
-def _price_or(inst: Instrument, price: Decimal | None, empty: str) -> str:
-    return empty if price is None else inst.price_text(price)
-
-
-def position_record(
-    position: Position,
-    inst: Instrument,
-    *,
-    mark: Decimal,
-    leverage: int,
-    frozen: Decimal,
-    backing: Decimal,
-) -> dict[str, Any]:
-    """Every field of spec §4.3.1 (``backing``: the equity behind the position, for the
-    liquidation estimate)."""
-    unrealised = position.unrealised(inst, mark)
-    rate = money(unrealised / position.margin) if position.margin else _ZERO  # return on margin
-    liquidation = liquidation_price(inst, position.pos_side, position.size, position.cost, backing)
-    break_even = break_even_price(
-        inst, position.pos_side, position.size, position.cost, position.net
-    )
-    return {
-        "category": position.category,
-        "symbol": position.symbol,
-        "marginCoin": position.margin_coin,
-        "holdMode": position.hold_mode,
-        "posSide": position.pos_side,
-        "marginMode": position.margin_mode,
-        "positionBalance": amount(position.margin),
-        "available": inst.qty_text(position.size - frozen),
-        "frozen": inst.qty_text(frozen),
-        "total": inst.qty_text(position.size),
-        "leverage": str(leverage),
-        "curRealisedPnl": amount(position.realised),
-        "avgPrice": amount(position.avg_price),
-        "positionStatus": "normal",
-        "unrealisedPnl": amount(unrealised),
-        "liquidationPrice": _price_or(inst, liquidation, defaults.NO_LIQUIDATION_PRICE),
-        "mmr": format(maintenance_rate(inst), "f"),
-        "profitRate": amount(rate),
-        "markPrice": inst.price_text(mark),
-        "breakEvenPrice": _price_or(inst, break_even, defaults.NO_LIQUIDATION_PRICE),
-        "totalFunding": amount(position.funding),
-        "openFeeTotal": amount(position.open_fee),
-        "closeFeeTotal": amount(position.close_fee),
-        "createdTime": str(position.created_ms),
-        "updatedTime": str(position.updated_ms),
-    }
-
-
-def position_history_record(position: Position) -> dict[str, Any]:
-    """Every field of spec §4.3.2 for a closed position."""
-    open_avg = position.opened_value / position.opened_qty if position.opened_qty else _ZERO
-    close_avg = position.closed_value / position.closed_qty if position.closed_qty else _ZERO
-    return {
-        "positionId": position.position_id,
-        "category": position.category,
-        "symbol": position.symbol,
-        "marginCoin": position.margin_coin,
-        "holdMode": position.hold_mode,
-        "posSide": position.pos_side,
-        "marginMode": position.margin_mode,
-        "openPriceAvg": amount(open_avg),
-        "closePriceAvg": amount(close_avg),
-        "openTotalPos": format(position.opened_qty.normalize(), "f"),
-        "closeTotalPos": format(position.closed_qty.normalize(), "f"),
-        "cumRealisedPnl": amount(position.realised),
-        "netProfit": amount(position.net),
-        "totalFunding": amount(position.funding),
-        "openFeeTotal": amount(position.open_fee),
-        "closeFeeTotal": amount(position.close_fee),
-        "createdTime": str(position.created_ms),
-        "updatedTime": str(position.updated_ms),
-    }

@@ -1,7 +1,9 @@
-"""Wire records of orders and fills, list pages, and the history windows (spec §4.0, §4.1).
+"""Wire records of every domain object, list pages, and the history windows (spec §4.0).
 
-Every number goes out as a string (spec §4.0); ``reduceOnly`` as ``YES``/``NO`` (spec §7 #1);
-categories uppercase.
+Part of the exchange's API layer: the domain hands back typed objects (orders, fills,
+positions, strategy orders, transfers, market records in ticks and steps) and these
+functions turn them into what the wire carries. Every number goes out as a string
+(spec §4.0); ``reduceOnly`` as ``YES``/``NO`` (spec §7 #1); categories uppercase.
 
 >>> amount(Decimal("100000.000")), amount(Decimal("0.1234567891")), amount(Decimal(0))
 ('100000', '0.12345679', '0')
@@ -15,21 +17,51 @@ from typing import Any, TypeVar
 
 from . import defaults
 from . import params as p
+from .accounts import Transfer
 from .instruments import Instrument
-from .orders import Fill, Order
+from .marketdata import TURNOVER_DECIMALS, Candle, PublicTrade
+from .orders import Fill, Order, Page
+from .positions import (
+    Position,
+    break_even_price,
+    liquidation_price,
+    maintenance_rate,
+    money,
+)
+from .triggers import LEG_FIELDS, StrategyOrder, TriggerLeg
 
 __all__ = [
     "LOOKBACK_MS",
     "MAX_SPAN_MS",
     "amount",
+    "candle_record",
     "cursor",
     "fill_record",
     "history_window",
+    "listing",
     "order_record",
     "page",
+    "position_history_record",
+    "position_record",
+    "public_trade_record",
+    "strategy_record",
+    "transfer_record",
+    "turnover",
 ]
 
 _PLACES = Decimal("0.00000001")
+_ZERO = Decimal(0)
+#: The attached TP/SL fields of an order record, in the order of spec §4.1.10.
+_PRESET_FIELDS = (
+    ("takeProfit", "takeProfit", "price"),
+    ("stopLoss", "stopLoss", "price"),
+    ("tpTriggerBy", "takeProfit", "trigger_by"),
+    ("slTriggerBy", "stopLoss", "trigger_by"),
+    ("tpOrderType", "takeProfit", "order_type"),
+    ("slOrderType", "stopLoss", "order_type"),
+    ("tpLimitPrice", "takeProfit", "limit_price"),
+    ("slLimitPrice", "stopLoss", "limit_price"),
+)
 _DAY_MS = 86_400_000
 #: spec §4.0 [solid]: history reaches back 90 days; one query spans at most 30 days.
 LOOKBACK_MS = 90 * _DAY_MS
@@ -82,17 +114,13 @@ def order_record(order: Order, inst: Instrument, *, closed_fields: bool = True) 
         "marginMode": order.margin_mode or na,
         "stpMode": order.stp_mode,
     }
-    for name in (
-        "takeProfit",
-        "stopLoss",
-        "tpTriggerBy",
-        "slTriggerBy",
-        "tpOrderType",
-        "slOrderType",
-        "tpLimitPrice",
-        "slLimitPrice",
-    ):
-        record[name] = order.extras.get(name, na)
+    # The attached TP/SL as submitted (prices without trailing zeros).
+    for name, trigger_type, attribute in _PRESET_FIELDS:
+        fields = order.presets.get(trigger_type)
+        value = getattr(fields, attribute) if fields is not None else None
+        if isinstance(value, Decimal):
+            value = _plain(value)
+        record[name] = na if value is None else value
     record["feeDetail"] = _fee_detail(order.fees)
     record["delegateType"] = defaults.DELEGATE_TYPE
     if closed_fields:
@@ -138,6 +166,19 @@ def cursor(params: Mapping[str, Any]) -> int | None:
     if not text.isascii() or not text.isdigit() or len(text) > 20:
         raise p.bad(f"cursor must be the cursor of a previous page (an id), got {raw!r}")
     return int(text)
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value else "0"
+
+
+def listing(found: Page[T], *, key: Callable[[T], str], record: Callable[[T], Any]) -> dict:
+    """``{"list": [...], "cursor": "..."}`` of a domain page: the cursor is the id of the
+    last row while more rows follow, else "" (spec §9 #6)."""
+    return {
+        "list": [record(row) for row in found.rows],
+        "cursor": key(found.rows[-1]) if found.more and found.rows else "",
+    }
 
 
 def page(
@@ -203,3 +244,179 @@ def history_window(params: Mapping[str, Any], now: int) -> tuple[int, int]:
         days = (end - start) / _DAY_MS
         raise p.bad(f"startTime..endTime spans {days:.1f} days; one query may span at most 30 days")
     return start, end
+
+
+# -- positions -------------------------------------------------------------------------------
+
+
+def _price_or(inst: Instrument, price: Decimal | None, empty: str) -> str:
+    return empty if price is None else inst.price_text(price)
+
+
+def position_record(
+    position: Position,
+    inst: Instrument,
+    *,
+    mark: Decimal,
+    leverage: int,
+    frozen: Decimal,
+    backing: Decimal,
+    taker_rate: Decimal,
+) -> dict[str, Any]:
+    """Every field of spec §4.3.1 (``backing``: the equity behind the position, for the
+    liquidation estimate; ``taker_rate``: the fee model's rate a closing order would pay)."""
+    unrealised = position.unrealised(inst, mark)
+    rate = money(unrealised / position.margin) if position.margin else _ZERO  # return on margin
+    liquidation = liquidation_price(inst, position.pos_side, position.size, position.cost, backing)
+    break_even = break_even_price(
+        inst, position.pos_side, position.size, position.cost, position.net, taker_rate
+    )
+    return {
+        "category": position.category,
+        "symbol": position.symbol,
+        "marginCoin": position.margin_coin,
+        "holdMode": position.hold_mode,
+        "posSide": position.pos_side,
+        "marginMode": position.margin_mode,
+        "positionBalance": amount(position.margin),
+        "available": inst.qty_text(position.size - frozen),
+        "frozen": inst.qty_text(frozen),
+        "total": inst.qty_text(position.size),
+        "leverage": str(leverage),
+        "curRealisedPnl": amount(position.realised),
+        "avgPrice": amount(position.avg_price),
+        "positionStatus": "normal",
+        "unrealisedPnl": amount(unrealised),
+        "liquidationPrice": _price_or(inst, liquidation, defaults.NO_LIQUIDATION_PRICE),
+        "mmr": format(maintenance_rate(inst), "f"),
+        "profitRate": amount(rate),
+        "markPrice": inst.price_text(mark),
+        "breakEvenPrice": _price_or(inst, break_even, defaults.NO_LIQUIDATION_PRICE),
+        "totalFunding": amount(position.funding),
+        "openFeeTotal": amount(position.open_fee),
+        "closeFeeTotal": amount(position.close_fee),
+        "createdTime": str(position.created_ms),
+        "updatedTime": str(position.updated_ms),
+    }
+
+
+def position_history_record(position: Position) -> dict[str, Any]:
+    """Every field of spec §4.3.2 for a closed position."""
+    open_avg = position.opened_value / position.opened_qty if position.opened_qty else _ZERO
+    close_avg = position.closed_value / position.closed_qty if position.closed_qty else _ZERO
+    return {
+        "positionId": position.position_id,
+        "category": position.category,
+        "symbol": position.symbol,
+        "marginCoin": position.margin_coin,
+        "holdMode": position.hold_mode,
+        "posSide": position.pos_side,
+        "marginMode": position.margin_mode,
+        "openPriceAvg": amount(open_avg),
+        "closePriceAvg": amount(close_avg),
+        "openTotalPos": format(position.opened_qty.normalize(), "f"),
+        "closeTotalPos": format(position.closed_qty.normalize(), "f"),
+        "cumRealisedPnl": amount(position.realised),
+        "netProfit": amount(position.net),
+        "totalFunding": amount(position.funding),
+        "openFeeTotal": amount(position.open_fee),
+        "closeFeeTotal": amount(position.close_fee),
+        "createdTime": str(position.created_ms),
+        "updatedTime": str(position.updated_ms),
+    }
+
+
+# -- strategy orders -------------------------------------------------------------------------
+
+
+def strategy_record(order: StrategyOrder, leg: TriggerLeg, inst: Instrument) -> dict[str, Any]:
+    """One row of a strategy list: one leg of ``order`` (spec §4.2.6) — ``triggerType`` and
+    ``status`` are the leg's; the TP/SL fields are the whole order's (NODE's
+    ``StrategyOrderV3`` carries both legs' prices on a row), empty for a leg it does not have;
+    the generic trigger-order fields are empty."""
+    na = defaults.NOT_APPLICABLE
+    record: dict[str, Any] = {
+        "orderId": order.order_id,
+        "clientOid": order.client_oid,
+        "category": order.category,
+        "symbol": order.symbol,
+        "type": order.type,
+        "tpslMode": order.tpsl_mode,
+        "qty": defaults.FULL_MODE_QTY if order.tpsl_mode == "full" else inst.qty_text(order.qty),
+        "posSide": order.pos_side,
+        "status": leg.status,
+        "triggerType": leg.trigger_type,
+    }
+    fields: dict[str, str] = {}
+    for trigger_type, (price_name, by_name, type_name, limit_name) in LEG_FIELDS.items():
+        own = order.legs.get(trigger_type)
+        fields[by_name] = own.trigger_by if own else na
+        fields[price_name] = inst.price_text(own.price) if own else na
+        fields[type_name] = own.order_type if own else na
+        limit = own.limit_price if own else None
+        fields[limit_name] = inst.price_text(limit) if limit is not None else na
+    # Column order of spec §4.2.6: both price sources, both prices, both types, both limits.
+    for name in (
+        "tpTriggerBy",
+        "slTriggerBy",
+        "takeProfit",
+        "stopLoss",
+        "tpOrderType",
+        "slOrderType",
+        "tpLimitPrice",
+        "slLimitPrice",
+    ):
+        record[name] = fields[name]
+    for name in ("triggerBy", "triggerPrice", "triggerOrderType", "triggerOrderPrice"):
+        record[name] = na
+    record["createdTime"] = str(order.created_ms)
+    record["updatedTime"] = str(max(order.updated_ms, leg.updated_ms))
+    return record
+
+
+# -- copy trading ----------------------------------------------------------------------------
+
+
+def transfer_record(transfer: Transfer) -> dict[str, str]:
+    """One lead-account transfer (spec §4.6)."""
+    return {
+        "transferId": transfer.transfer_id,
+        "fromType": transfer.from_type,
+        "toType": transfer.to_type,
+        "amount": amount(transfer.amount),
+        "coin": transfer.coin,
+        "status": defaults.TRANSFER_STATUS,
+        "createdTime": str(transfer.created_ms),
+    }
+
+
+# -- market data -----------------------------------------------------------------------------
+
+
+def turnover(units: int) -> str:
+    """Turnover kept in 10⁻⁴ quote units, as a decimal string."""
+    return format(Decimal(units).scaleb(-TURNOVER_DECIMALS), "f")
+
+
+def candle_record(candle: Candle, inst: Instrument) -> list[str]:
+    """``[ts, open, high, low, close, volume, turnover]`` (spec §4.5.5)."""
+    return [
+        str(candle.ts),
+        inst.format_price(candle.open),
+        inst.format_price(candle.high),
+        inst.format_price(candle.low),
+        inst.format_price(candle.close),
+        inst.format_qty(candle.volume),
+        turnover(candle.turnover),
+    ]
+
+
+def public_trade_record(trade: PublicTrade, inst: Instrument) -> dict[str, str]:
+    """One public trade (spec §4.5.6)."""
+    return {
+        "execId": trade.exec_id,
+        "price": inst.format_price(trade.price),
+        "size": inst.format_qty(trade.size),
+        "side": trade.side,
+        "ts": str(trade.ts),
+    }

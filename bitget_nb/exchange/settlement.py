@@ -3,11 +3,12 @@ margin and PnL.
 
 A :class:`Settlement` decides what an open order must hold locked, moves the coins of each
 fill, charges the fee, and releases what a closed order no longer needs. The matching engine
-knows nothing of balances; the trading desk asks the settlement of the order's category.
-A fill comes back as :class:`Leg` s: one for spot; for futures one per position effect (a
+knows nothing of balances; order entry (:mod:`.entry`) asks the settlement of the order's
+category. A fill comes back as :class:`Leg` s: one for spot; for futures one per position effect (a
 one-way order that flips a position closes one side and opens the other).
 
-:func:`settlement_for` is the one place that says which categories are served.
+:func:`settlement_for` is the one place that says which categories are served;
+:class:`Settlements` makes each category's settlement on first use.
 
 >>> from bitget_nb.exchange.accounts import Account
 >>> from bitget_nb.exchange.instruments import Catalogue
@@ -16,9 +17,9 @@ one-way order that flips a position closes one side and opens the other).
 'SpotSettlement'
 >>> try:
 ...     settlement_for("MARGIN", account)
-... except ExchangeError as exc:
-...     print(exc.code)
-25200
+... except Rejected as exc:
+...     print(exc.reason.value)
+unserved_category
 """
 
 from __future__ import annotations
@@ -30,10 +31,10 @@ from typing import Protocol
 from . import defaults
 from .accounts import Account
 from .clock import Clock
-from .instruments import Instrument
-from .market import MarketProcess
+from .fees import FeeModel
+from .instruments import Catalogue, Instrument
+from .marketdata import MarketData
 from .orders import Order
-from .params import ExchangeError
 from .positions import (
     Position,
     PositionBook,
@@ -41,11 +42,13 @@ from .positions import (
     initial_margin,
     margin_coin,
 )
+from .rejections import Reason, Rejected
 
 __all__ = [
     "FuturesSettlement",
     "Leg",
     "Settlement",
+    "Settlements",
     "SpotSettlement",
     "fee_of",
     "settlement_for",
@@ -104,11 +107,12 @@ class Settlement(Protocol):
         ...
 
     def check(self, coin: str, extra: Decimal) -> None:
-        """Raise 25202 (spot) / 25203 (futures) unless ``extra`` more of ``coin`` is free."""
+        """Refuse (insufficient balance / margin) unless ``extra`` more of ``coin`` is free."""
         ...
 
-    def sync(self, order: Order, inst: Instrument) -> None:
-        """Lock or release so that the order holds exactly its requirement (0 when closed)."""
+    def sync(self, order: Order, inst: Instrument) -> bool:
+        """Lock or release so that the order holds exactly its requirement (0 when closed);
+        whether anything moved."""
         ...
 
     def fill(
@@ -130,9 +134,10 @@ def _lock_remainder(
     inst: Instrument,
     *,
     check: bool,
-) -> None:
+) -> bool:
     """Lock exactly what ``order``'s open remainder needs (nothing once it is closed), moving
-    the difference between available and locked; ``check`` refuses a lock that does not fit."""
+    the difference between available and locked; ``check`` refuses a lock that does not fit.
+    Whether anything moved."""
     coin, need = (
         settlement.requirement(order, inst) if order.is_open else (order.reserve_coin, _ZERO)
     )
@@ -140,7 +145,7 @@ def _lock_remainder(
         order.reserve_coin = coin
     delta = need - order.reserved
     if delta == 0:
-        return
+        return False
     if check:
         settlement.check(coin, delta)
     balance = settlement.account.balance(coin)
@@ -148,6 +153,7 @@ def _lock_remainder(
     balance.locked += delta
     order.reserved += delta
     assert balance.locked >= 0 and order.reserved >= 0
+    return True
 
 
 class SpotSettlement:
@@ -188,13 +194,13 @@ class SpotSettlement:
             return
         available = self.account.balance(coin).available
         if extra > available:
-            raise ExchangeError(
-                "25202",
-                detail=f"the order needs {_text(extra)} {coin}, {_text(available)} is available",
+            raise Rejected(
+                Reason.INSUFFICIENT_BALANCE,
+                f"the order needs {_text(extra)} {coin}, {_text(available)} is available",
             )
 
-    def sync(self, order: Order, inst: Instrument) -> None:
-        _lock_remainder(self, order, inst, check=True)
+    def sync(self, order: Order, inst: Instrument) -> bool:
+        return _lock_remainder(self, order, inst, check=True)
 
     def fill(
         self,
@@ -240,13 +246,18 @@ class FuturesSettlement:
         self,
         account: Account,
         positions: PositionBook,
-        market: MarketProcess,
+        market: MarketData,
         clock: Clock,
+        *,
+        catalogue: Catalogue,
+        fees: FeeModel,
     ) -> None:
         self.account = account
         self.positions = positions
         self.market = market
         self.clock = clock
+        self.catalogue = catalogue
+        self.fees = fees
 
     # -- what an order needs ------------------------------------------------------------------
 
@@ -283,7 +294,7 @@ class FuturesSettlement:
         if price is not None:
             return price
         last = self.market.price(inst, self.clock.now_ms())
-        return last * (1 + Decimal(inst.wire.get("openCostUpRatio") or 0))
+        return last * (1 + inst.open_cost_up_ratio)
 
     def requirement(
         self,
@@ -308,7 +319,8 @@ class FuturesSettlement:
         if opening <= 0:
             return _ZERO
         return fee_of(
-            fee_base(inst, opening, self._margin_price(inst, order.price)), inst.taker_fee
+            fee_base(inst, opening, self._margin_price(inst, order.price)),
+            self.fees.rate(inst, "taker"),
         )
 
     def free(self, coin: str) -> Decimal:
@@ -322,7 +334,7 @@ class FuturesSettlement:
         for position in self.positions.open_positions():
             if position.margin_coin != coin or position.margin_mode != "crossed":
                 continue
-            inst = self.market.catalogue.get(position.category, position.symbol)
+            inst = self.catalogue.get(position.category, position.symbol)
             assert inst is not None
             loss += min(_ZERO, position.unrealised(inst, self.market.price(inst, now, "mark")))
         return available + loss
@@ -332,16 +344,16 @@ class FuturesSettlement:
             return
         free = self.free(coin)
         if extra > free:
-            raise ExchangeError(
-                defaults.INSUFFICIENT_MARGIN_CODE,
-                detail=f"the order needs {_text(extra)} {coin} of margin and fees, "
+            raise Rejected(
+                Reason.INSUFFICIENT_MARGIN,
+                f"the order needs {_text(extra)} {coin} of margin and fees, "
                 f"{_text(max(free, _ZERO))} is free",
             )
 
-    def sync(self, order: Order, inst: Instrument) -> None:
+    def sync(self, order: Order, inst: Instrument) -> bool:
         """Lock exactly what the order's open remainder needs (no check: placement checked,
         and a re-sync after a fill or a position change must not fail)."""
-        _lock_remainder(self, order, inst, check=False)
+        return _lock_remainder(self, order, inst, check=False)
 
     # -- fills --------------------------------------------------------------------------------
 
@@ -431,21 +443,75 @@ def settlement_for(
     account: Account,
     *,
     positions: PositionBook | None = None,
-    market: MarketProcess | None = None,
+    market: MarketData | None = None,
     clock: Clock | None = None,
+    catalogue: Catalogue | None = None,
+    fees: FeeModel | None = None,
 ) -> Settlement:
-    """The settlement of ``category``; MARGIN (borrowing is not modelled) is refused with
-    25200 — this is the one place that says so. Futures need the position book, the market
-    (mark prices) and the clock."""
+    """The settlement of ``category``; MARGIN (borrowing is not modelled) is refused — this
+    is the one place that says so. Futures need the position book, the market (mark
+    prices), the clock, the catalogue and the fee model."""
     if category == "SPOT":
         return SpotSettlement(account)
     if category in ("USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES"):
         if positions is None or market is None or clock is None:
             raise RuntimeError("a futures settlement needs positions, market and clock")
-        return FuturesSettlement(account, positions, market, clock)
-    raise ExchangeError(
-        defaults.BAD_PARAMETER_CODE, detail=defaults.UNSERVED_ORDER_DETAIL.format(category=category)
+        if catalogue is None or fees is None:
+            raise RuntimeError("a futures settlement needs the catalogue and the fee model")
+        return FuturesSettlement(account, positions, market, clock, catalogue=catalogue, fees=fees)
+    raise Rejected(
+        Reason.UNSERVED_CATEGORY, defaults.UNSERVED_ORDER_DETAIL.format(category=category)
     )
+
+
+class Settlements:
+    """The settlement of each category of one account, made on first use."""
+
+    __slots__ = ("_made", "account", "catalogue", "clock", "fees", "market", "positions")
+
+    def __init__(
+        self,
+        account: Account,
+        *,
+        positions: PositionBook,
+        market: MarketData,
+        clock: Clock,
+        catalogue: Catalogue,
+        fees: FeeModel,
+    ) -> None:
+        self.account = account
+        self.positions = positions
+        self.market = market
+        self.clock = clock
+        self.catalogue = catalogue
+        self.fees = fees
+        self._made: dict[str, Settlement] = {}
+
+    def of(self, category: str) -> Settlement:
+        """The settlement of ``category`` (refused for categories not served)."""
+        found = self._made.get(category)
+        if found is None:
+            found = self._made[category] = settlement_for(
+                category,
+                self.account,
+                positions=self.positions,
+                market=self.market,
+                clock=self.clock,
+                catalogue=self.catalogue,
+                fees=self.fees,
+            )
+        return found
+
+    def futures(self, category: str = "USDT-FUTURES") -> FuturesSettlement:
+        """The futures settlement of ``category`` (every futures line shares the rules)."""
+        found = self.of(category)
+        assert isinstance(found, FuturesSettlement)
+        return found
+
+    def free(self, coin: str) -> Decimal:
+        """What of ``coin`` is free for new margin or a transfer: ``available`` less the
+        unrealised losses of crossed positions (:data:`defaults.CROSS_LOSSES_REDUCE_AVAILABLE`)."""
+        return self.futures().free(coin)
 
 
 def _text(value: Decimal) -> str:

@@ -1,10 +1,11 @@
 """Snapshots of a venue's state: :class:`~.venue.VenueState` pickled, without what is given.
 
-A snapshot holds the account, the trading desk and the lead desk as one object graph (one
+A snapshot holds the account, the domain core and the lead desk as one object graph (one
 pickle keeps every shared reference — an order in the store, on its book and in a strategy
 order is one object again after loading). The parts a venue is BUILT from are not in it:
-the clock, the catalogue, its instruments and the market process are written as references
-and reattached on load, so a snapshot is small and holds no numpy caches, locks or clocks.
+the clock, the catalogue, its instruments, the market, the fee model and the event bus are
+written as references and reattached on load, so a snapshot is small and holds no numpy
+caches, locks, clocks or subscribers.
 
 Loading is restricted: only the exchange's own state classes, ``Decimal`` and the plain
 containers may be named by a snapshot (:class:`_Unpickler`), so a damaged or foreign file
@@ -27,21 +28,27 @@ from __future__ import annotations
 import io
 import pickle
 from decimal import Decimal
-from types import MethodType
 from typing import TYPE_CHECKING, Any
 
 from . import (
     accounts,
+    agenda,
     copytrading,
+    core,
+    countdown,
+    entry,
+    events,
     futures,
-    market,
+    marketdata,
     matching,
     orders,
     positions,
+    queries,
+    scheduler,
     settlement,
     strategies,
+    triggers,
 )
-from . import trading as trading_module
 from . import venue as venue_module
 
 if TYPE_CHECKING:
@@ -56,24 +63,37 @@ _STATE_CLASSES: tuple[type, ...] = (
     accounts.ApiKey,
     accounts.Balance,
     accounts.SymbolConfig,
-    trading_module.Trading,
-    trading_module.Countdown,
+    accounts.Countdown,
+    accounts.Transfer,
+    core.Core,
+    agenda.Agenda,
+    agenda.SecondGrid,
+    events.Notifier,
     orders.OrderStore,
+    orders.Timeline,
     orders.IdSequence,
     orders.Order,
     orders.Fill,
-    market.Book,
+    orders.LegFields,
+    marketdata.Book,
     matching.MatchingEngine,
+    matching.Books,
+    settlement.Settlements,
     settlement.SpotSettlement,
     settlement.FuturesSettlement,
+    futures.PositionRules,
     futures.FuturesDesk,
     positions.PositionBook,
     positions.Position,
+    entry.OrderEntry,
+    queries.OrderQueries,
+    scheduler.CatchUp,
+    countdown.CountdownDesk,
     strategies.StrategyDesk,
-    strategies.StrategyOrder,
-    strategies.TriggerLeg,
+    triggers.StrategyBook,
+    triggers.StrategyOrder,
+    triggers.TriggerLeg,
     copytrading.LeadDesk,
-    copytrading.Transfer,
     Decimal,
     set,
     frozenset,
@@ -93,20 +113,14 @@ class _Pickler(pickle.Pickler):
             id(venue.clock): ("clock",),
             id(venue.catalogue): ("catalogue",),
             id(venue.market): ("market",),
+            id(venue.fees): ("fees",),
+            id(venue.events): ("events",),
         }
         for inst in venue.catalogue:
             self._refs[id(inst)] = ("instrument", inst.category, inst.symbol)
-        self._lead_check = venue.trading.lead_check
 
     def persistent_id(self, obj: Any) -> tuple[str, ...] | None:
-        ref = self._refs.get(id(obj))
-        if ref is not None:
-            return ref
-        if type(obj) is MethodType and obj is self._lead_check:
-            # The trading desk asks the lead desk about new positions through a bound method;
-            # it is re-bound on load rather than pickled (which would name ``getattr``).
-            return ("lead_check",)
-        return None
+        return self._refs.get(id(obj))
 
 
 class _Unpickler(pickle.Unpickler):
@@ -123,13 +137,15 @@ class _Unpickler(pickle.Unpickler):
                 return venue.catalogue
             case ("market",):
                 return venue.market
+            case ("fees",):
+                return venue.fees
+            case ("events",):
+                return venue.events
             case ("instrument", str(category), str(symbol)):
                 inst = venue.catalogue.get(category, symbol)
                 if inst is None:
                     raise SnapshotError(f"the snapshot names {category}:{symbol}, unknown here")
                 return inst
-            case ("lead_check",):
-                return None  # re-bound by load()
         raise SnapshotError(f"unknown reference {pid!r} in the snapshot")
 
     def find_class(self, module: str, name: str) -> Any:
@@ -157,5 +173,4 @@ def load(data: bytes, venue: Venue) -> VenueState:
         raise SnapshotError(f"the snapshot cannot be read: {exc}") from exc
     if not isinstance(state, venue_module.VenueState):
         raise SnapshotError(f"the snapshot holds a {type(state).__name__}, not a venue state")
-    state.trading.lead_check = state.lead.funds
     return state

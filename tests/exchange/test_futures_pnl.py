@@ -1,6 +1,6 @@
 """Futures PnL arithmetic against hand-computed Decimal cases: margin, fees, realised and
 unrealised PnL, partial closes, flips, both hold modes, linear and inverse contracts
-(spec §4.1.13, §4.3, §5.3; defaults.COIN_FUTURES_QTY_UNIT)."""
+(spec §4.1.13, §4.3, §5.3; the inverse contract of exchange.positions)."""
 
 from __future__ import annotations
 
@@ -141,7 +141,7 @@ def test_hedge_mode_holds_a_long_and_a_short_of_one_symbol_at_once() -> None:
 
 
 def test_coin_futures_are_inverse_with_margin_fees_and_pnl_in_the_base_coin() -> None:
-    # defaults.COIN_FUTURES_QTY_UNIT: qty in BTC, PnL = qty × (exit − entry) / exit in BTC.
+    # COIN-FUTURES (see exchange.positions): qty in BTC, PnL = qty × (exit − entry) / exit in BTC.
     desk = Desk()
     asks, _ = desk.book(INVERSE)
     entry = asks[0][0]

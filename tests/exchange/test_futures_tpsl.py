@@ -1,6 +1,6 @@
 """TP/SL: attached presets becoming strategy orders, triggers on last vs mark price, the order
 they send, sibling cancellation, failures, and the strategy endpoints' rules (spec §4.2, §5.4,
-§9 #7; defaults.TRIGGER_FIRES_ON_REACH)."""
+§9 #7; exchange.strategies.StrategyDesk.fire)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from bitget_nb.exchange import defaults
-from bitget_nb.exchange.trading import SPOT_MARGIN_OPEN_CAP
+from bitget_nb.exchange.entry import SPOT_MARGIN_OPEN_CAP
 
 from .desk import BTC, Desk, qty, text
 
