@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 import weakref
 from collections.abc import Mapping
 from datetime import datetime
@@ -35,7 +36,7 @@ from .accounts import ApiKey
 from .clock import Clock, ManualClock, WallClock, to_ms
 from .faults import Faults
 from .http import ExchangeApp, ExchangeServer
-from .persistence import SNAPSHOT_EVERY, Journal, open_journal
+from .persistence import Journal, open_journal
 from .venue import Caller, Venue
 
 __all__ = ["LocalExchange", "is_loopback"]
@@ -63,8 +64,10 @@ class LocalExchange:
     clock resumes where it stood, the wall clock simply continues). ``seed`` defaults to 7
     for a new account and to the file's seed for an existing one; a seed, ``start_time``,
     keys or ``balances`` that contradict the file are refused
-    (:class:`~.persistence.PaperAccountMismatch`). One process at a time may hold a file.
-    ``snapshot_every`` is the number of logged commands between snapshots.
+    (:class:`~.persistence.PaperAccountMismatch`); a changed catalogue or library version
+    never is. One process at a time may hold a file. ``snapshot_every`` is accepted for
+    code written against 0.1.0 and has no effect (the account is stored as rows, not as a
+    log with snapshots).
     """
 
     def __init__(
@@ -84,7 +87,7 @@ class LocalExchange:
         max_body_bytes: int = 1_048_576,
         allow_remote: bool = False,
         path: str | os.PathLike[str] | None = None,
-        snapshot_every: int = SNAPSHOT_EVERY,
+        snapshot_every: int | None = None,
     ) -> None:
         if clock is not None and start_time is not None:
             raise ValueError("give either clock or start_time, not both")
@@ -101,6 +104,13 @@ class LocalExchange:
             if api_key and api_secret and api_pass
             else None
         )
+        if snapshot_every is not None:
+            warnings.warn(
+                "LocalExchange(snapshot_every=...) has no effect since the paper account is "
+                "stored as rows; drop the argument",
+                DeprecationWarning,
+                stacklevel=2,
+            )
         self._journal: Journal | None = None
         if path is not None and os.fspath(path) != ":memory:":
             if clock is not None:
@@ -114,7 +124,6 @@ class LocalExchange:
                 start_ms=to_ms(start_time) if start_time is not None else None,
                 trading_key=given_key,
                 balances=balances,
-                snapshot_every=snapshot_every,
             )
             # Let go of the file when the exchange is dropped without close().
             weakref.finalize(self, journal.close)
