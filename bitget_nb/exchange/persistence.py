@@ -81,6 +81,7 @@ import functools
 import json
 import logging
 import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -939,8 +940,10 @@ def _convert(
 
 
 def _backup(store: Store) -> Path:
-    """A consistent copy of the open file beside it (SQLite's backup: the WAL's content
-    included), readable by its owner only; a name not taken yet."""
+    """A copy of the open file beside it, byte for byte, readable by its owner only, under a
+    name not taken yet. Whatever a killed 0.1.0 process left in ``FILE-wal`` is first
+    checkpointed into the file (the exclusive lock keeps anyone else from writing), so the
+    copy alone is the whole account."""
     file = store.path
     target = file.with_name(file.name + BACKUP_SUFFIX)
     number = 1
@@ -948,9 +951,20 @@ def _backup(store: Store) -> Path:
         target = file.with_name(f"{file.name}{BACKUP_SUFFIX}.{number}")
         number += 1
     try:
+        with store.errors("copied"):
+            store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         _private_file(target)
-        with store.errors("copied"), contextlib.closing(sqlite3.connect(target)) as copy:
-            store.conn.backup(copy)
+        with file.open("rb") as source, target.open("wb") as copy:
+            shutil.copyfileobj(source, copy)
+            copy.flush()
+            os.fsync(copy.fileno())
+    except OSError as exc:
+        target.unlink(missing_ok=True)
+        raise PaperAccountError(
+            f"the paper account {file} is in the 0.1.0 format and is converted after a copy "
+            f"of it is kept, but {target} could not be written: {exc.strerror or exc}; the "
+            "file is left as it was"
+        ) from exc
     except BaseException:
         target.unlink(missing_ok=True)
         raise
