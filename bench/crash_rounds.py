@@ -9,7 +9,7 @@ fixed keys), drives spot and futures orders, cancels and market orders at it fro
 writer thread while a reader thread polls (whose catch-ups fill resting orders), and kills
 the process with SIGKILL after a random delay (seeded RNG). Then:
 
-* offline, the file is rebuilt read-only (``export_file``, what ``python -m bitget_nb
+* offline, the file is read without writing (``export_file``, what ``python -m bitget_nb
   export`` writes) and checked exhaustively: every acknowledged order is there with a status
   at least as far along as the client saw and with every fill the client saw; every order's
   ``cumExecQty`` is the sum of its fills and its fees the sum of their fees; locked funds are
@@ -97,7 +97,7 @@ class Report:
             f"acknowledged ({self.cancels_acknowledged} cancels, {self.fills_seen} fills seen), "
             f"{self.unanswered} writes cut off unanswered, orders lost {self.orders_lost}, "
             f"fills lost {self.fills_lost}, other problems {len(self.problems)}, "
-            f"{self.commands} commands in the log, {self.seconds:.1f} s"
+            f"{self.commands} rows in the activity log, {self.seconds:.1f} s"
         )
 
 
@@ -114,7 +114,6 @@ def exchange_process(data: Path, port: int) -> Iterator[subprocess.Popen[str]]:
         sys.executable, "-m", "bitget_nb", "exchange", "--data", str(data),
         "--port", str(port), "--api-key", KEYS["api_key"], "--api-secret",
         KEYS["api_secret"], "--api-pass", KEYS["api_pass"], "--no-rate-limits",
-        "--snapshot-every", "40",
     ]  # fmt: skip
     process = subprocess.Popen(
         command,
@@ -256,7 +255,7 @@ def _poll(port: int, stop: threading.Event) -> None:
 
 
 def check_file(data: Path, seen: dict[str, Seen], report: Report) -> None:
-    """Rebuild the file read-only and check it exhaustively (see the module docstring)."""
+    """Read the file without writing and check it exhaustively (see the module docstring)."""
     summary, tables = export_file(data)
     report.commands = int(summary["commands"])
     problems = report.problems

@@ -53,9 +53,7 @@ def _exchange(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         start = to_ms(args.start) if args.start is not None else None
     except (TypeError, ValueError) as exc:
         parser.error(f"--start: {exc}")
-    if args.snapshot_every is not None and args.snapshot_every < 1:
-        parser.error("--snapshot-every must be at least 1")
-    from .exchange.persistence import SNAPSHOT_EVERY, PaperAccountError
+    from .exchange.persistence import PaperAccountError
 
     stop = threading.Event()
 
@@ -81,7 +79,6 @@ def _exchange(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                 rate_limits=not args.no_rate_limits,
                 allow_remote=args.allow_remote,
                 path=args.data,
-                snapshot_every=args.snapshot_every or SNAPSHOT_EVERY,
             )
         except PaperAccountError as exc:
             print(f"cannot open the paper account: {exc}", file=sys.stderr)
@@ -240,12 +237,6 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="keep the paper account in this SQLite file (made if missing) so it survives "
         "restarts; default: in memory",
-    )
-    ex.add_argument(
-        "--snapshot-every",
-        type=int,
-        metavar="N",
-        help="with --data: logged commands between snapshots (default 1000)",
     )
     ex.set_defaults(run=_exchange)
 

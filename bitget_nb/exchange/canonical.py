@@ -3,8 +3,7 @@
 :func:`canonical_state` turns everything that decides what the exchange answers from now on
 into plain JSON values in a fixed order — amounts as exact decimal strings, ids as strings —
 so that two venues are in the same state exactly when their dumps are equal. It is how the
-persistence tests prove that a restart rebuilt the same account, and its digest
-(:func:`state_digest`) checks every snapshot a restart loads.
+persistence tests prove that a restart rebuilt the same account.
 
 What it leaves out, on purpose: indexes derived from the orders (open orders, clientOid
 lookups), caches (the market's paths, lazily made engines and settlements with nothing in
@@ -43,7 +42,7 @@ from .positions import Position
 if TYPE_CHECKING:
     from .venue import Venue
 
-__all__ = ["canonical_state", "clock_state", "exact", "export_tables", "state_digest"]
+__all__ = ["canonical_state", "clock_state", "exact", "export_tables"]
 
 
 def exact(value: Decimal) -> str:
@@ -161,14 +160,6 @@ def canonical_state(venue: Venue) -> dict[str, Any]:
                 "book_priority": trading.entry._seq,
             },
         }
-
-
-def state_digest(venue: Venue) -> str:
-    """SHA-256 of :func:`canonical_state` without the clock (hex): equal digests, equal state."""
-    state = canonical_state(venue)
-    del state["clock"]
-    text = json.dumps(state, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 # -- export ------------------------------------------------------------------------------------

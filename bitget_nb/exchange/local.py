@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 import weakref
 from collections.abc import Mapping
 from datetime import datetime
@@ -39,7 +40,7 @@ from .http import ExchangeApp, ExchangeServer
 from .instruments import Catalogue
 from .market import MarketProcess
 from .marketdata import MarketData
-from .persistence import SNAPSHOT_EVERY, Journal, open_journal
+from .persistence import Journal, open_journal
 from .venue import Caller, Venue
 
 __all__ = ["LocalExchange", "is_loopback"]
@@ -67,13 +68,15 @@ class LocalExchange:
     clock resumes where it stood, the wall clock simply continues). ``seed`` defaults to 7
     for a new account and to the file's seed for an existing one; a seed, ``start_time``,
     keys or ``balances`` that contradict the file are refused
-    (:class:`~.persistence.PaperAccountMismatch`). One process at a time may hold a file.
-    ``snapshot_every`` is the number of logged commands between snapshots.
+    (:class:`~.persistence.PaperAccountMismatch`); a changed catalogue or library version
+    never is. One process at a time may hold a file. ``snapshot_every`` is accepted for
+    code written against 0.1.0 and has no effect (the account is stored as rows, not as a
+    log with snapshots).
 
     ``market`` is the market the exchange trades on (any :class:`~.marketdata.MarketData`;
     default the seeded synthetic market of ``seed``) and ``fees`` the fee model (any
-    :class:`~.fees.FeeModel`; default the catalogue's rates). A persistent exchange replays
-    its log on the seeded market with the catalogue's fees, so it takes neither.
+    :class:`~.fees.FeeModel`; default the catalogue's rates). A persistent account keeps
+    what happened as it happened; new activity follows the market and fees given now.
     """
 
     def __init__(
@@ -93,7 +96,7 @@ class LocalExchange:
         max_body_bytes: int = 1_048_576,
         allow_remote: bool = False,
         path: str | os.PathLike[str] | None = None,
-        snapshot_every: int = SNAPSHOT_EVERY,
+        snapshot_every: int | None = None,
         market: MarketData | None = None,
         fees: FeeModel | None = None,
     ) -> None:
@@ -112,6 +115,13 @@ class LocalExchange:
             if api_key and api_secret and api_pass
             else None
         )
+        if snapshot_every is not None:
+            warnings.warn(
+                "LocalExchange(snapshot_every=...) has no effect since the paper account is "
+                "stored as rows; drop the argument",
+                DeprecationWarning,
+                stacklevel=2,
+            )
         self._journal: Journal | None = None
         if path is not None and os.fspath(path) != ":memory:":
             if clock is not None:
@@ -119,18 +129,14 @@ class LocalExchange:
                     "a persistent exchange keeps its own clock: give start_time (a manual "
                     "clock) or nothing (the wall clock), not clock"
                 )
-            if market is not None or fees is not None:
-                raise ValueError(
-                    "a persistent exchange replays its log on the seeded market with the "
-                    "catalogue's fees: give neither market nor fees with path"
-                )
             journal = open_journal(
                 path,
                 seed=seed,
                 start_ms=to_ms(start_time) if start_time is not None else None,
                 trading_key=given_key,
                 balances=balances,
-                snapshot_every=snapshot_every,
+                market=market,
+                fees=fees,
             )
             # Let go of the file when the exchange is dropped without close().
             weakref.finalize(self, journal.close)

@@ -211,6 +211,10 @@ class Timeline(Generic[T]):
     def __len__(self) -> int:
         return len(self._ids)
 
+    def since(self, position: int) -> list[T]:
+        """The items from the ``position``-th on (0 = the first), oldest first."""
+        return self._items[position:]
+
 
 class OrderStore:
     """Every order and fill of the account, with the indexes the endpoints look them up by.
@@ -301,6 +305,11 @@ class OrderStore:
     def __len__(self) -> int:
         return len(self._orders)
 
+    def orders_since(self, position: int) -> list[Order]:
+        """The orders added from the ``position``-th on, oldest first (persistence writes
+        what a command appended without looking at the history)."""
+        return self._order_line.since(position)
+
     # -- fills --------------------------------------------------------------------------------
 
     def add_fill(self, fill: Fill) -> None:
@@ -336,6 +345,10 @@ class OrderStore:
     @property
     def fill_count(self) -> int:
         return len(self._fill_line)
+
+    def fills_since(self, position: int) -> list[Fill]:
+        """The fills added from the ``position``-th on, oldest first."""
+        return self._fill_line.since(position)
 
     @staticmethod
     def _line(

@@ -1,65 +1,66 @@
-"""A paper account that survives restarts: a command log and snapshots in one SQLite file.
+"""A paper account that survives restarts: its state as rows of documents in one SQLite file.
 
-**Design.** The venue is deterministic given its seed, its catalogue and the sequence of
-calls with the instants they were processed at (prices are a pure function of time, ids are
-seeded sequences). So the file stores the *commands* rather than the objects:
+**Design.** The file holds the account's *state*, not its history of commands:
 
-* ``commands`` — one row per state-changing step, appended and committed inside the venue
-  lock before the answer leaves: every write call (endpoint, parameters as received, the key
-  that signed it, the instant it ran at, and a digest of its outcome: the answer or error
-  code, plus the order and fill counts and the non-zero balances after it), every
-  ``advance``, and every *catch-up* a read triggered that had something due (resting fills,
-  triggers, funding, the countdown — :meth:`~.core.Core.catch_up` says so; a catch-up
-  with nothing due changes nothing a later one would not find again, so it is not logged).
-  Each call runs at ONE instant (:class:`~.clock.PinnedClock`), the one its row records.
-* ``snapshots`` — every :data:`SNAPSHOT_EVERY` commands, on open after a replay, and on
-  close: the pickled :class:`~.venue.VenueState` (:mod:`.snapshots`) with the log position
-  it includes, the code version that wrote it and its canonical digest
-  (:func:`~.canonical.state_digest`). A restart loads the newest snapshot of the SAME code
-  version and replays the commands after it, so restarts do not replay everything.
-* ``meta`` and ``api_keys`` — format, seed, catalogue fingerprint, uid, registration time,
-  initial balances, the clock (manual start or wall-clock offset) and the keys.
+* record tables — ``orders``, ``fills``, ``positions``, ``strategy_orders``, ``transfers``:
+  one row per record, its id, the columns it is looked up by (time, category and symbol,
+  status; indexed) and the record as a JSON document — amounts as exact decimal strings,
+  no pickles. Fills and transfers are written once; an order, a position or a strategy
+  order is written again while it is open and a last time when it closes;
+* ``state`` — the account-wide documents: balances, settings, the countdown, the lead
+  account's balances, the id sequences, running totals, the clock, the catch-up horizon;
+* ``meta`` and ``api_keys`` — format, schema version, seed, uid, initial balances, the kind
+  of clock (and a manual clock's start), who created the file; the keys;
+* ``activity`` — an append-only log of what was done (endpoint, parameters, key, instant,
+  outcome code, rows written), for audit only: nothing reads it to rebuild the account.
 
-Why a log rather than a relational mapping of every object: the write path is one small
-``INSERT`` per request whatever the request did (a market order that sweeps ten levels and
-trims three close orders is still one row), nothing can be half-written (a command is in the
-log or not, and a replay applies it whole), and there is no second model of orders,
-positions and strategy orders to keep in step with the domain code. The price is that the
-file is only as good as the code's determinism, so a replay checks it: every logged outcome
-digest must come out again, or the file is refused with a message naming the command
-(this also catches a library upgrade that changed behaviour; such a file can still be
-exported with the version that wrote it, or reset). The log is kept whole (a few hundred
-bytes a write) so a new code version can always rebuild from the start.
+Which objects make up the state, how each becomes a document and what a command changed is
+the business of ONE module, :mod:`.state_adapter`; this one does SQL and never looks inside
+a domain object.
+
+**Writes.** After every call (and every ``advance``) the venue's state is compared with what
+was last written (:meth:`.state_adapter.Tracker.changes`: the open working set and what the
+command appended — never the history), and the rows that differ are written with an
+activity row in ONE transaction, inside the venue lock, before the answer leaves. A write
+call always leaves an activity row (a refused order is worth auditing); a read leaves
+nothing unless its catch-up changed something (a resting order filled …).
+
+**Reopening** reads the rows and reinstalls them (:func:`.state_adapter.load`: books,
+indexes and id sequences rebuilt); it never re-runs history, so a change in the code's
+behaviour — fees, matching, the market model, the instrument catalogue — never refuses a
+saved account: what happened stays as it happened, and new activity follows the new code.
+
+**Formats.** ``meta.schema`` is the schema version (:data:`SCHEMA_VERSION`); an older file is
+brought forward by the steps of :data:`MIGRATIONS` in one transaction, a newer one is
+refused. A file written by 0.1.0 (format 1, a command log) is converted once by
+:mod:`.legacy`: its log is replayed through this code, the original is copied beside it
+(``FILE.format-1.bak``), and the file is rewritten as rows in one transaction — its log kept
+as the activity log. If the replay goes differently, the error names the command and the
+file is left untouched.
 
 **Durability.** WAL journal with ``synchronous=FULL`` (:data:`SYNCHRONOUS`): every commit is
 fsynced before the answer is sent, so an acknowledged order survives a process kill AND a
-power loss. NORMAL would also survive a kill (SIGKILL loses nothing that reached the WAL)
-but could lose the last commits on power loss. FULL costs little next to HTTP:
-``python bench/crash_rounds.py --cost`` measured 0.35 ms per write on the domain core
-(0.16 ms with NORMAL, 0.09 ms in memory) and 620 signed HTTP writes/s (1 030 in memory).
-The file is opened in SQLite's EXCLUSIVE locking mode: one process at a time owns a paper
-account (a second one gets :class:`PaperAccountInUse`), and no ``-shm`` file
-is made.
+power loss. The file is opened in SQLite's EXCLUSIVE locking mode: one process at a time
+owns a paper account (a second one gets :class:`PaperAccountInUse`), and no ``-shm`` file
+is made. While it is open, recent commits may live only in ``FILE-wal``: a copy of a file in
+use must include it — copy it closed, or with ``sqlite3 FILE ".backup COPY"``.
 
-**Refusals.** A file written with another seed or catalogue, or opened with arguments that
-contradict it (keys, initial balances, a manual clock's start), is refused with
-:class:`PaperAccountMismatch` rather than replayed wrong.
+**Refusals.** A file opened with arguments that contradict it (another seed given
+explicitly, other keys, other initial balances, a manual clock's start) is refused with
+:class:`PaperAccountMismatch`. A changed catalogue or changed code never is.
 
 **Damage.** Every SQLite error — a file that is not a database, a torn or truncated one,
 pages that do not hold together, a full disk — surfaces as :class:`PaperAccountError` naming
-the file, wherever SQLite first meets it (opening, or later: a reset, a snapshot). A damaged
+the file, wherever SQLite first meets it (opening, or later: a write, a reset). A damaged
 file is never met with the advice to reset it: that would wipe what ``sqlite3 FILE .recover``
-might still save. What a request can put in the log is bounded too: parameters nested deeper
-than :data:`~.defaults.MAX_BODY_DEPTH` are refused before they are logged, so a replay on any
-stack reads back what a call logged.
+might still save. Parameters nested deeper than :data:`~.defaults.MAX_BODY_DEPTH` are
+refused before they are logged.
 
-**In memory.** ``path=None`` (or ``":memory:"``) keeps no SQLite at all: the state lives in
-the objects and nothing is logged, because nothing could ever read such a log back — an
-in-memory SQLite copy would be pure cost — so the default stays exactly as fast as before.
+**In memory.** ``path=None`` (or ``":memory:"``) keeps no SQLite at all.
 
-**Reset** (:meth:`Journal.reset`, :func:`reset_file`) deletes the log and the snapshots in
-one transaction and registers the account anew at the clock's current position; keys, uid,
-seed and initial balances stay in ``meta``.
+**Reset** (:meth:`Journal.reset`, :func:`reset_file`) deletes every record and registers the
+account anew at the clock's current position, in one transaction; keys, uid, seed and initial
+balances stay, and the activity log records the reset.
 
 >>> import tempfile, pathlib
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "paper.sqlite3"
@@ -76,12 +77,11 @@ seed and initial balances stay in ``meta``.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
-import hashlib
 import json
 import logging
 import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -91,27 +91,29 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..endpoints import ENDPOINTS
 from ..errors import BitgetError
-from . import defaults, snapshots
+from . import defaults, legacy
+from . import state_adapter as adapter
 from .accounts import ApiKey
-from .canonical import export_tables, state_digest
+from .canonical import export_tables
 from .clock import ManualClock, PinnedClock, WallClock
 from .instruments import Catalogue
 from .params import ExchangeError, nests_deeper_than
 from .venue import Venue
 
 if TYPE_CHECKING:
+    from .fees import FeeModel
+    from .marketdata import MarketData
     from .venue import Caller, Operation
 
 __all__ = [
     "FORMAT",
-    "SNAPSHOT_EVERY",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
     "SYNCHRONOUS",
     "Journal",
     "PaperAccountError",
     "PaperAccountInUse",
     "PaperAccountMismatch",
-    "catalogue_fingerprint",
-    "code_fingerprint",
     "export_file",
     "open_journal",
     "reset_file",
@@ -120,40 +122,60 @@ __all__ = [
 logger = logging.getLogger("bitget_nb.exchange.persistence")
 
 #: The file format this module writes and reads (``meta.format``).
-FORMAT = "bitget_nb paper account 1"
-#: Commands between two snapshots: a killed process's restart replays at most this many
-#: (about 0.3 ms each). A snapshot holds the venue lock for about 40 ms per 1 000 orders and
-#: fills in the account (pickle + canonical digest), so not much more often.
-SNAPSHOT_EVERY = 1_000
-#: Snapshots kept (the newest; one older in case the newest cannot be read).
-SNAPSHOTS_KEPT = 2
+FORMAT = "bitget_nb paper account 2"
+#: The schema version this code writes (``meta.schema``).
+SCHEMA_VERSION = 2
+#: Forward migrations: ``MIGRATIONS[v]`` brings a schema-``v`` file to ``v + 1`` (SQL on
+#: the open connection, inside the transaction that also records the new version). Format
+#: 1 is not among them: it needs the domain to be rebuilt (:mod:`.legacy`).
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
 #: ``PRAGMA synchronous``: FULL fsyncs the WAL on every commit (survives power loss).
 SYNCHRONOUS: Literal["FULL", "NORMAL"] = "FULL"
 #: How long opening waits for another process to let go of the file.
 _BUSY_TIMEOUT_S = 1.0
-_DIGEST_CHARS = 16
+#: The suffix of the copy a conversion keeps of a format-1 file.
+BACKUP_SUFFIX = ".format-1.bak"
 
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS api_keys ("
-    " position INTEGER PRIMARY KEY, api_key TEXT NOT NULL UNIQUE, secret TEXT NOT NULL,"
-    " passphrase TEXT NOT NULL, read_only INTEGER NOT NULL, permissions TEXT NOT NULL)",
-    # AUTOINCREMENT: a reset deletes the rows, and a seq must never be handed out twice (a
-    # snapshot says "includes every command up to seq").
-    "CREATE TABLE IF NOT EXISTS commands ("
-    " seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, at_ms INTEGER NOT NULL,"
-    " endpoint TEXT, params TEXT, api_key TEXT, advance_ms INTEGER, outcome TEXT)",
-    "CREATE TABLE IF NOT EXISTS snapshots ("
-    " seq INTEGER PRIMARY KEY, code TEXT NOT NULL, digest TEXT NOT NULL,"
-    " state BLOB NOT NULL, made_ms INTEGER NOT NULL)",
-)
+
+def _schema() -> list[str]:
+    """The statements that make the row format's tables and indexes (derived from
+    :data:`.state_adapter.TABLES`)."""
+    statements = [
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS api_keys ("
+        " position INTEGER PRIMARY KEY, api_key TEXT NOT NULL UNIQUE, secret TEXT NOT NULL,"
+        " passphrase TEXT NOT NULL, read_only INTEGER NOT NULL, permissions TEXT NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {adapter.STATE_TABLE} "
+        "(id TEXT PRIMARY KEY, doc TEXT NOT NULL)",
+        # AUTOINCREMENT: an activity row's seq is never handed out twice.
+        "CREATE TABLE IF NOT EXISTS activity ("
+        " seq INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, kind TEXT NOT NULL,"
+        " endpoint TEXT, params TEXT, api_key TEXT, outcome TEXT, rows INTEGER NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS activity_by_time ON activity (at_ms)",
+    ]
+    for table, columns in adapter.TABLES.items():
+        typed = ", ".join(
+            f"{c} INTEGER NOT NULL" if c == "created_ms" else f"{c} TEXT" for c in columns
+        )
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY, {typed}, doc TEXT NOT NULL)"
+        )
+        statements.append(f"CREATE INDEX IF NOT EXISTS {table}_by_time ON {table} (created_ms)")
+        if "symbol" in columns:
+            statements.append(
+                f"CREATE INDEX IF NOT EXISTS {table}_by_symbol "
+                f"ON {table} (category, symbol, created_ms)"
+            )
+        if "order_id" in columns:
+            statements.append(f"CREATE INDEX IF NOT EXISTS {table}_by_order ON {table} (order_id)")
+    return statements
 
 
 class PaperAccountError(BitgetError, RuntimeError):
     """The paper account file cannot be used (unreadable, damaged, not a paper account, not
-    saved, or its replay came out differently). Every SQLite error of the file surfaces as
-    one of these, naming the file (design: every failure reaches the user as a
-    :class:`~bitget_nb.errors.BitgetError`)."""
+    saved, or a 0.1.0 file whose conversion came out differently). Every SQLite error of the
+    file surfaces as one of these, naming the file (design: every failure reaches the user
+    as a :class:`~bitget_nb.errors.BitgetError`)."""
 
 
 class PaperAccountInUse(PaperAccountError):
@@ -161,81 +183,16 @@ class PaperAccountInUse(PaperAccountError):
 
 
 class PaperAccountMismatch(PaperAccountError, ValueError):
-    """The file was written with another seed or catalogue, or the arguments contradict it."""
-
-
-# -- fingerprints ------------------------------------------------------------------------------
-
-
-@functools.cache
-def code_fingerprint() -> str:
-    """A digest of the code that decides the exchange's behaviour (the exchange package, the
-    vocabulary, the endpoint and error tables): a snapshot is only loaded by the same code."""
-    root = Path(__file__).resolve().parents[1]
-    files = sorted([*root.joinpath("exchange").glob("*.py")]) + [
-        root / name for name in ("vocab.py", "endpoints.py", "errors.py")
-    ]
-    digest = hashlib.sha256()
-    for file in files:
-        digest.update(file.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(file.read_bytes() + b"\0")
-    return digest.hexdigest()[:_DIGEST_CHARS]
-
-
-def catalogue_fingerprint(catalogue: Catalogue) -> str:
-    """A digest of the instruments and market parameters: prices and rules depend on them."""
-
-    def plain(value: Any) -> Any:
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        if isinstance(value, Mapping):
-            return {str(k): plain(v) for k, v in value.items()}
-        if isinstance(value, Decimal | float):
-            return repr(value)
-        return value
-
-    document = {"instruments": [plain(i) for i in catalogue], "market": plain(catalogue.market)}
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:_DIGEST_CHARS]
-
-
-def _digest(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:_DIGEST_CHARS]
-
-
-def _effect(venue: Venue) -> list[Any]:
-    """A cheap summary of the state after a command — how many orders and fills, and every
-    non-zero balance — so a replay checks what a command DID, not only what it answered
-    (an ack is the same whatever quantity the order had)."""
-    store = venue.trading.store
-    balances = [
-        [coin, str(b.available), str(b.locked), str(b.debt)]
-        for coin, b in sorted(venue.account.balances.items())
-        if b.available or b.locked or b.debt
-    ]
-    return [len(store), store.fill_count, balances]
-
-
-def _outcome(venue: Venue, *, answer: Any = None, error: BaseException | None = None) -> str:
-    """What the log records of a command and a replay must reproduce: a digest of the answer
-    and the effect; for a refusal its code (messages get reworded between versions without
-    changing what happened) and the effect; for a bug, the exception's type."""
-    if error is None:
-        return _digest([answer, _effect(venue)])
-    if isinstance(error, ExchangeError):
-        return f"E:{error.code}:{_digest(_effect(venue))}"
-    return f"X:{type(error).__name__}"
+    """The arguments contradict the file (seed, keys, initial balances, a manual clock's
+    start)."""
 
 
 def _normalised(params: Any) -> tuple[str, Any]:
-    """The parameters as logged, and as the operation sees them: a JSON round trip, so a
-    live call and its replay read exactly the same values (Decimals become strings).
+    """The parameters as logged, and as the operation sees them: a JSON round trip, so the
+    activity log holds exactly what the operation read (Decimals become strings).
 
-    Nothing is logged that a replay could not read back: parameters nested deeper than
-    :data:`~.defaults.MAX_BODY_DEPTH` are refused here too (the HTTP front refuses such
-    bodies already; this guards direct ``venue.call`` use), because decoding recurses per
-    level and a replay may run on a deeper stack than the call did.
+    Parameters nested deeper than :data:`~.defaults.MAX_BODY_DEPTH` are refused here too
+    (the HTTP front refuses such bodies already; this guards direct ``venue.call`` use).
     """
 
     def encode(value: Any) -> Any:
@@ -256,6 +213,15 @@ def _normalised(params: Any) -> tuple[str, Any]:
     if nests_deeper_than(text, defaults.MAX_BODY_DEPTH):
         raise unusable(f"nested deeper than {defaults.MAX_BODY_DEPTH} levels")
     return text, json.loads(text)
+
+
+def _outcome(error: BaseException | None) -> str:
+    """What the activity log says of a call: ``ok``, a refusal's code, or a bug's type."""
+    if error is None:
+        return "ok"
+    if isinstance(error, ExchangeError):
+        return f"E:{error.code}"
+    return f"X:{type(error).__name__}"
 
 
 # -- the file ----------------------------------------------------------------------------------
@@ -301,27 +267,19 @@ def _sqlite(failed: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return decorate
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Command:
-    """One row of the command log."""
-
-    seq: int
-    kind: str  # "call" | "tick" | "advance"
-    at_ms: int
-    endpoint: str | None
-    params: str | None
-    api_key: str | None
-    advance_ms: int | None
-    outcome: str | None
+def _private_file(path: Path) -> None:
+    """Create ``path`` readable by its owner only (it holds the account's API secrets)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
 
 
 class Store:
-    """The SQLite file: schema, meta, keys, the command log and snapshots.
+    """The SQLite file: meta, keys, record tables, state documents and the activity log.
 
     One connection, used under the venue lock only (``check_same_thread=False``). Every
     method raises :class:`PaperAccountError` for an SQLite error, never ``sqlite3``'s own:
     damage shows wherever SQLite first reads the damaged page, which may be long after
-    opening (a snapshot that frees old pages, a reset).
+    opening. Opening writes nothing (a file that is then refused is left as it was).
     """
 
     def __init__(self, path: Path, *, synchronous: str = SYNCHRONOUS) -> None:
@@ -329,10 +287,7 @@ class Store:
         self._conn: sqlite3.Connection | None = None
         try:
             if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                # Created here first so the file (and the WAL SQLite derives from it) is
-                # private: it holds the account's API secrets.
-                os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+                _private_file(path)
         except OSError as exc:
             raise PaperAccountError(
                 f"the paper account file {path} could not be created: {exc.strerror or exc}"
@@ -342,14 +297,13 @@ class Store:
                 path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
             )
             try:
-                # EXCLUSIVE: the first write takes the file's lock and keeps it until close, so
-                # a second process cannot interleave its own commands (and no -shm file).
+                # EXCLUSIVE: the first write lock is kept until close, so a second process
+                # cannot interleave its own writes (and no -shm file). An empty write
+                # transaction takes it now: a second opener is refused at once.
                 conn.execute("PRAGMA locking_mode=EXCLUSIVE")
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute(f"PRAGMA synchronous={synchronous}")
                 conn.execute("BEGIN IMMEDIATE")
-                for statement in _SCHEMA:
-                    conn.execute(statement)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.close()
@@ -376,42 +330,31 @@ class Store:
         if conn is not None:
             conn.close()
 
-    # -- meta and keys ------------------------------------------------------------------------
-
-    @_sqlite("read")
-    def meta(self) -> dict[str, str]:
-        return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
-
-    @_sqlite("saved")
-    def create(self, meta: Mapping[str, str], keys: list[ApiKey]) -> None:
-        """Write a new account's meta and keys in one transaction."""
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed when the block ends, rolled back if it raises."""
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
-            conn.execute("DELETE FROM api_keys")
-            conn.executemany(
-                "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        i,
-                        k.api_key,
-                        k.secret,
-                        k.passphrase,
-                        int(k.read_only),
-                        ",".join(k.permissions),
-                    )
-                    for i, k in enumerate(keys)
-                ],
-            )
-            conn.execute("COMMIT")
+            yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
+        conn.execute("COMMIT")
 
-    @_sqlite("saved")
-    def set_meta(self, items: Mapping[str, str]) -> None:
-        self.conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", items.items())
+    # -- reading ------------------------------------------------------------------------------
+
+    @_sqlite("read")
+    def tables(self) -> set[str]:
+        rows = self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {name for (name,) in rows}
+
+    @_sqlite("read")
+    def meta(self) -> dict[str, str]:
+        if "meta" not in self.tables():
+            return {}
+        return dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
 
     @_sqlite("read")
     def keys(self) -> list[ApiKey]:
@@ -430,110 +373,88 @@ class Store:
             for key, secret, passphrase, read_only, permissions in rows
         ]
 
-    # -- the log ------------------------------------------------------------------------------
-
-    @_sqlite("saved")
-    def append(
-        self,
-        kind: str,
-        at_ms: int,
-        *,
-        endpoint: str | None = None,
-        params: str | None = None,
-        api_key: str | None = None,
-        advance_ms: int | None = None,
-        outcome: str | None = None,
-    ) -> int:
-        """Append one command and commit it (autocommit: the INSERT is its own transaction)."""
-        cursor = self.conn.execute(
-            "INSERT INTO commands (kind, at_ms, endpoint, params, api_key, advance_ms, outcome)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (kind, at_ms, endpoint, params, api_key, advance_ms, outcome),
-        )
-        seq = cursor.lastrowid
-        assert seq is not None
-        return seq
-
-    def commands(self, after: int = 0) -> Iterator[Command]:
-        # A generator: the rows are read (and a damaged page found) while it is iterated.
-        with self.errors("read"):
-            cursor = self.conn.execute(
-                "SELECT seq, kind, at_ms, endpoint, params, api_key, advance_ms, outcome "
-                "FROM commands WHERE seq > ? ORDER BY seq",
-                (after,),
-            )
-            for row in cursor:
-                yield Command(*row)
-
     @_sqlite("read")
-    def last_seq(self) -> int:
-        row = self.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'commands'")
-        found = row.fetchone()
-        return int(found[0]) if found else 0
-
-    @_sqlite("read")
-    def clock_totals(self) -> tuple[int, int | None]:
-        """(the ms every logged ``advance`` added, the latest instant a command ran at)."""
-        total, latest = self.conn.execute(
-            "SELECT COALESCE(SUM(advance_ms), 0), MAX(at_ms) FROM commands"
+    def state_document(self, name: str) -> Any:
+        row = self.conn.execute(
+            f"SELECT doc FROM {adapter.STATE_TABLE} WHERE id = ?", (name,)
         ).fetchone()
-        return int(total), None if latest is None else int(latest)
+        return None if row is None else json.loads(row[0])
+
+    @_sqlite("read")
+    def records(self) -> dict[str, list[adapter.Record]]:
+        """Every record and state document, by table, in id order."""
+        out: dict[str, list[adapter.Record]] = {}
+        for table, columns in adapter.TABLES.items():
+            names = ", ".join(columns)
+            rows = self.conn.execute(f"SELECT id, {names}, doc FROM {table} ORDER BY id")
+            out[table] = [adapter.Record(table, r[0], r[1:-1], r[-1]) for r in rows]
+        rows = self.conn.execute(f"SELECT id, doc FROM {adapter.STATE_TABLE} ORDER BY id")
+        out[adapter.STATE_TABLE] = [
+            adapter.Record(adapter.STATE_TABLE, name, (), doc) for name, doc in rows
+        ]
+        return out
 
     @_sqlite("read")
     def count(self) -> int:
-        return int(self.conn.execute("SELECT COUNT(*) FROM commands").fetchone()[0])
+        """Rows in the activity log."""
+        return int(self.conn.execute("SELECT COUNT(*) FROM activity").fetchone()[0])
 
-    # -- snapshots ----------------------------------------------------------------------------
+    # -- writing ------------------------------------------------------------------------------
 
-    @_sqlite("read")
-    def latest_snapshot(self, code: str) -> tuple[int, str, bytes] | None:
-        """(seq, digest, state) of the newest snapshot written by ``code``."""
-        row = self.conn.execute(
-            "SELECT seq, digest, state FROM snapshots WHERE code = ? ORDER BY seq DESC LIMIT 1",
-            (code,),
-        ).fetchone()
-        return None if row is None else (int(row[0]), str(row[1]), bytes(row[2]))
+    @staticmethod
+    def put(conn: sqlite3.Connection, records: list[adapter.Record]) -> None:
+        """Insert or replace ``records`` (inside the caller's transaction)."""
+        by_table: dict[str, list[tuple[Any, ...]]] = {}
+        for record in records:
+            by_table.setdefault(record.table, []).append((record.id, *record.columns, record.doc))
+        for table, rows in by_table.items():
+            marks = ", ".join("?" * len(rows[0]))
+            conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows)
+
+    @staticmethod
+    def log(conn: sqlite3.Connection, activity: Mapping[str, Any]) -> None:
+        """Append one activity row (inside the caller's transaction)."""
+        conn.execute(
+            "INSERT INTO activity (at_ms, kind, endpoint, params, api_key, outcome, rows)"
+            " VALUES (:at_ms, :kind, :endpoint, :params, :api_key, :outcome, :rows)",
+            {"endpoint": None, "params": None, "api_key": None, "outcome": None, **activity},
+        )
+
+    @staticmethod
+    def put_meta(conn: sqlite3.Connection, meta: Mapping[str, str]) -> None:
+        conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+
+    @staticmethod
+    def put_keys(conn: sqlite3.Connection, keys: list[ApiKey]) -> None:
+        conn.execute("DELETE FROM api_keys")
+        conn.executemany(
+            "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (i, k.api_key, k.secret, k.passphrase, int(k.read_only), ",".join(k.permissions))
+                for i, k in enumerate(keys)
+            ],
+        )
+
+    @staticmethod
+    def wipe(conn: sqlite3.Connection) -> None:
+        """Delete every record and state document (inside the caller's transaction)."""
+        for table in (*adapter.TABLES, adapter.STATE_TABLE):
+            conn.execute(f"DELETE FROM {table}")
 
     @_sqlite("saved")
-    def put_snapshot(self, seq: int, code: str, digest: str, state: bytes) -> None:
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.execute(
-                "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?, ?)",
-                (seq, code, digest, state, time.time_ns() // 1_000_000),
-            )
-            conn.execute(
-                "DELETE FROM snapshots WHERE seq NOT IN "
-                "(SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)",
-                (SNAPSHOTS_KEPT,),
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-
-    @_sqlite("reset")
-    def wipe(self, meta: Mapping[str, str]) -> None:
-        """Delete every command and snapshot and update ``meta``, in one transaction."""
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.execute("DELETE FROM commands")
-            conn.execute("DELETE FROM snapshots")
-            conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+    def write(self, records: list[adapter.Record], activity: Mapping[str, Any]) -> None:
+        """One command's rows and its activity row, in one transaction."""
+        with self.transaction() as conn:
+            self.put(conn, records)
+            self.log(conn, activity)
 
 
 # -- the journal -------------------------------------------------------------------------------
 
 
 class Journal:
-    """The command log of one persistent venue (``venue.journal``): logs and commits every
-    state-changing step inside the venue lock, writes snapshots, resets."""
+    """The persistence of one venue (``venue.journal``): after every call and ``advance`` it
+    writes what changed, in one transaction inside the venue lock; it resets and closes."""
 
     def __init__(
         self,
@@ -542,20 +463,15 @@ class Journal:
         venue: Venue,
         clock: PinnedClock,
         meta: Mapping[str, str],
-        snapshot_every: int = SNAPSHOT_EVERY,
+        tracker: adapter.Tracker,
         read_only: bool = False,
     ) -> None:
-        if snapshot_every < 1:
-            raise ValueError("snapshot_every must be at least 1")
         self.store = store
         self.venue = venue
         self.clock = clock
         self.meta = dict(meta)
-        self.snapshot_every = snapshot_every
+        self.tracker = tracker
         self.read_only = read_only
-        #: Commands in the log since the last snapshot, and the newest command's seq.
-        self.since_snapshot = 0
-        self.last_seq = store.last_seq()
         #: Set when a commit failed: the venue then refuses every call (what is in memory is
         #: ahead of the file) until the exchange is restarted from the file.
         self.failed: str | None = None
@@ -571,8 +487,6 @@ class Journal:
         inner = self.clock.inner
         assert isinstance(inner, ManualClock | WallClock)
         return inner
-
-    # -- recording ----------------------------------------------------------------------------
 
     def _check_usable(self) -> None:
         if self.closed:
@@ -590,9 +504,16 @@ class Journal:
         if self.read_only:
             raise PaperAccountError(f"the paper account {self.path} was opened read-only")
 
-    def _append(self, kind: str, at_ms: int, **fields: Any) -> None:
+    def _save(self, activity: dict[str, Any] | None, *, passive: bool = False) -> None:
+        """Write what changed, with ``activity`` (or, when ``None``, only if anything did)."""
+        # A transaction that is made anyway takes the passive documents along.
+        records = self.tracker.changes(passive=passive or activity is not None)
+        if activity is None:
+            if not records:
+                return
+            activity = {"at_ms": self.clock.now_ms(), "kind": "tick"}
         try:
-            self.last_seq = self.store.append(kind, at_ms, **fields)
+            self.store.write(records, {**activity, "rows": len(records)})
         except PaperAccountError as exc:
             self.failed = str(exc.__cause__ or exc)
             logger.error("cannot save to the paper account %s", self.path, exc_info=True)
@@ -600,16 +521,14 @@ class Journal:
                 f"{exc}; the exchange refuses further calls until it is restarted (what was "
                 "saved is kept)"
             ) from exc
-        self.since_snapshot += 1
-        if self.since_snapshot >= self.snapshot_every:
-            self.snapshot()
 
     def call(self, endpoint: str, operation: Operation, params: Any, caller: Caller | None) -> Any:
-        """Run one call at one instant and log it; the venue holds its lock.
+        """Run one call at one instant and save what it changed; the venue holds its lock.
 
-        Writes are logged whatever their outcome (a refused modify with ``autoCancel`` still
-        cancels; every call first catches up); reads only when their catch-up had something
-        due. The row is committed before this returns — before any answer is sent.
+        A write always leaves an activity row, whatever its outcome (a refused modify with
+        ``autoCancel`` still cancels; every call first catches up); a read only when its
+        catch-up changed something. The rows are committed before this returns — before any
+        answer is sent.
         """
         self._check_usable()
         write = ENDPOINTS[endpoint].write
@@ -617,40 +536,30 @@ class Journal:
         if write:
             params_text, params = _normalised(params)
         now = self.clock.inner.now_ms()
-        due = False
         error: BaseException | None = None
-        result: Any = None
         try:
             with self.clock.pinned(now):
-                try:
-                    due = self.venue.trading.catch_up(now)
-                except Exception:
-                    due = True  # a catch-up that blew up may have changed things: log it
-                    raise
-                result = operation(params, caller)
-            return result
+                self.venue.trading.catch_up(now)
+                return operation(params, caller)
         except Exception as exc:
             error = exc
             raise
         finally:
+            activity = None
             if write:
-                self._append(
-                    "call",
-                    now,
-                    endpoint=endpoint,
-                    params=params_text,
-                    api_key=None if caller is None else caller.key.api_key,
-                    outcome=_outcome(self.venue, answer=result, error=error),
-                )
-            elif due:
-                # A read's own refusal is not the catch-up's outcome: only a bug counts.
-                failed = (
-                    error if error is not None and not isinstance(error, ExchangeError) else None
-                )
-                self._append("tick", now, outcome=_outcome(self.venue, error=failed))
+                activity = {
+                    "at_ms": now,
+                    "kind": "call",
+                    "endpoint": endpoint,
+                    "params": params_text,
+                    "api_key": None if caller is None else caller.key.api_key,
+                    "outcome": _outcome(error),
+                }
+            with self.clock.pinned(now):
+                self._save(activity)
 
     def advance(self, ms: int) -> int:
-        """Move the clock forward, catch up, log it; the venue holds its lock."""
+        """Move the clock forward, catch up, save; the venue holds its lock."""
         self._check_usable()
         now = self.clock.inner.advance(ms)
         error: BaseException | None = None
@@ -661,65 +570,53 @@ class Journal:
             error = exc
             raise
         finally:
-            outcome = _outcome(self.venue, error=error)
-            self._append("advance", now, advance_ms=int(ms), outcome=outcome)
+            activity = {"at_ms": now, "kind": "advance", "outcome": _outcome(error)}
+            with self.clock.pinned(now):
+                self._save({**activity, "params": json.dumps({"ms": int(ms)})}, passive=True)
         return now
 
     def reset(self) -> None:
-        """Start the account over (see :meth:`Venue.reset`) and wipe the log; the venue holds
-        its lock. Keys, uid, seed and the clock's position are kept."""
+        """Start the account over (see :meth:`Venue.reset`): every record deleted and the
+        fresh account written, in one transaction; the venue holds its lock. Keys, uid, seed
+        and the clock's position are kept."""
         self._check_usable()
         venue = self.venue
         now = self.clock.inner.now_ms()
         with self.clock.pinned(now):
             fresh = venue.new_state(keys=list(venue.account.keys), uid=venue.account.uid)
-        live = self.live_clock
-        update = {
-            "registered_ms": str(now),
-            "clock_now": str(now),
-            "clock_base": str(now if isinstance(live, ManualClock) else live.offset_ms),
-            "catalogue": catalogue_fingerprint(venue.catalogue),
-            "reset_ms": str(time.time_ns() // 1_000_000),
-        }
-        self.store.wipe(update)
-        self.meta.update(update)
+        previous = venue.state
         venue.install(fresh)
-        self.since_snapshot = 0
-
-    # -- snapshots and closing ----------------------------------------------------------------
-
-    def snapshot(self) -> None:
-        """Save the state with the log position; a failure is logged, never raised (the log
-        alone rebuilds everything)."""
-        self.since_snapshot = 0
         try:
-            with self.venue.lock:
-                state = snapshots.dump(self.venue)
-                digest = state_digest(self.venue)
-                self.store.put_snapshot(self.last_seq, code_fingerprint(), digest, state)
-        except PaperAccountError as exc:  # the file's fault: its message says it all
-            logger.warning("cannot write a snapshot: %s", exc)
-        except Exception:
-            logger.warning("cannot write a snapshot of %s", self.path, exc_info=True)
+            _write_fresh(self.store, venue, {"reset_ms": str(time.time_ns() // 1_000_000)}, now)
+        except BaseException:
+            venue.install(previous)  # the file was not reset: neither is the account
+            raise
+        self.tracker = adapter.Tracker.for_written(venue)
 
     def close(self) -> None:
-        """Write a last snapshot (when anything happened since) and let go of the file."""
+        """Save the clock and the catch-up horizon (a manual clock moved directly, without
+        ``advance()``, shows nowhere else), then let go of the file."""
         with self.venue.lock:
             if self.closed:
                 return
             if self.failed is None and not self.read_only:
-                if self.since_snapshot:
-                    self.snapshot()
-                live = self.live_clock
-                if isinstance(live, ManualClock):
-                    # A manual clock moved directly (not by advance(), which is logged) since
-                    # the last command: keep where it stands.
-                    try:
-                        self.store.set_meta({"clock_now": str(live.now_ms())})
-                    except PaperAccountError as exc:
-                        logger.warning("cannot save the clock: %s", exc)
+                try:
+                    self._save(None, passive=True)
+                except PaperAccountError as exc:
+                    logger.warning("cannot save the clock: %s", exc)
             self.closed = True
             self.store.close()
+
+
+def _write_fresh(store: Store, venue: Venue, meta: Mapping[str, str], now: int) -> None:
+    """Replace every record with ``venue``'s state, update ``meta``, log a reset: one
+    transaction."""
+    with store.errors("reset"), store.transaction() as conn:
+        Store.wipe(conn)
+        rows = adapter.everything(venue)
+        Store.put(conn, rows)
+        Store.put_meta(conn, meta)
+        Store.log(conn, {"at_ms": now, "kind": "reset", "rows": len(rows)})
 
 
 # -- opening -----------------------------------------------------------------------------------
@@ -753,22 +650,29 @@ def open_journal(
     trading_key: ApiKey | None = None,
     balances: Mapping[str, str | Decimal | int] | None = None,
     catalogue: Catalogue | None = None,
-    snapshot_every: int = SNAPSHOT_EVERY,
     synchronous: str = SYNCHRONOUS,
     read_only: bool = False,
+    market: MarketData | None = None,
+    fees: FeeModel | None = None,
 ) -> Journal:
     """Open (or create) the paper account in ``path`` and return its journal, whose
-    ``venue`` is the account rebuilt from the file.
+    ``venue`` is the account read from the file.
+
+    ``market`` and ``fees`` are what the venue trades on from now on (default: the seeded
+    synthetic market and the catalogue's rates); what the file holds happened as it happened
+    (a 0.1.0 file's log is converted on the seeded market with the catalogue's fees).
 
     A new file gets ``seed`` (default 7), a manual clock at ``start_ms`` or the wall clock,
     ``trading_key`` (else a generated one) plus a read-only key, and ``balances``. An existing
     file keeps all of these; an argument that contradicts it raises
-    :class:`PaperAccountMismatch`. ``read_only`` rebuilds the account without writing to the
-    file (for an export) and refuses calls.
+    :class:`PaperAccountMismatch`. A 0.1.0 file is converted first (see the module
+    docstring). ``read_only`` reads the account without writing to the file (for an
+    export; a 0.1.0 file is then rebuilt in memory only) and refuses calls.
     """
     file = Path(path).expanduser()
     catalogue = catalogue or Catalogue.bundled()
     store = Store(file, synchronous=synchronous)
+    given = {"seed": seed, "start_ms": start_ms, "balances": balances, "trading_key": trading_key}
     try:
         meta = store.meta()
         if not meta:
@@ -781,19 +685,14 @@ def open_journal(
                 trading_key=trading_key,
                 balances=balances,
                 catalogue=catalogue,
-                snapshot_every=snapshot_every,
+                market=market,
+                fees=fees,
             )
         try:
+            if meta.get("format") == legacy.FORMAT:
+                return _convert(store, meta, catalogue, given, read_only=read_only)
             return _restore(
-                store,
-                meta,
-                seed=seed,
-                start_ms=start_ms,
-                trading_key=trading_key,
-                balances=balances,
-                catalogue=catalogue,
-                snapshot_every=snapshot_every,
-                read_only=read_only,
+                store, meta, catalogue, given, read_only=read_only, market=market, fees=fees
             )
         except PaperAccountError:
             raise
@@ -804,8 +703,8 @@ def open_journal(
         raise
 
 
-#: What reading a meta or key row that SQLite returned intact but that does not parse raises.
-_UNPARSABLE = (KeyError, ValueError, TypeError, ArithmeticError)
+#: What reading a row that SQLite returned intact but that does not parse raises.
+_UNPARSABLE = (KeyError, ValueError, TypeError, ArithmeticError, AttributeError, IndexError)
 
 
 def _damaged_record(file: Path, exc: BaseException) -> PaperAccountError:
@@ -818,6 +717,24 @@ def _damaged_record(file: Path, exc: BaseException) -> PaperAccountError:
     )
 
 
+def _new_meta(
+    *, seed: int, uid: str, balances: str, manual: bool, start_ms: int | None
+) -> dict[str, str]:
+    from .. import __version__
+
+    return {
+        "format": FORMAT,
+        "schema": str(SCHEMA_VERSION),
+        "seed": str(seed),
+        "uid": uid,
+        "balances": balances,
+        "clock": "manual" if manual else "wall",
+        "start_ms": "" if start_ms is None else str(start_ms),
+        "created_ms": str(time.time_ns() // 1_000_000),
+        "created_by": f"bitget_nb {__version__}",
+    }
+
+
 def _create(
     store: Store,
     *,
@@ -826,44 +743,54 @@ def _create(
     trading_key: ApiKey | None,
     balances: Mapping[str, str | Decimal | int] | None,
     catalogue: Catalogue,
-    snapshot_every: int,
+    market: MarketData | None = None,
+    fees: FeeModel | None = None,
 ) -> Journal:
     live: ManualClock | WallClock = ManualClock(start_ms) if start_ms is not None else WallClock()
     now = live.now_ms()
     clock = PinnedClock(live, pinned=now)
     keys = [trading_key or ApiKey.generate(), ApiKey.generate(read_only=True)]
-    venue = Venue(clock=clock, seed=seed, catalogue=catalogue, keys=keys, balances=balances)
+    venue = Venue(clock=clock, seed=seed, catalogue=catalogue, keys=keys, balances=balances,
+                  market=market, fees=fees)  # fmt: skip
+    meta = _new_meta(
+        seed=seed,
+        uid=venue.account.uid,
+        balances=_balances_text(balances),
+        manual=start_ms is not None,
+        start_ms=start_ms,
+    )
+    with store.errors("saved"), store.transaction() as conn:
+        for statement in _schema():
+            conn.execute(statement)
+        Store.put_meta(conn, meta)
+        Store.put_keys(conn, keys)
+        rows = adapter.everything(venue)
+        Store.put(conn, rows)
+        Store.log(conn, {"at_ms": now, "kind": "create", "rows": len(rows)})
     clock.pin(None)
-    from .. import __version__
+    return _journal(store, venue, clock, meta, adapter.Tracker.for_written(venue))
 
-    meta = {
-        "format": FORMAT,
-        "seed": str(seed),
-        "catalogue": catalogue_fingerprint(catalogue),
-        "uid": venue.account.uid,
-        "registered_ms": str(now),
-        "balances": _balances_text(balances),
-        "clock": "manual" if start_ms is not None else "wall",
-        "clock_base": str(now if start_ms is not None else 0),
-        "start_ms": "" if start_ms is None else str(start_ms),
-        "created_ms": str(time.time_ns() // 1_000_000),
-        "created_by": f"bitget_nb {__version__} (code {code_fingerprint()})",
-    }
-    store.create(meta, keys)
+
+def _journal(
+    store: Store,
+    venue: Venue,
+    clock: PinnedClock,
+    meta: Mapping[str, str],
+    tracker: adapter.Tracker,
+    *,
+    read_only: bool = False,
+) -> Journal:
     journal = Journal(
-        store=store, venue=venue, clock=clock, meta=meta, snapshot_every=snapshot_every
+        store=store, venue=venue, clock=clock, meta=meta, tracker=tracker, read_only=read_only
     )
     venue.journal = journal
     return journal
 
 
-def _check(meta: Mapping[str, str], file: Path, **given: Any) -> None:
-    """Refuse a file of another format, seed or catalogue, or arguments that contradict it."""
-    if meta.get("format") != FORMAT:
-        raise PaperAccountMismatch(
-            f"{file} is not a paper account of this bitget_nb (format "
-            f"{meta.get('format')!r}, expected {FORMAT!r})"
-        )
+def _check(
+    meta: Mapping[str, str], file: Path, keys: list[ApiKey], given: Mapping[str, Any]
+) -> None:
+    """Refuse arguments that contradict the file (never its catalogue or code)."""
     remedy = (
         f"use another file, or start this one over: python -m bitget_nb reset --data {file} --yes"
     )
@@ -872,13 +799,6 @@ def _check(meta: Mapping[str, str], file: Path, **given: Any) -> None:
         raise PaperAccountMismatch(
             f"the paper account {file} was made with seed {meta['seed']}, not {seed}: its "
             f"market differs; open it with seed {meta['seed']} (or no seed), or {remedy}"
-        )
-    if given["catalogue"] != meta["catalogue"]:
-        raise PaperAccountMismatch(
-            f"the paper account {file} was made with another instrument catalogue "
-            f"({meta['catalogue']}, this bitget_nb has {given['catalogue']}): its orders cannot "
-            f"be replayed faithfully. Export it with the version that wrote it "
-            f"({meta.get('created_by', '?')}), or {remedy}"
         )
     start_ms = given["start_ms"]
     if start_ms is not None and (meta["clock"] != "manual" or meta["start_ms"] != str(start_ms)):
@@ -897,195 +817,216 @@ def _check(meta: Mapping[str, str], file: Path, **given: Any) -> None:
             f"the paper account {file} was funded with {meta['balances']}, not these balances; "
             f"open it without balances, or {remedy}"
         )
+    if sorted(k.read_only for k in keys) != [False, True]:  # what _create always writes
+        raise ValueError("the file must hold one read-write and one read-only API key")
+    trading_key = given["trading_key"]
+    if trading_key is not None:
+        own = next(k for k in keys if not k.read_only)
+        if own.credentials() != trading_key.credentials():
+            raise PaperAccountMismatch(
+                f"the paper account {file} has another API key; open it without keys to use "
+                "its own (they are printed by `python -m bitget_nb exchange --data ...`)"
+            )
+
+
+def _migrate(store: Store, meta: Mapping[str, str]) -> dict[str, str]:
+    """Bring an older schema forward (one transaction); refuse a newer one."""
+    if meta.get("format") != FORMAT:
+        raise PaperAccountMismatch(
+            f"{store.path} is not a paper account of this bitget_nb (format "
+            f"{meta.get('format')!r}, expected {FORMAT!r})"
+        )
+    found = int(meta["schema"])
+    if found > SCHEMA_VERSION:
+        raise PaperAccountError(
+            f"the paper account {store.path} was written by a newer bitget_nb "
+            f"({meta.get('created_by', '?')}, schema {found}; this one reads up to "
+            f"{SCHEMA_VERSION}): upgrade bitget_nb to open it"
+        )
+    if found == SCHEMA_VERSION:
+        return dict(meta)
+    with store.errors("migrated"), store.transaction() as conn:
+        for version in range(found, SCHEMA_VERSION):
+            MIGRATIONS[version](conn)
+        Store.put_meta(conn, {"schema": str(SCHEMA_VERSION)})
+    logger.info("migrated %s from schema %d to %d", store.path, found, SCHEMA_VERSION)
+    return {**meta, "schema": str(SCHEMA_VERSION)}
+
+
+def _clock_of(meta: Mapping[str, str], doc: Mapping[str, Any] | None) -> ManualClock | WallClock:
+    """The account's clock where the file's ``clock`` document left it."""
+    kind = "manual" if meta["clock"] == "manual" else "wall"
+    if doc is None or doc.get("kind") != kind:
+        raise ValueError(f"the clock document does not describe a {kind} clock: {doc!r}")
+    if kind == "manual":
+        return ManualClock(int(doc["now_ms"]))
+    return WallClock(int(doc["offset_ms"]))
 
 
 def _restore(
     store: Store,
     meta: Mapping[str, str],
-    *,
-    seed: int | None,
-    start_ms: int | None,
-    trading_key: ApiKey | None,
-    balances: Mapping[str, str | Decimal | int] | None,
     catalogue: Catalogue,
-    snapshot_every: int,
+    given: Mapping[str, Any],
+    *,
     read_only: bool,
+    market: MarketData | None = None,
+    fees: FeeModel | None = None,
 ) -> Journal:
     file = store.path
-    _check(
-        meta,
-        file,
-        seed=seed,
-        start_ms=start_ms,
-        balances=balances,
-        catalogue=catalogue_fingerprint(catalogue),
-    )
+    # Even read-only: a migration changes the format, never the account.
+    meta = _migrate(store, meta)
     keys = store.keys()
-    if sorted(k.read_only for k in keys) != [False, True]:  # what _create always writes
-        raise ValueError("the file must hold one read-write and one read-only API key")
-    if trading_key is not None:
-        own = next((k for k in keys if not k.read_only), None)
-        if own is None or own.credentials() != trading_key.credentials():
-            raise PaperAccountMismatch(
-                f"the paper account {file} has another API key; open it without keys to use "
-                "its own (they are printed by `python -m bitget_nb exchange --data ...`)"
-            )
-    registered = int(meta["registered_ms"])
-    clock = PinnedClock(ManualClock(registered), pinned=registered)
-    saved = json.loads(meta["balances"])
+    _check(meta, file, keys, given)
+    live = _clock_of(meta, store.state_document("clock"))
+    clock = PinnedClock(live, pinned=live.now_ms())
     venue = Venue(
         clock=clock,
         seed=int(meta["seed"]),
         catalogue=catalogue,
         keys=keys,
-        balances=saved,
+        balances=json.loads(meta["balances"]),
         uid=meta["uid"],
+        market=market,
+        fees=fees,
     )
-    code = code_fingerprint()
-    after = 0
-    found = store.latest_snapshot(code)
-    if found is not None:
-        seq, digest, blob = found
-        try:
-            venue.install(snapshots.load(blob, venue))
-            if state_digest(venue) != digest:
-                raise snapshots.SnapshotError("its digest does not match its content")
-            after = seq
-        except snapshots.SnapshotError as exc:
-            logger.warning("ignoring the snapshot at %s of %s: %s", seq, file, exc)
-            venue.install(venue.new_state(keys=keys, uid=meta["uid"]))
-    replayed = _replay(store, venue, clock, after=after, meta=meta)
-    advanced, latest = store.clock_totals()
-    base = int(meta["clock_base"])
-    if meta["clock"] == "manual":
-        clock.inner = ManualClock(_manual_position(meta, advanced, latest))
-    else:
-        clock.inner = WallClock(base + advanced)
+    tracker = adapter.load(venue, store.records())
     clock.pin(None)
-    journal = Journal(
-        store=store,
-        venue=venue,
-        clock=clock,
-        meta=meta,
-        snapshot_every=snapshot_every,
-        read_only=read_only,
-    )
-    journal.since_snapshot = replayed
-    venue.journal = journal
-    if replayed and not read_only:
-        journal.snapshot()
-    logger.debug("opened %s: %d commands replayed after seq %d", file, replayed, after)
-    return journal
+    logger.debug("opened %s", file)
+    return _journal(store, venue, clock, meta, tracker, read_only=read_only)
 
 
-def _manual_position(meta: Mapping[str, str], advanced: int, latest: int | None) -> int:
-    """Where a manual clock stands: where its logged advances took it, where a command last
-    ran, or where it stood at the last close — whichever is latest (a clock moved directly,
-    without ``advance()``, shows only in the last two)."""
-    registered = int(meta["registered_ms"])
-    candidates = [int(meta["clock_base"]) + advanced, registered, latest or registered]
-    if meta.get("clock_now"):
-        candidates.append(int(meta["clock_now"]))
-    return max(candidates)
-
-
-def _replay(
-    store: Store, venue: Venue, clock: PinnedClock, *, after: int, meta: Mapping[str, str]
-) -> int:
-    """Run every command after ``after`` at its logged instant; check each outcome."""
-    count = 0
-    for command in store.commands(after):
-        clock.pin(command.at_ms)
-        trading = venue.trading  # a logged reset is not a command: desks change only on install
-        operation: Operation | None = None
-        caller: Caller | None = None
-        if command.kind == "call":
-            if command.endpoint is None or command.params is None:
-                raise _diverged(store.path, command, meta, "the row is incomplete")
-            if not venue.implements(command.endpoint):
-                raise _diverged(store.path, command, meta, "this code has no such endpoint")
-            operation = venue.operation(command.endpoint)
-            if command.api_key is not None:
-                caller = venue.find_key(command.api_key)
-                if caller is None:
-                    raise _diverged(store.path, command, meta, "it names an unknown key")
-        elif command.kind not in ("tick", "advance"):
-            raise _diverged(store.path, command, meta, f"unknown kind {command.kind!r}")
-        answer: Any = None
-        error: BaseException | None = None
+def _convert(
+    store: Store,
+    meta: Mapping[str, str],
+    catalogue: Catalogue,
+    given: Mapping[str, Any],
+    *,
+    read_only: bool,
+) -> Journal:
+    """A 0.1.0 file: rebuilt through its log (the file untouched if that goes differently),
+    copied beside itself, rewritten as rows in one transaction (read-only: in memory only)."""
+    file = store.path
+    keys = store.keys()
+    _check(meta, file, keys, given)
+    with store.errors("read"):
         try:
-            trading.catch_up(command.at_ms)
-            if operation is not None:
-                assert command.params is not None
-                answer = operation(json.loads(command.params), caller)
-        except Exception as exc:
-            error = exc
-        if command.kind != "call" and isinstance(error, ExchangeError):
-            raise _diverged(store.path, command, meta, f"a catch-up was refused: {error}")
-        got = _outcome(venue, answer=answer, error=error)
-        if got != command.outcome:
-            raise _diverged(
-                store.path, command, meta, f"the file says {command.outcome}, the replay {got}"
-            )
-        count += 1
-    return count
-
-
-def _diverged(
-    file: Path, command: Command, meta: Mapping[str, str], what: str
-) -> PaperAccountError:
-    where = f"command #{command.seq} ({command.endpoint or command.kind} at {command.at_ms} ms)"
-    writer = meta.get("created_by", "an unknown version")
-    now = code_fingerprint()
-    if f"code {now})" in writer:
-        cause = (
-            "the same code wrote it, so either the file was edited or the exchange is not "
-            "deterministic (a bug: please report it with the file)"
-        )
-    else:
-        cause = (
-            f"it was written by {writer} and this is code {now}, which behaves differently; "
-            "export it with the version that wrote it"
-        )
-    return PaperAccountError(
-        f"replaying the paper account {file} went differently at {where}: {what}; {cause}; "
-        f"or start it over: python -m bitget_nb reset --data {file} --yes"
+            venue = legacy.rebuild(store.conn, file, meta, keys, catalogue)
+        except legacy.Diverged as exc:
+            raise PaperAccountError(str(exc)) from None
+    clock = venue.clock
+    assert isinstance(clock, PinnedClock)
+    if read_only:
+        tracker = adapter.Tracker.for_written(venue)
+        return _journal(store, venue, clock, meta, tracker, read_only=True)
+    backup = _backup(store)
+    manual = meta["clock"] == "manual"
+    new_meta = _new_meta(
+        seed=int(meta["seed"]),
+        uid=meta["uid"],
+        balances=meta["balances"],
+        manual=manual,
+        start_ms=int(meta["start_ms"]) if manual and meta.get("start_ms") else None,
     )
+    new_meta.update(
+        created_ms=meta.get("created_ms", new_meta["created_ms"]),
+        created_by=meta.get("created_by", "bitget_nb 0.1.0"),
+        converted_ms=str(time.time_ns() // 1_000_000),
+        converted_backup=backup.name,
+    )
+    with store.errors("converted"), store.transaction() as conn:
+        log = [
+            {
+                "at_ms": c.at_ms,
+                "kind": c.kind,
+                "endpoint": c.endpoint,
+                "params": json.dumps({"ms": c.advance_ms}) if c.kind == "advance" else c.params,
+                "api_key": c.api_key,
+                "outcome": c.outcome,
+                "rows": 0,
+            }
+            for c in legacy.commands(conn)
+        ]
+        for statement in ("DROP TABLE commands", "DROP TABLE snapshots", "DELETE FROM meta"):
+            conn.execute(statement)
+        for statement in _schema():
+            conn.execute(statement)
+        Store.put_meta(conn, new_meta)
+        for row in log:
+            Store.log(conn, row)
+        rows = adapter.everything(venue)
+        Store.put(conn, rows)
+        Store.log(conn, {"at_ms": clock.now_ms(), "kind": "convert", "rows": len(rows)})
+    logger.info("converted the 0.1.0 paper account %s; the original is kept in %s", file, backup)
+    return _journal(store, venue, clock, new_meta, adapter.Tracker.for_written(venue))
+
+
+def _backup(store: Store) -> Path:
+    """A copy of the open file beside it, byte for byte, readable by its owner only, under a
+    name not taken yet. Whatever a killed 0.1.0 process left in ``FILE-wal`` is first
+    checkpointed into the file (the exclusive lock keeps anyone else from writing), so the
+    copy alone is the whole account."""
+    file = store.path
+    target = file.with_name(file.name + BACKUP_SUFFIX)
+    number = 1
+    while target.exists():
+        target = file.with_name(f"{file.name}{BACKUP_SUFFIX}.{number}")
+        number += 1
+    try:
+        with store.errors("copied"):
+            store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        _private_file(target)
+        with file.open("rb") as source, target.open("wb") as copy:
+            shutil.copyfileobj(source, copy)
+            copy.flush()
+            os.fsync(copy.fileno())
+    except OSError as exc:
+        target.unlink(missing_ok=True)
+        raise PaperAccountError(
+            f"the paper account {file} is in the 0.1.0 format and is converted after a copy "
+            f"of it is kept, but {target} could not be written: {exc.strerror or exc}; the "
+            "file is left as it was"
+        ) from exc
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return target
 
 
 # -- whole-file operations (the command line) --------------------------------------------------
 
 
 def reset_file(path: str | os.PathLike[str]) -> dict[str, str]:
-    """Start the paper account in ``path`` over without replaying it (so a file another
-    version wrote can be reset too): balances, no orders, same keys, uid and seed; the clock
-    keeps its position. Returns the file's meta."""
+    """Start the paper account in ``path`` over without reading its records: balances, no
+    orders, same keys, uid and seed; the clock keeps its position. Returns the file's meta."""
     file = Path(path).expanduser()
     if not file.exists():
         raise PaperAccountError(f"there is no paper account in {file}")
     store = Store(file)
     try:
         meta = store.meta()
-        if meta.get("format") != FORMAT:
-            raise PaperAccountMismatch(f"{file} is not a paper account of this bitget_nb")
-        advanced, latest = store.clock_totals()
         try:
-            base = int(meta["clock_base"])
-            if meta["clock"] == "manual":
-                now = new_base = _manual_position(meta, advanced, latest)
-            else:
-                new_base = base + advanced
-                now = WallClock(new_base).now_ms()
+            if meta.get("format") == legacy.FORMAT:
+                with store.errors("reset"):
+                    return legacy.reset(store.conn, meta)
+            meta = _migrate(store, meta)
+            keys = store.keys()
+            live = _clock_of(meta, store.state_document("clock"))
+            now = live.now_ms()
+            clock = PinnedClock(live, pinned=now)
+            venue = Venue(
+                clock=clock,
+                seed=int(meta["seed"]),
+                keys=keys,
+                balances=json.loads(meta["balances"]),
+                uid=meta["uid"],
+            )
+        except PaperAccountError:
+            raise
         except _UNPARSABLE as exc:
             raise _damaged_record(file, exc) from exc
-        update = {
-            "registered_ms": str(now),
-            "clock_now": str(now),
-            "clock_base": str(new_base),
-            "catalogue": catalogue_fingerprint(Catalogue.bundled()),
-            "reset_ms": str(time.time_ns() // 1_000_000),
-        }
-        store.wipe(update)
+        update = {"reset_ms": str(time.time_ns() // 1_000_000)}
+        _write_fresh(store, venue, update, now)
         return {**meta, **update}
     finally:
         store.close()
@@ -1094,7 +1035,7 @@ def reset_file(path: str | os.PathLike[str]) -> dict[str, str]:
 def export_file(
     path: str | os.PathLike[str],
 ) -> tuple[dict[str, str], dict[str, list[dict[str, str]]]]:
-    """The paper account in ``path`` rebuilt read-only: (summary, tables of
+    """The paper account in ``path`` read without writing: (summary, tables of
     :func:`~.canonical.export_tables`). The summary carries no secrets."""
     file = Path(path).expanduser()
     if not file.exists():
@@ -1110,7 +1051,7 @@ def export_file(
             "clock": journal.meta["clock"],
             "nowMs": str(live.now_ms()),
             "registeredMs": str(venue.account.registered_ms),
-            "commands": str(journal.store.count()),
+            "commands": str(journal.store.count() if "activity" in journal.store.tables() else 0),
         }
         return summary, export_tables(venue)
     finally:

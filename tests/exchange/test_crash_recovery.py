@@ -4,7 +4,7 @@ Runs the loop of ``bench/crash_rounds.py`` (which prints the same figures for th
 ``python bench/crash_rounds.py``): ``python -m bitget_nb exchange --data FILE`` as a separate
 process, a client driving spot and futures orders, cancels and market orders at it, a kill
 at a random moment, a restart on the same file — ten times, with a seeded RNG. After every
-kill the file is rebuilt and checked exhaustively (acknowledged orders and seen fills there,
+kill the file is read back and checked exhaustively (acknowledged orders and seen fills there,
 ``cumExecQty`` = sum of fills, locked = what open orders and positions need, every coin's
 balance = initial ± fill flows − fees); after every restart the exchange is asked over HTTP.
 """

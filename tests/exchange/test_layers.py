@@ -23,7 +23,7 @@ PREFIX = "bitget_nb.exchange"
 #: The wire side: HTTP, auth, parameters, records, handlers, the venue facade, persistence.
 API_LAYER = {
     "__init__", "api", "auth", "canonical", "faults", "http", "local", "params", "persistence",
-    "ratelimit", "records", "snapshots", "venue",
+    "legacy", "ratelimit", "records", "state_adapter", "venue",
 }  # fmt: skip
 #: The domain: typed commands in, domain objects out; no parameters, records or codes.
 DOMAIN = {

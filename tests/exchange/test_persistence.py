@@ -1,15 +1,15 @@
-"""A paper account in a SQLite file: reopened, replayed, refused, reset, exported."""
+"""A paper account in a SQLite file: reopened, refused, reset, exported, kept across code
+changes."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
-import pickle
 import random
 import sqlite3
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from bitget_nb.exchange import (
     defaults,
 )
 from bitget_nb.exchange.accounts import ApiKey
-from bitget_nb.exchange.canonical import canonical_state
+from bitget_nb.exchange.canonical import canonical_state, export_tables
 from bitget_nb.exchange.clock import WallClock
 from bitget_nb.exchange.instruments import Catalogue
 from bitget_nb.exchange.persistence import export_file, open_journal
@@ -103,16 +103,20 @@ def _sql(path: Path, statement: str, *params: Any) -> list[tuple[Any, ...]]:
         return con.execute(statement, params).fetchall()
 
 
+def _sql_open(ex: LocalExchange, statement: str) -> list[tuple[Any, ...]]:
+    """One statement through the open exchange's own connection (the file is locked)."""
+    assert ex.venue.journal is not None
+    return ex.venue.journal.store.conn.execute(statement).fetchall()
+
+
 def _kinds(path: Path) -> dict[str, int]:
-    return dict(_sql(path, "SELECT kind, COUNT(*) FROM commands GROUP BY kind"))
+    """The activity log's rows by kind."""
+    return dict(_sql(path, "SELECT kind, COUNT(*) FROM activity GROUP BY kind"))
 
 
-@pytest.mark.parametrize("snapshot_every", [1_000, 3])
-def test_a_closed_and_reopened_file_rebuilds_the_same_canonical_state(
-    tmp_path: Path, snapshot_every: int
-) -> None:
+def test_a_closed_and_reopened_file_rebuilds_the_same_canonical_state(tmp_path: Path) -> None:
     path = tmp_path / "paper.sqlite3"
-    ex = LocalExchange(path=path, start_time=START, snapshot_every=snapshot_every)
+    ex = LocalExchange(path=path, start_time=START)
     build_rich_account(ex)
     before = canonical_state(ex.venue)
     ex.close()
@@ -125,16 +129,33 @@ def test_a_closed_and_reopened_file_rebuilds_the_same_canonical_state(
 
     with LocalExchange(path=path) as again:
         assert canonical_state(again.venue) == before
-    # Without snapshots the whole log is replayed, to the same state.
-    _sql(path, "DELETE FROM snapshots")
-    with LocalExchange(path=path) as replayed:
-        assert canonical_state(replayed.venue) == before
-        assert replayed.now_ms() == before["clock"]["now_ms"]
+        assert again.now_ms() == before["clock"]["now_ms"]
+    # The activity log is for audit: the account is the rows, not a replay of the log.
+    _sql(path, "DELETE FROM activity")
+    with LocalExchange(path=path) as again:
+        assert canonical_state(again.venue) == before
+
+
+def test_the_file_holds_documents_not_pickles(tmp_path: Path) -> None:
+    path = tmp_path / "paper.sqlite3"
+    with LocalExchange(path=path, start_time=START) as ex:
+        build_rich_account(ex)
+    tables = [name for (name,) in _sql(path, "SELECT name FROM sqlite_master WHERE type='table'")]
+    assert {"orders", "fills", "positions", "strategy_orders", "transfers", "state"} <= set(tables)
+    assert "commands" not in tables and "snapshots" not in tables
+    for table in ("orders", "fills", "positions", "strategy_orders", "transfers", "state"):
+        for (doc,) in _sql(path, f"SELECT doc FROM {table}"):
+            assert isinstance(json.loads(doc), dict)
+    for (doc,) in _sql(path, "SELECT doc FROM fills"):
+        fill = json.loads(doc)
+        assert isinstance(fill["fee"], str) and Decimal(fill["fee"]) >= 0  # exact strings
+    blobs = _sql(path, "SELECT COUNT(*) FROM pragma_table_info('orders') WHERE type = 'BLOB'")
+    assert blobs == [(0,)]
 
 
 def test_a_killed_process_loses_nothing_it_committed(tmp_path: Path) -> None:
     path = tmp_path / "paper.sqlite3"
-    journal = open_journal(path, start_ms=START_MS, snapshot_every=5)
+    journal = open_journal(path, start_ms=START_MS)
     ex_venue = journal.venue
     for i in range(12):
         ex_venue.call(
@@ -149,7 +170,7 @@ def test_a_killed_process_loses_nothing_it_committed(tmp_path: Path) -> None:
             ex_venue.trader,
         )
     before = canonical_state(ex_venue)
-    journal.store.close()  # what a SIGKILL leaves: no last snapshot, the log as committed
+    journal.store.close()  # what a SIGKILL leaves: what was committed, no last save
     again = open_journal(path)
     assert canonical_state(again.venue) == before
     again.close()
@@ -216,15 +237,74 @@ def test_arguments_that_contradict_the_file_are_refused(
     LocalExchange(path=path, seed=7, start_time=START).close()  # agreeing arguments are fine
 
 
-def test_a_file_of_another_catalogue_is_refused_with_a_clear_error(tmp_path: Path) -> None:
-    path = tmp_path / "paper.sqlite3"
-    open_journal(path, start_ms=START_MS).close()
-    bundled = json.loads(
+def _history(venue: Any) -> dict[str, Any]:
+    """Orders, fills, balances and the rest of what happened, as the export shows them."""
+    return export_tables(venue)
+
+
+def _changed_fees(factor: str) -> Catalogue:
+    document = json.loads(
         (Path(bg.__file__).parent / "exchange" / "data" / "instruments.json").read_text()
     )
-    bundled["instruments"][0]["minOrderQty"] = "0.5"
-    with pytest.raises(PaperAccountMismatch, match="another instrument catalogue"):
-        open_journal(path, catalogue=Catalogue(bundled))
+    text = json.dumps(document)
+    for name in ("takerFeeRate", "makerFeeRate"):
+        text = text.replace(f'"{name}": "0.', f'"{name}": "{factor}')
+    changed = json.loads(text)
+    assert changed != document
+    return Catalogue(changed)
+
+
+def test_a_saved_account_reopens_unchanged_after_the_catalogues_fee_rates_change(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "paper.sqlite3"
+    with LocalExchange(path=path, start_time=START) as ex:
+        build_rich_account(ex)
+        before = _history(ex.venue)
+    catalogue = _changed_fees("0.0")  # every fee rate a tenth of what it was
+    journal = open_journal(path, catalogue=catalogue)
+    try:
+        assert _history(journal.venue) == before  # what happened stays as it happened
+        venue = journal.venue
+        ack = venue.call(
+            "submit_new_order",
+            {"category": "SPOT", "symbol": "ETHUSDT", "side": "sell", "orderType": "market",
+             "qty": "0.5"},
+            venue.trader,
+        )  # fmt: skip
+        (fill,) = venue.trading.store.fills_of(ack["orderId"])
+        inst = catalogue.get("SPOT", "ETHUSDT")
+        assert inst is not None
+        expected = fill.exec_value * inst.taker_fee
+        assert fill.fee == expected.quantize(
+            fill.fee, rounding=ROUND_HALF_UP
+        )  # the new catalogue's rate
+    finally:
+        journal.close()
+
+
+def test_a_saved_account_reopens_unchanged_after_the_fee_model_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "paper.sqlite3"
+    with LocalExchange(path=path, start_time=START) as ex:
+        build_rich_account(ex)
+        before = _history(ex.venue)
+    from bitget_nb.exchange import settlement
+
+    monkeypatch.setattr(settlement, "fee_of", lambda base, rate: Decimal(0))  # fees abolished
+    with LocalExchange(path=path) as again:
+        assert _history(again.venue) == before
+        ack = again.venue.call(
+            "submit_new_order",
+            {"category": "SPOT", "symbol": "ETHUSDT", "side": "sell", "orderType": "market",
+             "qty": "0.5"},
+            again.trader,
+        )  # fmt: skip
+        fills = again.venue.trading.store.fills_of(ack["orderId"])
+        assert fills and {f.fee for f in fills} == {Decimal(0)}  # new activity: the new model
+    with LocalExchange(path=path) as third:
+        assert _history(third.venue)["orders"][: len(before["orders"])] == before["orders"]
 
 
 def test_a_file_in_use_by_another_exchange_is_refused(tmp_path: Path) -> None:
@@ -244,49 +324,6 @@ def test_a_file_that_is_not_a_paper_account_is_refused(tmp_path: Path) -> None:
         LocalExchange(path=junk)
 
 
-def test_a_replay_that_goes_differently_is_refused_naming_the_command(tmp_path: Path) -> None:
-    path = tmp_path / "paper.sqlite3"
-    with LocalExchange(path=path, start_time=START) as ex:
-        ex.venue.call(
-            "submit_new_order",
-            {
-                "category": "SPOT",
-                "symbol": "BTCUSDT",
-                "side": "buy",
-                "orderType": "market",
-                "qty": "50",
-            },
-            ex.trader,
-        )
-    _sql(path, "DELETE FROM snapshots")
-    _sql(path, "UPDATE commands SET params = replace(params, '\"50\"', '\"60\"')")
-    with pytest.raises(PaperAccountError, match=r"command #\d+ \(submit_new_order"):
-        LocalExchange(path=path)
-
-
-def test_a_snapshot_that_names_foreign_code_is_never_run_and_the_log_rebuilds(
-    tmp_path: Path,
-) -> None:
-    path = tmp_path / "paper.sqlite3"
-    with LocalExchange(path=path, start_time=START) as ex:
-        build_rich_account(ex)
-        before = canonical_state(ex.venue)
-    marker = tmp_path / "pwned"
-    evil = pickle.dumps(_Evil(str(marker)))
-    _sql(path, "UPDATE snapshots SET state = ?", evil)
-    with LocalExchange(path=path) as again:
-        assert canonical_state(again.venue) == before
-    assert not marker.exists()
-
-
-class _Evil:
-    def __init__(self, target: str) -> None:
-        self.target = target
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (os.mkdir, (self.target,))
-
-
 def test_reset_restores_the_funded_account_keeping_keys_uid_and_clock(tmp_path: Path) -> None:
     path = tmp_path / "paper.sqlite3"
     with LocalExchange(path=path, start_time=START) as ex:
@@ -299,7 +336,8 @@ def test_reset_restores_the_funded_account_keeping_keys_uid_and_clock(tmp_path: 
         assert not fresh["positions"]["open"] and not fresh["lead"]["transfers"]
         assert fresh["balances"]["USDT"] == {"available": "100000", "locked": "0", "debt": "0"}
         assert fresh["account"]["registered_ms"] == now == ex.now_ms()
-        assert ex.venue.journal is not None and ex.venue.journal.store.count() == 0
+        assert _sql_open(ex, "SELECT COUNT(*) FROM orders") == [(0,)]
+        assert _sql_open(ex, "SELECT kind FROM activity ORDER BY seq DESC LIMIT 1") == [("reset",)]
         ack = ex.venue.call(
             "copy_futures_transfer", {"type": "in", "coin": "BTC", "amount": "0.1"}, ex.trader
         )
@@ -482,16 +520,17 @@ def test_a_new_file_gets_the_given_key(tmp_path: Path) -> None:
     journal.close()
 
 
+@pytest.mark.parametrize("ending", ["closed", "killed"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_interleavings_of_writes_reads_and_time_replay_to_the_same_state(
-    tmp_path: Path, seed: int
+def test_random_interleavings_of_writes_reads_and_time_reopen_to_the_same_state(
+    tmp_path: Path, seed: int, ending: str
 ) -> None:
-    """Writes, reads whose catch-ups are logged only when something was due, and a clock that
-    jumps by a few ms to many minutes without advance(): the full replay must land on the
-    state the live run reached (the catch-ups it did not log changed nothing)."""
+    """Writes, reads whose catch-ups fill orders, and a clock that jumps by a few ms to many
+    minutes without advance(): what each call committed is the state the live run reached,
+    whether the exchange was closed or killed (change capture misses nothing)."""
     rng = random.Random(seed)
     path = tmp_path / "paper.sqlite3"
-    ex = LocalExchange(path=path, start_time=START, snapshot_every=10**6)
+    ex = LocalExchange(path=path, start_time=START)
     symbols = [("SPOT", "BTCUSDT"), ("SPOT", "ETHUSDT"), ("USDT-FUTURES", "BTCUSDT")]
     for _ in range(160):
         roll = rng.random()
@@ -518,11 +557,14 @@ def test_random_interleavings_of_writes_reads_and_time_replay_to_the_same_state(
         else:
             _call(ex, "get_tickers", {"category": "SPOT"})  # public: catches up all the same
     before = canonical_state(ex.venue)
-    ex.close()
+    if ending == "closed":
+        ex.close()
+    else:  # what a SIGKILL leaves: only what each call committed, no saving on close
+        assert ex.venue.journal is not None
+        ex.venue.journal.store.close()
     assert len(before["fills"]) > 10
-    _sql(path, "DELETE FROM snapshots")
-    with LocalExchange(path=path) as replayed:
-        assert canonical_state(replayed.venue) == before
+    with LocalExchange(path=path) as again:
+        assert canonical_state(again.venue) == before
 
 
 # -- what a request can leave in the file ------------------------------------------------------
@@ -567,7 +609,6 @@ def test_nested_orders_are_never_acknowledged_and_the_log_replays_on_a_deeper_st
         assert error_code(response) == "25200"  # read, then refused: not a string
         before = canonical_state(ex.venue)
     assert len(before["orders"]) == 1
-    _sql(path, "DELETE FROM snapshots")  # the log alone must rebuild the account
 
     def reopen() -> dict[str, Any]:
         with LocalExchange(path=path) as again:
@@ -589,7 +630,7 @@ def test_direct_venue_calls_nested_past_the_cap_are_refused_before_they_are_logg
             ex.venue.call("submit_new_order", order, ex.trader)
         assert caught.value.code == defaults.BAD_BODY_CODE
         assert f"nested deeper than {CAP} levels" in caught.value.msg
-        assert ex.venue.journal is not None and ex.venue.journal.store.count() == 0
+        assert "call" not in dict(_sql_open(ex, "SELECT kind, 1 FROM activity"))
 
 
 @pytest.mark.parametrize(
@@ -616,7 +657,6 @@ def test_odd_json_in_an_order_is_refused_or_read_back_exactly(tmp_path: Path, ex
         response = Wire(ex).post(PLACE, raw=f"{{{_RESTING},{extra}}}")
         assert response.status_code in (200, 400), envelope(response)
         before = canonical_state(ex.venue)
-    _sql(path, "DELETE FROM snapshots")
     with LocalExchange(path=path) as again:
         assert canonical_state(again.venue) == before
 
@@ -645,8 +685,8 @@ def _truncated(path: Path) -> None:
     os.truncate(path, path.stat().st_size // 2)
 
 
-def _command_log_page(path: Path) -> None:
-    _overwrite(path, *_root_page(path, "commands"))
+def _orders_page(path: Path) -> None:
+    _overwrite(path, *_root_page(path, "orders"))
 
 
 def _not_sqlite(path: Path) -> None:
@@ -671,7 +711,7 @@ def test_a_paper_account_error_is_a_bitget_error_and_still_a_runtime_error() -> 
 
 @pytest.mark.parametrize(
     "damage",
-    [_garbage_header, _truncated, _command_log_page, _not_sqlite],
+    [_garbage_header, _truncated, _orders_page, _not_sqlite],
     ids=lambda damage: damage.__name__.strip("_"),
 )
 def test_a_damaged_file_is_refused_with_a_paper_account_error_and_the_cli_says_so(
@@ -716,10 +756,13 @@ def test_damage_found_after_opening_is_a_paper_account_error_too(
 @pytest.mark.parametrize(
     "statement",
     [
-        "UPDATE meta SET value = 'x' WHERE key = 'registered_ms'",
+        "UPDATE meta SET value = 'x' WHERE key = 'seed'",
         "UPDATE meta SET value = '{not json' WHERE key = 'balances'",
-        "DELETE FROM meta WHERE key = 'clock_base'",
+        "DELETE FROM meta WHERE key = 'clock'",
         "UPDATE api_keys SET read_only = 'yes'",
+        "UPDATE state SET doc = '{not json' WHERE id = 'balances'",
+        "UPDATE state SET doc = '{\"kind\": \"wall\"}' WHERE id = 'clock'",
+        "UPDATE state SET doc = '[]' WHERE id = 'sequences'",
     ],
 )
 def test_rows_that_sqlite_reads_but_that_do_not_parse_are_a_damaged_account(

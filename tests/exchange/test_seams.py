@@ -6,8 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-import pytest
-
 from bitget_nb.exchange import LocalExchange
 from bitget_nb.exchange.clock import ManualClock
 from bitget_nb.exchange.fees import CatalogueFees, FeeModel, FlatFees
@@ -152,9 +150,25 @@ def test_the_local_exchange_serves_the_market_it_is_given_over_http() -> None:
         assert response.json()["data"][0]["lastPrice"] == "2500.00"
 
 
-def test_a_persistent_exchange_refuses_another_market(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ValueError, match="seeded market"):
-        LocalExchange(path=tmp_path / "a.sqlite3", market=ConstantMarket(PRICES))
+def test_a_persistent_exchange_takes_a_fee_model_and_keeps_what_happened(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The account is stored as what happened: reopening it with another fee model keeps its
+    fills as they were, and only new fills follow the new model."""
+    path = tmp_path / "a.sqlite3"
+    sell = {"category": "SPOT", "symbol": "BTCUSDT", "side": "sell", "orderType": "market",
+            "qty": "0.01"}  # fmt: skip
+    with LocalExchange(path=path, start_time=START_MS) as ex:
+        first = ex.venue.call("submit_new_order", sell, ex.venue.trader)
+        before = ex.venue.call("get_trade_fills", {"orderId": first["orderId"]}, ex.venue.trader)
+    free = FlatFees(maker=Decimal(0), taker=Decimal(0))
+    with LocalExchange(path=path, fees=free) as ex:
+        again = ex.venue.call("get_trade_fills", {"orderId": first["orderId"]}, ex.venue.trader)
+        assert (
+            again["list"] == before["list"]
+            and Decimal(again["list"][0]["feeDetail"][0]["fee"]) != 0
+        )
+        second = ex.venue.call("submit_new_order", sell, ex.venue.trader)
+        fills = ex.venue.call("get_trade_fills", {"orderId": second["orderId"]}, ex.venue.trader)
+        assert {Decimal(f["feeDetail"][0]["fee"]) for f in fills["list"]} == {Decimal(0)}
 
 
 def test_a_custom_fee_model_changes_what_fills_charge_and_what_fee_rate_reports() -> None:
