@@ -199,6 +199,26 @@ class OrderWriter:
             endpoint=endpoint,
         )
 
+    def _send_batch(
+        self,
+        name: str,
+        payloads: Sequence[Mapping[str, Any]],
+        blank: Callable[[Mapping[str, Any]], dict[str, Any]],
+    ) -> tuple[BitgetError | None, list[dict[str, Any]], list[int]]:
+        """Send a batch once: (the ambiguous error if any, a row per item — the exchange's,
+        or ``blank(payload)`` where it gave none — and the indexes whose outcome is unknown:
+        no row, or a row with an "outcome unknown" code)."""
+        envelope, exc = self._send(name, list(payloads))
+        items = list((envelope or {}).get("data") or [])
+        results: list[dict[str, Any]] = []
+        pending: list[int] = []
+        for index, payload in enumerate(payloads):
+            item = items[index] if index < len(items) and isinstance(items[index], dict) else None
+            if item is None or _code(item) in OUTCOME_UNKNOWN_CODES:
+                pending.append(index)
+            results.append(dict(item) if item else blank(payload))
+        return exc, results, pending
+
     def _wait(self, exc: BaseException, attempt: int) -> None:
         if isinstance(exc, RateLimitError) and exc.retry_after is not None:
             self._sleep(exc.retry_after)
@@ -271,15 +291,9 @@ class OrderWriter:
         the settle window raise :class:`OutcomeUnknownError` naming each, with ``.results``.
         """
         endpoint = ENDPOINTS["place_batch_orders"]
-        envelope, exc = self._send("place_batch_orders", list(payloads))
-        items = list((envelope or {}).get("data") or [])
-        results: list[dict[str, Any]] = []
-        pending: list[int] = []
-        for index, payload in enumerate(payloads):
-            item = items[index] if index < len(items) and isinstance(items[index], dict) else None
-            if item is None or _code(item) in OUTCOME_UNKNOWN_CODES:
-                pending.append(index)
-            results.append(dict(item) if item else {"clientOid": str(payload["clientOid"])})
+        exc, results, pending = self._send_batch(
+            "place_batch_orders", payloads, lambda p: {"clientOid": str(p["clientOid"])}
+        )
 
         def probe() -> bool | None:
             for index in list(pending):
@@ -373,15 +387,7 @@ class OrderWriter:
         """A batch cancel (``kind="cancel"``) or modify (``"modify"``); items whose outcome is
         unknown are settled by looking each order up, never by sending them again."""
         endpoint = ENDPOINTS[name]
-        envelope, exc = self._send(name, list(payloads))
-        items = list((envelope or {}).get("data") or [])
-        results: list[dict[str, Any]] = []
-        pending: list[int] = []
-        for index, payload in enumerate(payloads):
-            item = items[index] if index < len(items) and isinstance(items[index], dict) else None
-            if item is None or _code(item) in OUTCOME_UNKNOWN_CODES:
-                pending.append(index)
-            results.append(dict(item) if item else _ids_row(payload))
+        exc, results, pending = self._send_batch(name, payloads, _ids_row)
 
         def probe() -> bool | None:
             for index in list(pending):
