@@ -21,6 +21,8 @@ from bitget_nb.exchange.canonical import export_tables
 from bitget_nb.exchange.persistence import BACKUP_SUFFIX, export_file
 
 FIXTURE = Path(__file__).parent / "data" / "paper-0.1.0.sqlite3"
+#: The same account in the row format of schema 2 (the 0.1.0 fixture converted by this code).
+ROWS_FIXTURE = Path(__file__).parent / "data" / "paper-rows-2.sqlite3"
 KEY = {"api_key": "bg_" + "0" * 31 + "1", "api_secret": "f" * 64, "api_pass": "fixturePass0100"}
 NOW_MS = 1_748_736_120_000
 
@@ -178,3 +180,15 @@ def test_an_older_schema_is_migrated_forward_and_a_newer_one_refused(
     monkeypatch.setattr(persistence, "SCHEMA_VERSION", version)
     with pytest.raises(PaperAccountError, match="written by a newer bitget_nb"):
         LocalExchange(path=path)
+
+
+def test_a_file_in_the_row_format_of_schema_2_opens_with_what_it_holds(tmp_path: Path) -> None:
+    """A committed file of the row format: every later version must read it (a forward
+    migration where the schema moves on), with the same orders, fills and balances."""
+    path = tmp_path / "paper.sqlite3"
+    shutil.copyfile(ROWS_FIXTURE, path)
+    assert dict(_sql(path, "SELECT key, value FROM meta"))["schema"] == "2"
+    with LocalExchange(path=path) as ex:
+        assert _as_0_1_0_showed(export_tables(ex.venue)) == EXPECTED
+        assert ex.credentials == KEY and ex.now_ms() == NOW_MS
+    assert not path.with_name(path.name + BACKUP_SUFFIX).exists()  # nothing to convert
