@@ -20,7 +20,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import SplitResult, urlsplit
 
-__all__ = ["base_url_problem", "is_loopback_host", "is_loopback_url", "url_host"]
+__all__ = ["base_url_problem", "is_loopback_host", "is_loopback_url", "redact", "url_host"]
 
 _SCHEMES = frozenset({"http", "https", "ws", "wss"})
 
@@ -79,3 +79,19 @@ def is_loopback_url(url: str) -> bool:
     """Whether every request to ``url`` stays on this machine."""
     host = url_host(url)
     return host is not None and is_loopback_host(host)
+
+
+def redact(url: str) -> str:
+    """``url`` with any user name and password replaced by ``…`` (they may be secrets), for
+    messages.
+
+    >>> redact("https://user:hunter2@api.example/x")
+    'https://…@api.example/x'
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, tail = rest.partition("/")
+    if "@" in authority:
+        authority = "…@" + authority.rsplit("@", 1)[1]
+    return f"{scheme}://{authority}{slash}{tail}"

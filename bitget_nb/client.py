@@ -339,24 +339,12 @@ class BitgetClient:
         requests_ = [self._checked(_order(o, {})) for o in orders]
         for req in requests_:
             _batchable(req)
-        results: list[dict[str, Any]] = [
-            {"orderId": "", "clientOid": r.clientOid, "code": NOT_SENT, "msg": "not sent"}
-            for r in requests_
-        ]
+        results = [_unsent({"clientOid": r.clientOid}) for r in requests_]
         for indexes in _chunks(requests_, 20):
             try:
                 items = self._writer.place_batch([requests_[i].to_payload() for i in indexes])
             except OutcomeUnknownError as exc:
-                # Stop: later chunks stay unsent, and the error carries every row
-                for index, item in zip(indexes, exc.results or [], strict=False):
-                    results[index] = item
-                raise OutcomeUnknownError(
-                    exc.code,
-                    f"{exc.msg}. Later chunks were not sent (code {NOT_SENT} in .results)",
-                    client_oids=exc.client_oids,
-                    results=frames.batch_frame(results),
-                    endpoint=exc.endpoint,
-                ) from None
+                raise _chunk_unknown(exc, indexes, results) from None
             for index, item in zip(indexes, items, strict=True):
                 results[index] = item
         return results if raw else frames.batch_frame(results, envelope={"data": results})
@@ -425,7 +413,7 @@ class BitgetClient:
         """Per-item results in input order, sent in chunks of ≤ 20 items of one category
         (the API refuses a batch that mixes categories, spec §4.1.4, §4.1.6). A chunk whose
         outcome stays unknown raises :class:`OutcomeUnknownError` with every row so far."""
-        results: list[dict[str, Any]] = [{}] * len(payloads)
+        results = [_unsent(payload) for payload in payloads]
         by_category: dict[Any, list[int]] = {}
         for index, payload in enumerate(payloads):
             by_category.setdefault(payload.get("category"), []).append(index)
@@ -435,12 +423,7 @@ class BitgetClient:
                 try:
                     items = self._writer.per_item(name, [payloads[i] for i in chunk], kind)
                 except OutcomeUnknownError as exc:
-                    for index, item in zip(chunk, exc.results or [], strict=False):
-                        results[index] = item
-                    unsent = {"code": NOT_SENT, "msg": "not sent"}
-                    rows = [r or {**_ids_of(payloads[i]), **unsent} for i, r in enumerate(results)]
-                    exc.results = frames.batch_frame(rows)
-                    raise
+                    raise _chunk_unknown(exc, chunk, results) from None
                 for index, item in zip(chunk, items, strict=False):
                     results[index] = item
         return results
@@ -788,6 +771,27 @@ def _countdown(value: Any) -> str:
 
 def _ids_of(payload: Mapping[str, Any]) -> dict[str, Any]:
     return {"orderId": payload.get("orderId") or "", "clientOid": payload.get("clientOid") or ""}
+
+
+def _unsent(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The row of a batch item not sent (yet): replaced by its result once its chunk is."""
+    return {**_ids_of(payload), "code": NOT_SENT, "msg": "not sent"}
+
+
+def _chunk_unknown(
+    exc: OutcomeUnknownError, chunk: list[int], results: list[dict[str, Any]]
+) -> OutcomeUnknownError:
+    """A chunk's outcome stayed unknown: the batch stops there, and the error carries every
+    row — settled, unknown, and ``NOT_SENT`` for the chunks after it."""
+    for index, item in zip(chunk, exc.results or [], strict=False):
+        results[index] = item
+    return OutcomeUnknownError(
+        exc.code,
+        f"{exc.msg}. Later chunks were not sent (code {NOT_SENT} in .results)",
+        client_oids=exc.client_oids,
+        results=frames.batch_frame(results),
+        endpoint=exc.endpoint,
+    )
 
 
 def _reconciled(frame: pd.DataFrame, envelope: Mapping[str, Any]) -> pd.DataFrame:

@@ -40,7 +40,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from ._net import base_url_problem
+from ._net import base_url_problem, redact
 from .config import DEFAULT_POOL_SIZE, Credentials, Secret
 from .endpoints import ENDPOINTS, Endpoint
 from .errors import (
@@ -159,9 +159,7 @@ class Transport:
     ) -> None:
         problem = base_url_problem(base_url)
         if problem is not None:
-            raise ConfigurationError(
-                f"base_url {_redact(str(base_url))!r} is not usable: {problem}"
-            )
+            raise ConfigurationError(f"base_url {redact(str(base_url))!r} is not usable: {problem}")
         if pool_size < 1:
             raise ConfigurationError(f"pool_size must be at least 1, got {pool_size}")
         self.base_url = base_url.rstrip("/")
@@ -317,7 +315,7 @@ class Transport:
     ) -> dict[str, Any]:
         status = response.status_code
         if 300 <= status < 400:
-            location = _redact(response.headers.get("Location") or "(no Location header)")
+            location = redact(response.headers.get("Location") or "(no Location header)")
             raise RedirectError(
                 f"{endpoint.path} answered HTTP {status}, a redirect to {location}; it was not "
                 "followed (signed headers are never sent elsewhere): check base_url",
@@ -397,7 +395,7 @@ def _transport_error(
     leaves a write's outcome unknown. The message names no header, key or signature.
     """
     name = type(exc).__name__
-    where = f"{_redact(base_url)} for {path}"
+    where = f"{redact(base_url)} for {path}"
     text = repr(exc)
     if isinstance(exc, requests.ConnectTimeout):
         return TransportError(f"could not connect to {where}: timed out", endpoint=path,
@@ -424,14 +422,3 @@ def _transport_error(
         )
     # anything else from requests, urllib3, http.client or the socket layer
     return TransportError(f"the request to {where} failed ({name})", endpoint=path)
-
-
-def _redact(url: str) -> str:
-    """``url`` with any user name and password replaced by ``…`` (they may be secrets)."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    authority, slash, tail = rest.partition("/")
-    if "@" in authority:
-        authority = "…@" + authority.rsplit("@", 1)[1]
-    return f"{scheme}://{authority}{slash}{tail}"
