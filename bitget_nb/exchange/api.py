@@ -1055,12 +1055,8 @@ def position_history(core: Core, params: Mapping[str, Any], caller: Caller | Non
     start, end = history_window(params, core.clock.now_ms())
     limit = p.limit(params, default=defaults.LIST_LIMIT_DEFAULT, maximum=defaults.LIST_LIMIT_MAX)
     before = cursor(params)
-    rows = (
-        position
-        for position in core.positions.newest_closed(before)
-        if position.category == category
-        and (symbol is None or position.symbol == symbol)
-        and start <= position.updated_ms <= end
+    rows = core.positions.newest_closed(
+        before, category=category, symbol=symbol, start=start, end=end
     )
     return page(rows, limit=limit, key=lambda pos: pos.position_id, record=position_history_record)
 

@@ -38,7 +38,7 @@ from .futures import FuturesDesk, PositionRules
 from .instruments import Catalogue
 from .marketdata import MarketData
 from .matching import Books
-from .orders import OrderStore
+from .orders import Archive, OrderStore
 from .positions import PositionBook
 from .queries import OrderQueries
 from .scheduler import CatchUp
@@ -64,6 +64,7 @@ class Core:
         clock: Clock,
         bus: EventBus,
         seed: int,
+        archive: Archive | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.market = market
@@ -73,8 +74,9 @@ class Core:
         self.notifier = notifier = Notifier(bus, account)
         grid = SecondGrid(market.epoch_ms)
         agenda = Agenda()
-        #: Orders and fills (spec §4.1) and the open and closed futures positions (§4.3).
-        self.store = store = OrderStore()
+        #: Orders and fills (spec §4.1) — with the ``archive`` of a reopened account's
+        #: history — and the open and closed futures positions (§4.3).
+        self.store = store = OrderStore(archive)
         self.positions = positions = PositionBook(seed=seed)
         self.strategy_book = book = StrategyBook(seed=seed)
         #: The dead man's switch (spec §4.1.9).

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import heapq
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 __all__ = [
     "OPEN_STATUSES",
+    "Archive",
     "Fill",
     "IdSequence",
     "LegFields",
@@ -216,6 +219,56 @@ class Timeline(Generic[T]):
         return self._items[position:]
 
 
+class Archive(Protocol):
+    """Closed orders and fills kept outside memory — a reopened paper account's history,
+    left in its file (:mod:`.state_adapter` reads it from there).
+
+    What an archive holds never changes: every order in it is closed, and every order and
+    fill the store is given later has a larger id than any of its fills, and any of its
+    orders (orders that were open when the archive was made are not in it: the store holds
+    them). Its pages have the store's own order and filters (newest first, below ``before``,
+    created in ``[start, end]``).
+    """
+
+    @property
+    def order_count(self) -> int: ...
+
+    @property
+    def fill_count(self) -> int: ...
+
+    def order(self, order_id: str) -> Order | None: ...
+
+    def order_by_client_oid(self, client_oid: str) -> Order | None:
+        """The newest of its orders that used ``client_oid``."""
+        ...
+
+    def newest_orders(
+        self,
+        before: int | None,
+        *,
+        category: str | None,
+        symbol: str | None,
+        start: int | None,
+        end: int | None,
+    ) -> Iterator[Order]: ...
+
+    def fills_of(self, order_id: str) -> list[Fill]: ...
+
+    def newest_fills(
+        self,
+        before: int | None,
+        *,
+        category: str | None,
+        symbol: str | None,
+        start: int | None,
+        end: int | None,
+    ) -> Iterator[Fill]: ...
+
+
+def _order_key(order: Order) -> int:
+    return int(order.order_id)
+
+
 class OrderStore:
     """Every order and fill of the account, with the indexes the endpoints look them up by.
 
@@ -224,9 +277,14 @@ class OrderStore:
     a history page filtered by any of them starts where it should instead of scanning every
     newer row. Open orders are also in a dict; each clientOid points at the newest order that
     used it; fills are also kept per order.
+
+    With an ``archive`` (a reopened account), the closed orders and the fills made before
+    it was reopened stay there: every look-up and page asks both, memory first, and merges
+    them in id order, so what the store answers is what it would answer holding everything.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, archive: Archive | None = None) -> None:
+        self._archive = archive
         self._orders: dict[str, Order] = {}
         self._order_line: Timeline[Order] = Timeline()
         self._order_lines: dict[tuple[str | None, str | None], Timeline[Order]] = {}
@@ -237,6 +295,8 @@ class OrderStore:
         self._fills_by_order: dict[str, list[Fill]] = {}
         self._last_order_id = 0
         self._last_exec_id = 0
+        self._archived_orders = 0 if archive is None else archive.order_count
+        self._archived_fills = 0 if archive is None else archive.fill_count
 
     @staticmethod
     def _keys(category: str, symbol: str) -> tuple[tuple[str | None, str | None], ...]:
@@ -266,11 +326,19 @@ class OrderStore:
         self._open.pop(order.order_id, None)
 
     def get(self, order_id: str) -> Order | None:
-        return self._orders.get(order_id)
+        found = self._orders.get(order_id)
+        if found is None and self._archive is not None:
+            found = self._archive.order(order_id)
+        return found
 
     def by_client_oid(self, client_oid: str) -> Order | None:
         """The newest order that used ``client_oid``."""
-        return self._by_client_oid.get(client_oid)
+        found = self._by_client_oid.get(client_oid)
+        if self._archive is not None:
+            archived = self._archive.order_by_client_oid(client_oid)
+            if archived is not None and (found is None or _order_key(archived) > _order_key(found)):
+                found = archived
+        return found
 
     def open_orders(self, category: str | None = None, symbol: str | None = None) -> list[Order]:
         """Open orders, oldest first, optionally of one category and symbol."""
@@ -300,15 +368,22 @@ class OrderStore:
         """Orders newest first, below the id ``before`` when given, of one category and/or
         symbol, created in ``[start, end]``."""
         line = self._line(self._order_line, self._order_lines, category, symbol)
-        return line.newest(before=before, start=start, end=end)
+        held = line.newest(before=before, start=start, end=end)
+        if self._archive is None:
+            return held
+        archived = self._archive.newest_orders(
+            before, category=category, symbol=symbol, start=start, end=end
+        )
+        # Open-when-reopened orders (in memory) have ids among the archive's: merge.
+        return heapq.merge(held, archived, key=_order_key, reverse=True)
 
     def __len__(self) -> int:
-        return len(self._orders)
+        return self._archived_orders + len(self._orders)
 
     def orders_since(self, position: int) -> list[Order]:
-        """The orders added from the ``position``-th on, oldest first (persistence writes
-        what a command appended without looking at the history)."""
-        return self._order_line.since(position)
+        """The orders added from the ``position``-th on, oldest first, counting the archive's
+        first (persistence writes what a command appended without looking at the history)."""
+        return self._order_line.since(position - self._archived_orders)
 
     # -- fills --------------------------------------------------------------------------------
 
@@ -326,7 +401,11 @@ class OrderStore:
         self._fills_by_order.setdefault(fill.order_id, []).append(fill)
 
     def fills_of(self, order_id: str) -> list[Fill]:
-        return list(self._fills_by_order.get(order_id, ()))
+        """The fills of one order, oldest first."""
+        held = list(self._fills_by_order.get(order_id, ()))
+        if self._archive is None:
+            return held
+        return self._archive.fills_of(order_id) + held  # every archived fill is older
 
     def newest_fills(
         self,
@@ -340,15 +419,22 @@ class OrderStore:
         """Fills newest first, below the id ``before`` when given, of one category and/or
         symbol, made in ``[start, end]``."""
         line = self._line(self._fill_line, self._fill_lines, category, symbol)
-        return line.newest(before=before, start=start, end=end)
+        held = line.newest(before=before, start=start, end=end)
+        if self._archive is None:
+            return held
+        archived = self._archive.newest_fills(
+            before, category=category, symbol=symbol, start=start, end=end
+        )
+        return itertools.chain(held, archived)  # every archived fill is older
 
     @property
     def fill_count(self) -> int:
-        return len(self._fill_line)
+        return self._archived_fills + len(self._fill_line)
 
     def fills_since(self, position: int) -> list[Fill]:
-        """The fills added from the ``position``-th on, oldest first."""
-        return self._fill_line.since(position)
+        """The fills added from the ``position``-th on, oldest first, counting the
+        archive's first."""
+        return self._fill_line.since(position - self._archived_fills)
 
     @staticmethod
     def _line(

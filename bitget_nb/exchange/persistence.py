@@ -25,10 +25,12 @@ activity row in ONE transaction, inside the venue lock, before the answer leaves
 call always leaves an activity row (a refused order is worth auditing); a read leaves
 nothing unless its catch-up changed something (a resting order filled …).
 
-**Reopening** reads the rows and reinstalls them (:func:`.state_adapter.load`: books,
-indexes and id sequences rebuilt); it never re-runs history, so a change in the code's
-behaviour — fees, matching, the market model, the instrument catalogue — never refuses a
-saved account: what happened stays as it happened, and new activity follows the new code.
+**Reopening** reads the working set and reinstalls it (:func:`.state_adapter.load`: books,
+indexes and id sequences rebuilt); closed orders and fills stay in the file and are read
+when a query reaches them (:meth:`Store.newest` and its kin, on the indexes of
+:func:`_schema`). It never re-runs history, so a change in the code's behaviour — fees,
+matching, the market model, the instrument catalogue — never refuses a saved account: what
+happened stays as it happened, and new activity follows the new code.
 
 **Formats.** ``meta.schema`` is the schema version (:data:`SCHEMA_VERSION`); an older file is
 brought forward by the steps of :data:`MIGRATIONS` in one transaction, a newer one is
@@ -124,11 +126,7 @@ logger = logging.getLogger("bitget_nb.exchange.persistence")
 #: The file format this module writes and reads (``meta.format``).
 FORMAT = "bitget_nb paper account 2"
 #: The schema version this code writes (``meta.schema``).
-SCHEMA_VERSION = 2
-#: Forward migrations: ``MIGRATIONS[v]`` brings a schema-``v`` file to ``v + 1`` (SQL on
-#: the open connection, inside the transaction that also records the new version). Format
-#: 1 is not among them: it needs the domain to be rebuilt (:mod:`.legacy`).
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+SCHEMA_VERSION = 3
 #: ``PRAGMA synchronous``: FULL fsyncs the WAL on every commit (survives power loss).
 SYNCHRONOUS: Literal["FULL", "NORMAL"] = "FULL"
 #: How long opening waits for another process to let go of the file.
@@ -139,7 +137,12 @@ BACKUP_SUFFIX = ".format-1.bak"
 
 def _schema() -> list[str]:
     """The statements that make the row format's tables and indexes (derived from
-    :data:`.state_adapter.TABLES`)."""
+    :data:`.state_adapter.TABLES`).
+
+    The tables a reopened account reads lazily (:data:`.state_adapter.ARCHIVED`) are
+    indexed for the pages it asks of them: in id order within a category, a symbol or both,
+    and by time to turn a window into a range of ids (ids and times grow together).
+    """
     statements = [
         "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS api_keys ("
@@ -160,15 +163,58 @@ def _schema() -> list[str]:
         statements.append(
             f"CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY, {typed}, doc TEXT NOT NULL)"
         )
+        if table in adapter.ARCHIVED:
+            statements += _archive_indexes(table, columns)
+            continue
         statements.append(f"CREATE INDEX IF NOT EXISTS {table}_by_time ON {table} (created_ms)")
         if "symbol" in columns:
             statements.append(
                 f"CREATE INDEX IF NOT EXISTS {table}_by_symbol "
                 f"ON {table} (category, symbol, created_ms)"
             )
-        if "order_id" in columns:
-            statements.append(f"CREATE INDEX IF NOT EXISTS {table}_by_order ON {table} (order_id)")
     return statements
+
+
+def _archive_indexes(table: str, columns: tuple[str, ...]) -> list[str]:
+    indexes = {
+        "time": "created_ms, id",
+        "pair": "category, symbol, id",
+        "category": "category, id",
+        "symbol": "symbol, id",
+    }
+    for column in ("client_oid", "order_id"):
+        if column in columns:
+            indexes[column] = f"{column}, id"
+    return [
+        f"CREATE INDEX IF NOT EXISTS {table}_by_{name}_id ON {table} ({on})"
+        for name, on in indexes.items()
+    ]
+
+
+def _schema_3(conn: sqlite3.Connection) -> None:
+    """Schema 2 → 3: orders get a ``client_oid`` column, and orders and fills the indexes a
+    reopened account's lazy history pages by (written out: a later schema changes
+    :func:`_schema`, never this step)."""
+    conn.execute("ALTER TABLE orders ADD COLUMN client_oid TEXT")
+    conn.execute("UPDATE orders SET client_oid = json_extract(doc, '$.client_oid')")
+    for index in ("orders_by_time", "orders_by_symbol", "fills_by_time", "fills_by_symbol"):
+        conn.execute(f"DROP INDEX IF EXISTS {index}")
+    conn.execute("DROP INDEX IF EXISTS fills_by_order")
+    for table, extra in (("orders", "client_oid"), ("fills", "order_id")):
+        for name, on in (
+            ("time", "created_ms, id"),
+            ("pair", "category, symbol, id"),
+            ("category", "category, id"),
+            ("symbol", "symbol, id"),
+            (extra, f"{extra}, id"),
+        ):
+            conn.execute(f"CREATE INDEX {table}_by_{name}_id ON {table} ({on})")
+
+
+#: Forward migrations: ``MIGRATIONS[v]`` brings a schema-``v`` file to ``v + 1`` (SQL on
+#: the open connection, inside the transaction that also records the new version). Format
+#: 1 is not among them: it needs the domain to be rebuilt (:mod:`.legacy`).
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {2: _schema_3}
 
 
 class PaperAccountError(BitgetError, RuntimeError):
@@ -185,6 +231,16 @@ class PaperAccountInUse(PaperAccountError):
 class PaperAccountMismatch(PaperAccountError, ValueError):
     """The arguments contradict the file (seed, keys, initial balances, a manual clock's
     start)."""
+
+
+def _where(where: Mapping[str, tuple[str, ...]]) -> tuple[str, tuple[str, ...]]:
+    """A ``WHERE`` clause keeping rows whose column holds one of the values given, and its
+    values (column names come from :data:`.state_adapter.TABLES`, never from a caller)."""
+    clauses, values = [], []
+    for column, allowed in where.items():
+        clauses.append(f"{column} IN ({', '.join('?' * len(allowed))})")
+        values.extend(allowed)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(values)
 
 
 def _normalised(params: Any) -> tuple[str, Any]:
@@ -381,18 +437,74 @@ class Store:
         return None if row is None else json.loads(row[0])
 
     @_sqlite("read")
-    def records(self) -> dict[str, list[adapter.Record]]:
-        """Every record and state document, by table, in id order."""
-        out: dict[str, list[adapter.Record]] = {}
-        for table, columns in adapter.TABLES.items():
-            names = ", ".join(columns)
-            rows = self.conn.execute(f"SELECT id, {names}, doc FROM {table} ORDER BY id")
-            out[table] = [adapter.Record(table, r[0], r[1:-1], r[-1]) for r in rows]
-        rows = self.conn.execute(f"SELECT id, doc FROM {adapter.STATE_TABLE} ORDER BY id")
-        out[adapter.STATE_TABLE] = [
-            adapter.Record(adapter.STATE_TABLE, name, (), doc) for name, doc in rows
-        ]
-        return out
+    def records(
+        self, table: str, *, where: Mapping[str, tuple[str, ...]] | None = None
+    ) -> list[adapter.Record]:
+        """The rows of ``table`` in id order (the state documents, for
+        :data:`~.state_adapter.STATE_TABLE`); ``where`` keeps those whose column holds one
+        of the values given."""
+        if table == adapter.STATE_TABLE:
+            rows = self.conn.execute(f"SELECT id, doc FROM {table} ORDER BY id")
+            return [adapter.Record(table, name, (), doc) for name, doc in rows]
+        columns = adapter.TABLES[table]
+        clauses, values = _where(where or {})
+        rows = self.conn.execute(
+            f"SELECT id, {', '.join(columns)}, doc FROM {table}{clauses} ORDER BY id", values
+        )
+        return [adapter.Record(table, r[0], r[1:-1], r[-1]) for r in rows]
+
+    def damaged(self, exc: Exception) -> Exception:
+        return _damaged_record(self.path, exc)
+
+    @_sqlite("read")
+    def size(self, table: str) -> tuple[int, str | None]:
+        """How many rows ``table`` holds, and its largest id."""
+        count, last = self.conn.execute(f"SELECT COUNT(*), MAX(id) FROM {table}").fetchone()
+        return int(count), last
+
+    @_sqlite("read")
+    def doc(self, table: str, row_id: str) -> str | None:
+        row = self.conn.execute(f"SELECT doc FROM {table} WHERE id = ?", (row_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    @_sqlite("read")
+    def newest(
+        self, table: str, *, low: str, high: str, where: Mapping[str, str], limit: int
+    ) -> list[tuple[str, str]]:
+        """Up to ``limit`` (id, document) pairs with ids in ``[low, high]`` newest first,
+        whose columns equal ``where``'s values (one index range: see :func:`_schema`)."""
+        clauses, values = _where({column: (value,) for column, value in where.items()})
+        joined = " AND ".join(filter(None, (clauses.removeprefix(" WHERE "), "id BETWEEN ? AND ?")))
+        rows = self.conn.execute(
+            f"SELECT id, doc FROM {table} WHERE {joined} ORDER BY id DESC LIMIT ?",
+            (*values, low, high, limit),
+        )
+        return rows.fetchall()
+
+    @_sqlite("read")
+    def id_by_time(self, table: str, ms: int, *, last: bool) -> str | None:
+        """The largest id created at or before ``ms`` (``last``), or the smallest created
+        at or after it."""
+        if last:
+            sql = f"SELECT id FROM {table} WHERE created_ms <= ? ORDER BY created_ms DESC, id DESC"
+        else:
+            sql = f"SELECT id FROM {table} WHERE created_ms >= ? ORDER BY created_ms, id"
+        row = self.conn.execute(f"{sql} LIMIT 1", (ms,)).fetchone()
+        return None if row is None else str(row[0])
+
+    @_sqlite("read")
+    def having(
+        self, table: str, column: str, value: str, *, high: str, newest: bool, limit: int
+    ) -> list[tuple[str, str]]:
+        """(id, document) pairs whose ``column`` is ``value``, ids up to ``high``, newest or
+        oldest first."""
+        order = "DESC" if newest else "ASC"
+        rows = self.conn.execute(
+            f"SELECT id, doc FROM {table} WHERE {column} = ? AND id <= ? ORDER BY id {order} "
+            "LIMIT ?",
+            (value, high, limit),
+        )
+        return rows.fetchall()
 
     @_sqlite("read")
     def count(self) -> int:
@@ -408,8 +520,12 @@ class Store:
         for record in records:
             by_table.setdefault(record.table, []).append((record.id, *record.columns, record.doc))
         for table, rows in by_table.items():
-            marks = ", ".join("?" * len(rows[0]))
-            conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows)
+            # Named: a column a migration added comes last in the table, not in TABLES.
+            names = ("id", *adapter.TABLES.get(table, ()), "doc")
+            marks = ", ".join("?" * len(names))
+            conn.executemany(
+                f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) VALUES ({marks})", rows
+            )
 
     @staticmethod
     def log(conn: sqlite3.Connection, activity: Mapping[str, Any]) -> None:
@@ -703,8 +819,7 @@ def open_journal(
         raise
 
 
-#: What reading a row that SQLite returned intact but that does not parse raises.
-_UNPARSABLE = (KeyError, ValueError, TypeError, ArithmeticError, AttributeError, IndexError)
+_UNPARSABLE = adapter.UNPARSABLE
 
 
 def _damaged_record(file: Path, exc: BaseException) -> PaperAccountError:
@@ -890,7 +1005,7 @@ def _restore(
         market=market,
         fees=fees,
     )
-    tracker = adapter.load(venue, store.records())
+    tracker = adapter.load(venue, store)
     clock.pin(None)
     logger.debug("opened %s", file)
     return _journal(store, venue, clock, meta, tracker, read_only=read_only)

@@ -290,13 +290,16 @@ class Position:
 
 class PositionBook:
     """The open positions of an account by (category, symbol, posSide), and the closed ones
-    by ``positionId`` (ids grow with time)."""
+    by ``positionId`` (ids grow with time) and, per category and per (category, symbol), by
+    the time they closed — the history's windows are on the close time (spec §4.3.2)."""
 
     def __init__(self, *, seed: int) -> None:
         self._ids = IdSequence(seed=seed, stream="position")
         self._open: dict[tuple[str, str, str], Position] = {}
         self._history: list[Position] = []
         self._history_ids: list[int] = []
+        #: (category, symbol or None) → (close times, positions) in close-time order.
+        self._closes: dict[tuple[str, str | None], tuple[list[int], list[Position]]] = {}
 
     def get(self, category: str, symbol: str, pos_side: str) -> Position | None:
         return self._open.get((category, symbol, pos_side))
@@ -351,19 +354,54 @@ class PositionBook:
         """Move a position whose size reached zero into the history."""
         assert position.size == 0
         del self._open[position.key]
+        self.add_closed(position)
+
+    def add_closed(self, position: Position) -> None:
+        """Put a closed position into the history (closing it, or reopening an account)."""
         key = int(position.position_id)
         at = bisect.bisect_left(self._history_ids, key)
         self._history_ids.insert(at, key)
         self._history.insert(at, position)
+        for index in ((position.category, None), (position.category, position.symbol)):
+            times, line = self._closes.setdefault(index, ([], []))
+            at = bisect.bisect_right(times, position.updated_ms)
+            times.insert(at, position.updated_ms)
+            line.insert(at, position)
 
-    def newest_closed(self, before: int | None = None) -> Iterator[Position]:
+    def newest_closed(
+        self,
+        before: int | None = None,
+        *,
+        category: str | None = None,
+        symbol: str | None = None,
+        start: int | None = None,
+        end: int | None = None,
+    ) -> Iterator[Position]:
         """Closed positions newest first by ``positionId`` (ids grow with opening time, spec
-        §9 #6), starting below the id ``before``."""
-        end = len(self._history_ids)
-        if before is not None:
-            end = bisect.bisect_left(self._history_ids, before)
-        for i in range(end - 1, -1, -1):
-            yield self._history[i]
+        §9 #6), below the id ``before``; with a ``category`` (and ``symbol``), only those
+        that closed in ``[start, end]``.
+
+        A window is found by bisection on the close times, so a page costs what the
+        positions closed inside the window cost, whatever the history holds outside it.
+        """
+        if category is None:
+            hi = len(self._history_ids)
+            if before is not None:
+                hi = bisect.bisect_left(self._history_ids, before)
+            for i in range(hi - 1, -1, -1):
+                position = self._history[i]
+                if (symbol is None or position.symbol == symbol) and (
+                    (start is None or position.updated_ms >= start)
+                    and (end is None or position.updated_ms <= end)
+                ):
+                    yield position
+            return
+        times, line = self._closes.get((category, symbol), ([], []))
+        lo = 0 if start is None else bisect.bisect_left(times, start)
+        hi = len(times) if end is None else bisect.bisect_right(times, end)
+        window = [p for p in line[lo:hi] if before is None or int(p.position_id) < before]
+        window.sort(key=lambda p: int(p.position_id), reverse=True)
+        yield from window
 
     def __len__(self) -> int:
         return len(self._open)

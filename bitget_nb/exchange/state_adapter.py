@@ -12,7 +12,9 @@ small interface, so that a reshaped domain core is rewired in this file only:
 * :func:`everything` — every row of a venue's state (a new, reset or converted account);
 * :class:`Tracker` — remembers what was last written, and :meth:`Tracker.changes` returns
   the rows that differ now;
-* :func:`load` — reinstall rows read from a file into a venue; returns its :class:`Tracker`.
+* :func:`load` — reinstall the working set read from a file (:class:`Rows`) into a venue,
+  with the file's closed orders and fills behind an :class:`~.orders.Archive`; returns its
+  :class:`Tracker`.
 
 **Documents.** Each domain dataclass is encoded field by field (:class:`_Codec`, derived
 from the dataclass's own fields, so a field the domain adds is stored without a change
@@ -40,41 +42,45 @@ they are *passive*: written only with some other change (looking again finds the
 **The domain's invariants this relies on** (the merge with a reshaped core must keep them or
 change this module): an order that closed, a position that closed and a strategy order with
 no pending leg never change again; fills and transfers are never changed; ids come from
-:class:`~.orders.IdSequence` (+1 each); orders, fills and transfers are kept in id order.
+:class:`~.orders.IdSequence` (+1 each, 19 digits, so ids compare as text in SQL); ids and
+creation times grow together; orders, fills and transfers are kept in id order.
 """
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
+import itertools
 import json
 import operator
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .accounts import Account, Balance, Countdown, SymbolConfig, Transfer
 from .canonical import clock_state
 from .core import Core
 from .market import BOOK_LEVELS
-from .orders import Fill, LegFields, Order
+from .orders import OPEN_STATUSES, Fill, LegFields, Order
 from .positions import Position
 from .triggers import StrategyOrder, TriggerLeg
 
 if TYPE_CHECKING:
     from .venue import Venue
 
-__all__ = ["STATE_TABLE", "TABLES", "Record", "Tracker", "everything", "load"]
+__all__ = ["ARCHIVED", "STATE_TABLE", "TABLES", "Record", "Rows", "Tracker", "everything", "load"]
 
 #: Record tables → the columns each indexes besides its ``id`` (all hold a ``doc``).
 TABLES: dict[str, tuple[str, ...]] = {
-    "orders": ("created_ms", "category", "symbol", "status"),
+    "orders": ("created_ms", "category", "symbol", "status", "client_oid"),
     "fills": ("created_ms", "category", "symbol", "order_id"),
     "positions": ("created_ms", "category", "symbol", "status"),
     "strategy_orders": ("created_ms", "category", "symbol", "status"),
     "transfers": ("created_ms", "coin"),
 }
+#: The tables a reopened account leaves in its file but for its working set (the open
+#: orders): its closed orders and its fills are read from there when a query reaches them.
+ARCHIVED = ("orders", "fills")
 #: The table of the account-wide documents (``id`` = the document's name).
 STATE_TABLE = "state"
 #: State documents written only along with another change (see the module docstring).
@@ -223,7 +229,7 @@ def _same(signature: tuple[Any, ...], written: tuple[Any, ...]) -> bool:
 
 
 def _order_record(order: Order) -> Record:
-    columns = (order.created_ms, order.category, order.symbol, order.status)
+    columns = (order.created_ms, order.category, order.symbol, order.status, order.client_oid)
     return Record("orders", order.order_id, columns, _dumps(_ORDER.encode(order)))
 
 
@@ -455,45 +461,205 @@ class Tracker:
 # -- loading ----------------------------------------------------------------------------------
 
 
-def load(venue: Venue, records: Mapping[str, Iterable[Record]]) -> Tracker:
+class Rows(Protocol):
+    """What :func:`load` and a reopened account's archive read of the file (the
+    persistence layer's store; ids are compared as text: they all have 19 digits)."""
+
+    def records(
+        self, table: str, *, where: Mapping[str, tuple[str, ...]] | None = None
+    ) -> list[Record]: ...
+
+    def size(self, table: str) -> tuple[int, str | None]: ...
+
+    def doc(self, table: str, row_id: str) -> str | None: ...
+
+    def newest(
+        self, table: str, *, low: str, high: str, where: Mapping[str, str], limit: int
+    ) -> list[tuple[str, str]]: ...
+
+    def id_by_time(self, table: str, ms: int, *, last: bool) -> str | None: ...
+
+    def having(
+        self, table: str, column: str, value: str, *, high: str, newest: bool, limit: int
+    ) -> list[tuple[str, str]]: ...
+
+    def damaged(self, exc: Exception) -> Exception:
+        """The error to raise for a row SQLite read but that does not parse."""
+        ...
+
+
+#: What decoding a row that SQLite returned intact but that does not parse raises.
+UNPARSABLE = (KeyError, ValueError, TypeError, ArithmeticError, AttributeError, IndexError)
+#: Every id has 19 digits (:class:`~.orders.IdSequence`), so an id as 19-digit text
+#: compares as the number does.
+_ID_MAX = 10**19 - 1
+#: Rows read per query of a page, growing while the page asks for more.
+_CHUNKS = (32, 256, 1024)
+
+
+def _id_text(value: int) -> str:
+    return f"{min(max(value, 0), _ID_MAX):019d}"
+
+
+class _FileArchive:
+    """A reopened account's closed orders and its fills, read from its file when a query
+    reaches them (an :class:`~.orders.Archive`).
+
+    It holds what the file held when it was reopened, less the orders that were open then
+    (those live in memory and are written again as they change): ids up to the last ones
+    written by then, never an order of ``held``. Those rows never change again, so the
+    archive needs no cache to stay right.
+    """
+
+    def __init__(self, rows: Rows, held: frozenset[str]) -> None:
+        self._rows = rows
+        self._held = held
+        count, last = rows.size("orders")
+        self._order_count = count - len(held)
+        self._last_order = last or _id_text(0)
+        count, last = rows.size("fills")
+        self._fill_count = count
+        self._last_fill = last or _id_text(0)
+
+    @property
+    def order_count(self) -> int:
+        return self._order_count
+
+    @property
+    def fill_count(self) -> int:
+        return self._fill_count
+
+    def order(self, order_id: str) -> Order | None:
+        if order_id in self._held or not order_id.isdigit() or order_id > self._last_order:
+            return None
+        doc = self._rows.doc("orders", order_id)
+        return None if doc is None else self._decode(_ORDER, doc)
+
+    def order_by_client_oid(self, client_oid: str) -> Order | None:
+        found = self._rows.having(
+            "orders", "client_oid", client_oid, high=self._last_order, newest=True, limit=1
+        )
+        # One held in memory is newer than every other here: the store finds it itself.
+        if not found or found[0][0] in self._held:
+            return None
+        return self._decode(_ORDER, found[0][1])
+
+    def fills_of(self, order_id: str) -> list[Fill]:
+        found = self._rows.having(
+            "fills", "order_id", order_id, high=self._last_fill, newest=False, limit=-1
+        )
+        return [self._decode(_FILL, doc) for _, doc in found]
+
+    def newest_orders(
+        self,
+        before: int | None,
+        *,
+        category: str | None,
+        symbol: str | None,
+        start: int | None,
+        end: int | None,
+    ) -> Iterator[Order]:
+        for row_id, doc in self._newest("orders", self._last_order, before, category, symbol,
+                                        start, end):  # fmt: skip
+            if row_id not in self._held:
+                yield self._decode(_ORDER, doc)
+
+    def newest_fills(
+        self,
+        before: int | None,
+        *,
+        category: str | None,
+        symbol: str | None,
+        start: int | None,
+        end: int | None,
+    ) -> Iterator[Fill]:
+        for _, doc in self._newest("fills", self._last_fill, before, category, symbol,
+                                   start, end):  # fmt: skip
+            yield self._decode(_FILL, doc)
+
+    def _decode(self, codec: _Codec, doc: str) -> Any:
+        try:
+            return codec.decode(json.loads(doc))
+        except UNPARSABLE as exc:
+            raise self._rows.damaged(exc) from exc
+
+    def _newest(
+        self,
+        table: str,
+        last: str,
+        before: int | None,
+        category: str | None,
+        symbol: str | None,
+        start: int | None,
+        end: int | None,
+    ) -> Iterator[tuple[str, str]]:
+        """(id, document) newest first: the window becomes a range of ids (ids and times
+        grow together), read in chunks that grow while the caller reads on."""
+        high = int(last)
+        if before is not None:
+            high = min(high, before - 1)
+        if end is not None:
+            at_end = self._rows.id_by_time(table, end, last=True)
+            high = -1 if at_end is None else min(high, int(at_end))
+        low = 0
+        if start is not None:
+            at_start = self._rows.id_by_time(table, start, last=False)
+            low = _ID_MAX + 1 if at_start is None else int(at_start)
+        where = {
+            column: value
+            for column, value in (("category", category), ("symbol", symbol))
+            if value is not None
+        }
+        for chunk in itertools.chain(_CHUNKS, itertools.repeat(_CHUNKS[-1])):
+            if high < low:
+                return
+            rows = self._rows.newest(
+                table, low=_id_text(low), high=_id_text(high), where=where, limit=chunk
+            )
+            yield from rows
+            if len(rows) < chunk:
+                return
+            high = int(rows[-1][0]) - 1
+
+
+def load(venue: Venue, rows: Rows) -> Tracker:
     """Install the state read from a file into ``venue`` (which was built from the file's
     seed, keys, uid and initial balances) and return the tracker that knows it as written.
 
-    ``records`` maps each table of :data:`TABLES` (and :data:`STATE_TABLE`) to its rows in
-    id order. Derived structures are rebuilt: the order store's indexes,
-    the matching books with every open order at its price-time priority, the clientOid maps,
-    the position history's index and the id sequences. What the catalogue no longer has is
+    Only the working set is read into memory: the open orders, the positions, the strategy
+    orders, the transfers and the account-wide documents. The closed orders and every fill
+    stay in the file, behind the order store's archive (:class:`_FileArchive`): reopening
+    costs what is open, not what happened. Derived structures are rebuilt: the order store's
+    indexes, the matching books with every open order at its price-time priority, the
+    position history's indexes and the id sequences. What the catalogue no longer has is
     kept as history but not put on a book.
     """
-    docs = {row.id: json.loads(row.doc) for row in records.get(STATE_TABLE, ())}
-    state = venue.new_state(keys=list(venue.account.keys), uid=venue.account.uid)
+    docs = {row.id: json.loads(row.doc) for row in rows.records(STATE_TABLE)}
+    working = rows.records("orders", where={"status": OPEN_STATUSES})
+    archive = _FileArchive(rows, frozenset(row.id for row in working))
+    state = venue.new_state(keys=list(venue.account.keys), uid=venue.account.uid, archive=archive)
     account, trading, lead = state.account, state.trading, state.lead
     catalogue = venue.catalogue
     _install_account(account, docs, catalogue.coins())
     store = trading.store
-    for row in records.get("orders", ()):
+    for row in working:
         store.add(_ORDER.decode(json.loads(row.doc)))
-    for row in records.get("fills", ()):
-        store.add_fill(_FILL.decode(json.loads(row.doc)))
     for order in store.open_orders():
         inst = catalogue.get(order.category, order.symbol)
         if inst is not None and order.price is not None:
             trading.books.of(inst).rest(order)
     book = trading.futures.positions
-    for row in records.get("positions", ()):
+    for row in rows.records("positions"):
         position = _POSITION.decode(json.loads(row.doc))
         if row.columns[-1] == "open":
             book._open[position.key] = position
         else:
-            at = bisect.bisect_left(book._history_ids, int(position.position_id))
-            book._history_ids.insert(at, int(position.position_id))
-            book._history.insert(at, position)
+            book.add_closed(position)
     desk = trading.strategy_book
-    for row in records.get("strategy_orders", ()):
+    for row in rows.records("strategy_orders"):
         desk.add(_STRATEGY.decode(json.loads(row.doc)))
-    for row in records.get("transfers", ()):
-        transfer = _TRANSFER.decode(json.loads(row.doc))
-        lead.transfers.append(transfer)
+    for row in rows.records("transfers"):
+        lead.transfers.append(_TRANSFER.decode(json.loads(row.doc)))
     # Filled in place: the desks hold these very objects.
     if "lead" in docs:
         _refill(lead.balances, {c: Decimal(v) for c, v in docs["lead"]["balances"].items()})

@@ -47,6 +47,7 @@ from .fees import CatalogueFees, FeeModel
 from .instruments import Catalogue
 from .market import MarketProcess
 from .marketdata import MarketData
+from .orders import Archive
 from .params import ExchangeError
 from .records import amount
 
@@ -131,8 +132,12 @@ class Venue:
 
     # -- state --------------------------------------------------------------------------------
 
-    def new_state(self, *, keys: list[ApiKey], uid: str | None = None) -> VenueState:
-        """A funded account with no orders, registered now, with ``keys`` (and ``uid``)."""
+    def new_state(
+        self, *, keys: list[ApiKey], uid: str | None = None, archive: Archive | None = None
+    ) -> VenueState:
+        """A funded account with no orders, registered now, with ``keys`` (and ``uid``);
+        with an ``archive``, the closed orders and fills a reopened account keeps in its
+        file."""
         account = Account.open(
             catalogue=self.catalogue,
             registered_ms=self.clock.now_ms(),
@@ -148,6 +153,7 @@ class Venue:
             clock=self.clock,
             bus=self.events,
             seed=self.seed,
+            archive=archive,
         )
         return VenueState(account=account, trading=core, lead=core.lead)
 

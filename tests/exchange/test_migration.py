@@ -1,7 +1,8 @@
 """Files of other versions: a 0.1.0 account converted once, schemas migrated forward.
 
-``data/paper-0.1.0.sqlite3`` was written by the 0.1.0 code (``data/README.md`` says how);
-the values below are what that code showed for it (``python -m bitget_nb export``).
+``data/paper-0.1.0.sqlite3`` (manual clock) and ``data/paper-0.1.0-wall.sqlite3`` (wall
+clock) were written by the 0.1.0 code (``data/README.md`` says how); the values below are
+what that code showed for them (``python -m bitget_nb export``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from bitget_nb.__main__ import main
-from bitget_nb.exchange import LocalExchange, PaperAccountError, persistence
+from bitget_nb.exchange import LocalExchange, PaperAccountError, WallClock, persistence
 from bitget_nb.exchange.canonical import export_tables
 from bitget_nb.exchange.persistence import BACKUP_SUFFIX, export_file
 
@@ -86,6 +87,35 @@ EXPECTED = {
     "strategy_orders": STRATEGY_ORDERS,
     "positions": POSITIONS,
     "transfers": TRANSFERS,
+}
+
+
+WALL_FIXTURE = Path(__file__).parent / "data" / "paper-0.1.0-wall.sqlite3"
+#: The same script on the wall clock (what ``bg.connect()``'s embedded account runs on):
+#: other prices, so other fills and balances, as 0.1.0 exported them.
+WALL_EXPECTED = {
+    "orders": [
+        ("1318852686763424176", "fx-rest", "live", "0", "{}"),
+        ("1318852686763424177", "fx-near", "filled", "0.01", '{"BTC": "0.00001000"}'),
+        ("1318852686763424178", "fx-cancel", "cancelled", "0", "{}"),
+        ("1318852686763424179", "fx-mkt-buy", "filled", "0.007393", '{"BTC": "0.00000739"}'),
+        ("1318852686763424180", "fx-mkt-sell", "filled", "0.002", '{"USDT": "0.13524624"}'),
+        ("1318852686763424181", "fx-perp", "filled", "0.01", '{"USDT": "0.40586100"}'),
+        ("1318852686763424182", "fx-eth", "filled", "0.1", '{"USDT": "0.19592220"}'),
+    ],
+    "fills": [
+        ("1647002136263478671", "1318852686763424179", "0.007393", "67623.13", "0.00000739"),
+        ("1647002136263478672", "1318852686763424180", "0.002", "67623.12", "0.13524624"),
+        ("1647002136263478673", "1318852686763424181", "0.01", "67643.5", "0.40586100"),
+        ("1647002136263478674", "1318852686763424182", "0.1", "3265.37", "0.19592220"),
+        ("1647002136263478675", "1318852686763424177", "0.01", "67623.10", "0.00001000"),
+    ],
+    "balances": [
+        ("unified", "BTC", "1.01537561", "0.000"),
+        ("unified", "ETH", "10", "0"),
+        ("unified", "USDT", "98058.04321047", "600.29720000"),
+        ("lead", "USDT", "300", "0"),
+    ],
 }
 
 
@@ -191,4 +221,29 @@ def test_a_file_in_the_row_format_of_schema_2_opens_with_what_it_holds(tmp_path:
     with LocalExchange(path=path) as ex:
         assert _as_0_1_0_showed(export_tables(ex.venue)) == EXPECTED
         assert ex.credentials == KEY and ex.now_ms() == NOW_MS
+        # Schema 3's clientOid column, filled by the migration, finds a closed order.
+        near = ex.venue.call("get_order_info", {"clientOid": "fx-near"}, ex.trader)
+        assert near["orderStatus"] == "filled"
     assert not path.with_name(path.name + BACKUP_SUFFIX).exists()  # nothing to convert
+    meta = dict(_sql(path, "SELECT key, value FROM meta"))
+    assert meta["schema"] == str(persistence.SCHEMA_VERSION) == "3"
+    assert _sql(path, "SELECT COUNT(*) FROM orders WHERE client_oid IS NULL") == [(0,)]
+
+
+def test_a_0_1_0_wall_clock_file_keeps_its_clock_offset_and_its_switch_fires_on_the_next_call(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "paper.sqlite3"
+    shutil.copyfile(WALL_FIXTURE, path)
+    with LocalExchange(path=path) as ex:
+        shown = _as_0_1_0_showed(export_tables(ex.venue))
+        assert {name: shown[name] for name in WALL_EXPECTED} == WALL_EXPECTED
+        assert isinstance(ex.clock, WallClock) and ex.clock.offset_ms == 120_000  # advance()
+        # The 60 s dead man's switch ran out while no exchange had the file: the first call
+        # catches up and cancels the resting order — new activity, by this code.
+        ex.venue.call("get_unfilled_orders", {}, ex.trader)
+        rest = ex.venue.trading.store.by_client_oid("fx-rest")
+        assert rest is not None and rest.status == "cancelled"
+    with LocalExchange(path=path) as again:
+        rest = again.venue.trading.store.by_client_oid("fx-rest")
+        assert rest is not None and rest.status == "cancelled"
