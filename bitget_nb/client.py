@@ -900,6 +900,7 @@ def _endpoint_method(name: str) -> Callable[..., Any]:
 _DERIVED = (
     "get_server_time",
     "get_server_time_v3",
+    "get_market_time",
     "get_tickers",
     "get_orderbook",
     "get_candles",

@@ -87,6 +87,10 @@ _TABLE: tuple[Endpoint, ...] = (
          summary="Server time"),
     _get("get_server_time_v3", "/api/v3/public/time", Shape.SERVER_TIME, 20, private=False,
          summary="Server time (the Node SDK's path)"),
+    # typed-bitget (citing DOCS uta/public/ServerTime) and the V3 clients of a fork of Bitget's
+    # official SDK call this one (spec §10.3).
+    _get("get_market_time", "/api/v3/market/time", Shape.SERVER_TIME, 20, private=False,
+         summary="Server time (the V3 market path)"),
     _get("get_instruments", "/api/v3/market/instruments", Shape.LIST, 20, private=False,
          schema="instrument", summary="Instruments of a category"),
     _get("get_tickers", "/api/v3/market/tickers", Shape.LIST, 20, private=False,

@@ -38,8 +38,9 @@ class SentSignatures:
 
 
 # -- market data ------------------------------------------------------------------------------
-def test_server_time_is_the_exchange_clock(client, exchange):
-    series = client.get_server_time()
+@pytest.mark.parametrize("method", ["get_server_time", "get_server_time_v3", "get_market_time"])
+def test_every_server_time_method_is_the_exchange_clock(client, exchange, method):
+    series = getattr(client, method)()
     assert series["serverTime"] == pd.Timestamp(exchange.now_ms(), unit="ms", tz="UTC")
 
 

@@ -301,9 +301,9 @@ def _each(items: list[Any], action: Callable[[Mapping[str, Any]], Order]) -> lis
 # -- public market data (spec §4.5) -----------------------------------------------------------
 
 
-@serves("get_server_time", "get_server_time_v3")
+@serves("get_server_time", "get_server_time_v3", "get_market_time")
 def server_time(core: Core, params: Any, caller: Caller | None) -> dict:
-    """``{"serverTime": "<ms>"}`` (spec §4.5.1)."""
+    """``{"serverTime": "<ms>"}`` on all three paths (spec §4.5.1, §10.3)."""
     return {"serverTime": str(core.clock.now_ms())}
 
 

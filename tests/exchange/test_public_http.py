@@ -38,8 +38,10 @@ def _on_tick(price: str, tick: Decimal) -> bool:
     return Decimal(price) % tick == 0
 
 
-@pytest.mark.parametrize("path", ["/api/v2/public/time", "/api/v3/public/time"])
-def test_both_server_time_paths_answer_the_exchange_clock(wire: Wire, path: str) -> None:
+@pytest.mark.parametrize(
+    "path", ["/api/v2/public/time", "/api/v3/public/time", "/api/v3/market/time"]
+)
+def test_every_server_time_path_answers_the_exchange_clock(wire: Wire, path: str) -> None:
     response = wire.get(path)
     data = ok_data(response)
     assert data == {"serverTime": str(wire.exchange.now_ms())}
