@@ -625,7 +625,10 @@ class BitgetClient:
                     window["startTime"], window["endTime"] = str(start), str(end)
                 remaining = None if max_rows is None else max_rows - len(rows)
                 for envelope in paging.follow_cursor(
-                    lambda q: self._transport.call(ep, q), window, max_rows=remaining
+                    lambda q: self._transport.call(ep, q),
+                    window,
+                    max_rows=remaining,
+                    cursor_key=ep.cursor_key,
                 ):
                     pages.append(envelope)
                     data = envelope.get("data") or {}
@@ -864,6 +867,23 @@ BitgetClient.get_copy_futures_transfer_records = _paged_method(  # type: ignore[
     windowed=False,
     doc="Transfers between the unified account and the copy-trading lead account.",
 )
+BitgetClient.get_copy_futures_current_followers = _paged_method(  # type: ignore[attr-defined]
+    "get_copy_futures_current_followers",
+    windowed=False,
+    doc="The followers copying the lead trader now (on the local exchange: none, so an "
+    "empty frame with the columns).",
+)
+BitgetClient.get_copy_futures_history_followers = _paged_method(  # type: ignore[attr-defined]
+    "get_copy_futures_history_followers",
+    windowed=False,
+    doc="The followers who stopped copying the lead trader (on the local exchange: none).",
+)
+BitgetClient.get_copy_futures_profit_details = _paged_method(  # type: ignore[attr-defined]
+    "get_copy_futures_profit_details",
+    windowed=False,
+    doc="Profit-share settlements, one row per follower settlement; ``startTime`` and "
+    "``endTime`` narrow them (on the local exchange: none).",
+)
 
 _RETURNS = {
     Shape.LIST: "pandas.DataFrame",
@@ -916,6 +936,7 @@ _DERIVED = (
     "get_copy_futures_trading_pairs",
     "get_copy_futures_position_summary",
     "get_copy_futures_max_transferable",
+    "get_copy_futures_profit_summary",
 )
 for _name in _DERIVED:
     setattr(BitgetClient, _name, _endpoint_method(_name))

@@ -43,7 +43,8 @@ class Endpoint:
     ``name`` is the client method (snake_case of the Node SDK's RestClientV3 name);
     ``rate_limit`` is requests per second for ``scope`` (``"uid"`` for signed calls, shared by
     all keys of an account; ``"ip"`` for public ones); ``schema`` names the frame schema in
-    :mod:`bitget_nb.frames`; ``write`` marks calls that change state.
+    :mod:`bitget_nb.frames`; ``write`` marks calls that change state; ``cursor_key`` is the
+    field of a page that holds the next page's ``cursor`` (most say ``cursor``).
     """
 
     name: str
@@ -57,6 +58,7 @@ class Endpoint:
     trade_permission: bool = False
     summary: str = ""
     aliases: tuple[str, ...] = field(default=())
+    cursor_key: str = "cursor"
 
     @property
     def scope(self) -> str:
@@ -172,6 +174,21 @@ _TABLE: tuple[Endpoint, ...] = (
           schema="copy_transfer", summary="Transfer into / out of the lead account"),
     _get("get_copy_futures_transfer_records", "/api/v3/copy/futures/transfer-record",
          Shape.PAGE, 1, schema="copy_transfer_record", summary="Lead account transfers"),
+    # Followers and profit share (spec §10.3): NODE states no limit; 1/s is ccxt's cost 20,
+    # the cost it gives transfer-record (1/s in NODE and DOCS). Follower pages pass on the
+    # cursor as ``endId`` (typed-bitget, GO), profit-detail pages as ``nextCursor`` (NODE, GO).
+    _get("get_copy_futures_current_followers", "/api/v3/copy/futures/current-follower",
+         Shape.PAGE, 1, schema="copy_current_follower", cursor_key="endId",
+         summary="Followers copying the lead trader now"),
+    _get("get_copy_futures_history_followers", "/api/v3/copy/futures/history-follower",
+         Shape.PAGE, 1, schema="copy_history_follower", cursor_key="endId",
+         summary="Followers who stopped copying the lead trader"),
+    _get("get_copy_futures_profit_summary", "/api/v3/copy/futures/profit-summary",
+         Shape.OBJECT, 1, schema="copy_profit_summary",
+         summary="The lead trader's profit share: total, settled, pending"),
+    _get("get_copy_futures_profit_details", "/api/v3/copy/futures/profit-details",
+         Shape.PAGE, 1, schema="copy_profit_detail", cursor_key="nextCursor",
+         summary="Profit-share settlements, one row per follower settlement"),
 )
 # fmt: on
 

@@ -127,6 +127,22 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "transferId": S, "fromType": S, "toType": S, "amount": F, "coin": S, "status": S,
         "createdTime": T,
     },
+    "copy_current_follower": {
+        "followerName": S, "estimateAssets": F, "totalProfit": F, "totalShareProfit": F,
+        "totalInvestment": F, "canRemove": B, "followDays": F, "totalAssets": F,
+        "startTime": T,
+    },
+    "copy_history_follower": {
+        "followerName": S, "totalProfit": F, "totalShareProfit": F, "totalInvestment": F,
+        "startTime": T, "endTime": T,
+    },
+    "copy_profit_summary": {
+        "totalProfit": F, "totalAllocatedProfit": F, "totalPendingProfit": F,
+    },
+    "copy_profit_detail": {
+        "followerName": S, "profit": F, "allocatedPnl": F, "pendingPnl": F, "shareRatio": F,
+        "shareProfit": F, "reason": S, "settleTime": T,
+    },
 }  # fmt: skip
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import bitget_nb as bg
+from bitget_nb import frames
 from bitget_nb.errors import ValidationError
 
 START = "2026-01-05T00:00:00Z"
@@ -220,6 +221,29 @@ def test_seed_copy_trading_methods(client):
     records = client.get_copy_futures_transfer_records()
     assert len(records) == 2 and set(records["status"]) == {"Successful"}
     assert str(records.dtypes["createdTime"]) == "datetime64[ms, UTC]"
+
+
+def test_follower_and_profit_methods_give_typed_frames_of_the_paper_lead(client):
+    client.copy_futures_transfer(type="in", coin="USDT", amount="500")
+    current = client.get_copy_futures_current_followers(limit="100")
+    history = client.get_copy_futures_history_followers()
+    details = client.get_copy_futures_profit_details(
+        startTime=pd.Timestamp("2026-01-01", tz="UTC"), endTime=pd.Timestamp(START)
+    )
+    # nobody follows a paper lead account: empty frames that still carry the columns and dtypes
+    assert current.empty and history.empty and details.empty
+    assert list(current.columns) == list(frames.SCHEMAS["copy_current_follower"])
+    assert str(current.dtypes["startTime"]) == "datetime64[ms, UTC]"
+    assert current.dtypes["totalShareProfit"] == "float64"
+    assert str(current.dtypes["canRemove"]) == "boolean"
+    assert list(history.columns) == list(frames.SCHEMAS["copy_history_follower"])
+    assert details.dtypes["shareRatio"] == "float64" and "settleTime" in details.columns
+    summary = client.get_copy_futures_profit_summary()
+    assert summary.to_dict() == {
+        "totalProfit": 0.0,
+        "totalAllocatedProfit": 0.0,
+        "totalPendingProfit": 0.0,
+    }
 
 
 def test_copy_transfer_whose_answer_is_lost_is_not_resent(client, exchange):

@@ -1170,3 +1170,71 @@ def transfer_records(core: Core, params: Mapping[str, Any], caller: Caller | Non
     before = cursor(params)
     found = core.lead.records(start=start, end=end, before=before, limit=limit)
     return listing(found, key=lambda t: t.transfer_id, record=transfer_record)
+
+
+# Followers and profit share of the lead account (spec §10.3).
+#
+# GET current-follower   limit (default 20, max 100), cursor (the endId of the last page)
+#   → {list: [{followerName, estimateAssets, totalProfit, totalShareProfit, totalInvestment,
+#              canRemove yes/no, followDays, totalAssets, startTime}]}
+# GET history-follower   as current-follower
+#   → {list: [{followerName, totalProfit, totalShareProfit, totalInvestment, startTime,
+#              endTime}]}
+# GET profit-summary     no parameters
+#   → {totalProfit, totalAllocatedProfit, totalPendingProfit}: the profit SHARE the lead
+#     earns from followers; allocated = settled, pending = awaiting settlement
+# GET profit-details     startTime, endTime, limit (default 20, max 100), cursor (= nextCursor)
+#   → {list: [{followerName, profit, allocatedPnl, pendingPnl, shareRatio, shareProfit,
+#              reason period/unfollow, settleTime}], nextCursor}
+#
+# Sources: NODE 3.2.3 getCopyFuturesCurrentFollowers / …HistoryFollowers / …ProfitSummary /
+# …ProfitDetails with GetCopyFuturesFollowersRequestV3, GetCopyFuturesProfitDetailsRequestV3
+# and CopyFutures*V3 (types/{request,response}/v3/copytrading.d.ts) [solid fields];
+# typed-bitget 0.6.0 typed_bitget/uta/copytrading/{current_followers,history_followers,
+# profit_summary,profit_details}.py, which cite DOCS
+# bitget.com/docs/catalog/copy-trading-public-private#get-current-followers (…#get-history-
+# followers, #get-profit-summary, #get-profit-details) and give the limits, the meanings and
+# ``endId`` ("not shown in the documented response example … unconfirmed live"); GO
+# UnipayFI/go-bitget uta/copy.go ("the elite (lead) account's cumulative profit-sharing
+# totals"; allocated = "profit share already settled", pending = "awaiting settlement").
+# The DOCS pages themselves were not among the stored copies searched (2026-12).
+#
+# The paper lead account: nobody else trades on the local exchange, so nobody can follow it.
+# Both follower lists are therefore empty at every cursor (no ``endId``: there is no next
+# page), there are no settlements (``nextCursor`` null, as live ends other pages, §10.2), and
+# every profit-share figure is 0 — totalProfit = totalAllocatedProfit + totalPendingProfit =
+# 0 + 0. The lead's own trading PnL is not profit share: it is in position-summary and
+# history-position. Parameters are still checked, as live would check them.
+
+
+def _copy_page_params(params: Mapping[str, Any]) -> None:
+    p.limit(params, default=defaults.COPY_PAGE_LIMIT_DEFAULT, maximum=defaults.COPY_PAGE_LIMIT_MAX)
+    cursor(params)
+
+
+@serves("get_copy_futures_current_followers", "get_copy_futures_history_followers")
+def followers(core: Core, params: Mapping[str, Any], caller: Caller | None) -> dict:
+    """``current-follower`` / ``history-follower``: ``{"list": [...]}`` — empty for the paper
+    lead account, which nobody can follow (see the note above)."""
+    _copy_page_params(params)
+    return {"list": []}
+
+
+@serves("get_copy_futures_profit_summary")
+def profit_summary(core: Core, params: Mapping[str, Any], caller: Caller | None) -> dict:
+    """``profit-summary``: the lead's profit share from followers — without followers every
+    figure is 0 (see the note above)."""
+    zero = amount(_ZERO)
+    return {"totalProfit": zero, "totalAllocatedProfit": zero, "totalPendingProfit": zero}
+
+
+@serves("get_copy_futures_profit_details")
+def profit_details(core: Core, params: Mapping[str, Any], caller: Caller | None) -> dict:
+    """``profit-details``: profit-share settlements, ``{"list": [...], "nextCursor": ...}`` —
+    none for the paper lead account."""
+    start = p.timestamp_ms(params, "startTime")
+    end = p.timestamp_ms(params, "endTime")
+    if start is not None and end is not None and end < start:
+        raise p.bad("endTime must not be before startTime")
+    _copy_page_params(params)
+    return {"list": [], "nextCursor": None}

@@ -375,6 +375,10 @@ TRANSFER_LIMIT_MAX: Final = 100
 TRANSFER_STATUS: Final = "Successful"
 #: ``marginMode`` in the position summary uses ``cross``/``isolated`` (spec §4.6, §6).
 COPY_MARGIN_MODES: Final = {"crossed": "cross", "isolated": "isolated"}
+#: Follower lists and profit details: ``limit`` default 20, max 100 (typed-bitget and the GO
+#: UTA client; spec §10.3).
+COPY_PAGE_LIMIT_DEFAULT: Final = 20
+COPY_PAGE_LIMIT_MAX: Final = 100
 
 # --------------------------------------------------------------------------------------------
 # Fault injection (tests and demos; not exchange behaviour)

@@ -145,3 +145,44 @@ def test_copy_trading_endpoints_have_the_spec_shapes(trading_wire: Wire) -> None
     }  # fmt: skip
     no_coin = trading_wire.get("/api/v3/copy/futures/max-transferable", {}, signed=True)
     assert error_code(no_coin) == "25200"
+
+
+COPY = "/api/v3/copy/futures"
+
+
+def test_the_paper_lead_account_has_no_followers_and_no_profit_share(trading_wire: Wire) -> None:
+    # Nobody else trades on the local exchange, so nobody follows its lead account, even
+    # while it leads a position (spec §10.3, the note at api.followers).
+    ok_data(trading_wire.post(f"{COPY}/transfer", {"type": "in", "coin": "USDT", "amount": "500"}))
+    _long(trading_wire)
+    assert len(ok_data(trading_wire.get(f"{COPY}/position-summary", signed=True))) == 1
+    for path in ("current-follower", "history-follower"):
+        assert ok_data(trading_wire.get(f"{COPY}/{path}", {"limit": "100"}, signed=True)) == {
+            "list": []
+        }
+    summary = ok_data(trading_wire.get(f"{COPY}/profit-summary", signed=True))
+    assert summary == {"totalProfit": "0", "totalAllocatedProfit": "0", "totalPendingProfit": "0"}
+    window = {"startTime": "1748736000000", "endTime": "1748779200000", "limit": "20"}
+    details = ok_data(trading_wire.get(f"{COPY}/profit-details", window, signed=True))
+    assert details == {"list": [], "nextCursor": None}
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("current-follower", {"limit": "0"}),
+        ("current-follower", {"limit": "101"}),
+        ("history-follower", {"cursor": "not-an-id"}),
+        ("profit-details", {"startTime": "1748779200000", "endTime": "1748736000000"}),
+        ("profit-details", {"limit": "abc"}),
+    ],
+)
+def test_follower_and_profit_parameters_are_checked_with_25200(
+    trading_wire: Wire, path: str, params: dict
+) -> None:
+    assert error_code(trading_wire.get(f"{COPY}/{path}", params, signed=True)) == "25200"
+
+
+def test_follower_and_profit_endpoints_need_a_signature(trading_wire: Wire) -> None:
+    for path in ("current-follower", "history-follower", "profit-summary", "profit-details"):
+        assert error_code(trading_wire.get(f"{COPY}/{path}")) == "40001"
