@@ -921,6 +921,7 @@ _DERIVED = (
     "get_server_time",
     "get_server_time_v3",
     "get_market_time",
+    "get_spot_coin_info",
     "get_tickers",
     "get_orderbook",
     "get_candles",

@@ -105,6 +105,10 @@ _TABLE: tuple[Endpoint, ...] = (
          private=False, summary="Older candles"),
     _get("get_fills", "/api/v3/market/fills", Shape.LIST, 20, private=False,
          schema="public_fill", summary="Recent public trades"),
+    # Classic V2, public: ccxt's load_markets() asks it for the coins even in UTA mode, and
+    # live serves it to a UTA account (spec §10.3). The name is the Node SDK's RestClientV2 one.
+    _get("get_spot_coin_info", "/api/v2/spot/public/coins", Shape.LIST, 3, private=False,
+         schema="spot_coin", summary="Coins and their chains (classic V2)"),
     # --- account (spec §4.4) ----------------------------------------------------------------
     _get("get_balances", "/api/v3/account/assets", Shape.ASSETS, 20, schema="asset",
          summary="Account equity and per-coin balances", aliases=("get_account_assets",)),

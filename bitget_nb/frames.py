@@ -65,6 +65,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "deliveryStartTime": T, "deliveryTime": T,
     },
     "public_fill": {"execId": S, "price": F, "size": F, "side": S, "ts": T, "isRPI": B},
+    "spot_coin": {"coinId": S, "coin": S, "transfer": B, "chains": X, "areaCoin": B},
     "asset": {
         "coin": S, "equity": F, "usdValue": F, "balance": F, "available": F, "locked": F,
         "debt": F, "positionValue": F, "leverage": F,

@@ -44,6 +44,14 @@ def test_every_server_time_method_is_the_exchange_clock(client, exchange, method
     assert series["serverTime"] == pd.Timestamp(exchange.now_ms(), unit="ms", tz="UTC")
 
 
+def test_spot_coin_info_is_a_frame_of_the_exchanges_coins_with_their_chains(client):
+    coins = client.get_spot_coin_info().set_index("coin")
+    assert list(coins.index) == ["BTC", "USDT", "ETH", "SOL", "USDC"]
+    assert str(coins.dtypes["transfer"]) == "boolean" and coins["transfer"].all()
+    assert [c["chain"] for c in coins.loc["USDT", "chains"]] == ["ERC20", "TRC20"]
+    assert len(client.get_spot_coin_info(coin="BTC")) == 1
+
+
 def test_instruments_have_numeric_specs_as_floats(client):
     df = client.get_instruments(category="SPOT")
     assert {"BTCUSDT", "ETHUSDT"} <= set(df["symbol"])

@@ -307,6 +307,26 @@ def server_time(core: Core, params: Any, caller: Caller | None) -> dict:
     return {"serverTime": str(core.clock.now_ms())}
 
 
+@serves("get_spot_coin_info")
+def spot_coins(core: Core, params: Mapping[str, Any], caller: Caller | None) -> list:
+    """Classic V2 ``GET /api/v2/spot/public/coins`` (DOCS spot/market/Get-Coin-List: public,
+    3/s per IP; spec §10.3): a bare array of ``{coinId, coin, transfer, chains: [{chain,
+    needTag, withdrawable, rechargeable, withdrawFee, extraWithdrawFee, depositConfirm,
+    withdrawConfirm, minDepositAmount, minWithdrawAmount, browserUrl, contractAddress,
+    withdrawStep, withdrawMinScale, congestion}], areaCoin}`` — ``areaCoin`` from ccxt's
+    captured answer — for the coins of the catalogue's spot instruments (the data file's
+    sample records). ``coin`` picks one, in any case; a coin the exchange does not list gives
+    an empty array [unverified]. ccxt's plain ``load_markets()`` calls it (fetchCurrencies)
+    even for a UTA account, and live serves it to one."""
+    coin = _stripped(params, "coin")
+    chosen = [
+        record
+        for record in core.catalogue.spot_coins
+        if coin is None or record["coin"] == coin.upper()
+    ]
+    return [{**record, "chains": [dict(c) for c in record["chains"]]} for record in chosen]
+
+
 @serves("get_instruments")
 def instruments(core: Core, params: Mapping[str, Any], caller: Caller | None) -> list:
     """Instruments of a category, optionally one symbol (spec §4.5.2)."""
