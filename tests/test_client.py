@@ -10,6 +10,7 @@ import pytest
 import requests
 
 import bitget_nb as bg
+from bitget_nb.endpoints import Endpoint, Shape
 
 START = "2026-01-05T00:00:00Z"
 START_MS = int(pd.Timestamp(START).value // 1_000_000)
@@ -150,6 +151,14 @@ def test_bad_parameters_raise_invalid_parameter_error(client):
     assert info.value.http_status == 400 and isinstance(info.value, ValueError)
     with pytest.raises(bg.InvalidParameterError):
         client.get_tickers(category="SPOT", symbol="NOPEUSDT")
+
+
+def test_a_classic_endpoint_asked_of_the_unified_account_is_permission_denied(client):
+    # A row the table does not hold: a classic V2 read, signed and sent like any other.
+    classic = Endpoint("classic_assets", "GET", "/api/v2/spot/account/assets", Shape.LIST, 10)
+    with pytest.raises(bg.PermissionDeniedError) as info:
+        client.request(classic, coin="USDT")
+    assert info.value.code == "40085" and "Unified Account mode" in str(info.value)
 
 
 # -- authentication ---------------------------------------------------------------------------
