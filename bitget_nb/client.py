@@ -652,7 +652,8 @@ class BitgetClient:
 
 
 #: The fields that identify a row of each paged schema, for de-duplication across windows.
-#: A strategy order has one row per leg (take-profit, stop-loss) under one orderId.
+#: Strategy rows keep their ``triggerType`` in the key, so that a row per leg (a shape NODE's
+#: types allow) survives until frames.one_row_per_strategy_order merges it into its order.
 _ID_FIELD: dict[str, tuple[str, ...]] = {
     "order": ("orderId",),
     "fill": ("execId",),

@@ -159,9 +159,9 @@ _TABLE: tuple[Endpoint, ...] = (
     _post("cancel_strategy_order", "/api/v3/trade/cancel-strategy-order", Shape.OBJECT, 10,
           schema="order_ack", summary="Cancel a strategy order"),
     _get("get_unfilled_strategy_orders", "/api/v3/trade/unfilled-strategy-orders", Shape.LIST,
-         20, schema="strategy_order", summary="Open strategy orders"),
+         20, schema="strategy_order", summary="Open TP/SL strategy orders, one row per order"),
     _get("get_history_strategy_orders", "/api/v3/trade/history-strategy-orders", Shape.PAGE,
-         20, schema="strategy_order", summary="Strategy order history"),
+         20, schema="strategy_order", summary="Finished TP/SL strategy orders, one row per order"),
     # --- positions (spec §4.3) --------------------------------------------------------------
     _get("get_current_position", "/api/v3/position/current-position", Shape.ITEMS, 20,
          schema="position", summary="Open positions"),

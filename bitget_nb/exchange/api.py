@@ -997,33 +997,31 @@ def _strategy_filters(params: Mapping[str, Any]) -> tuple[str, str | None, str |
 
 @serves("get_unfilled_strategy_orders")
 def unfilled_strategies(core: Core, params: Mapping[str, Any], caller: Caller | None) -> list:
-    """``unfilled-strategy-orders``: a BARE ARRAY of pending legs, newest first
-    (spec §4.2.4)."""
+    """``unfilled-strategy-orders``: a BARE ARRAY, one row per strategy order with a pending
+    leg, newest first (spec §4.2.4; the row: :func:`.records.strategy_record`)."""
     category, kind, symbol = _strategy_filters(params)
     return [
-        strategy_record(order, leg, _inst_of(core, order.category, order.symbol))
-        for order, leg in core.strategies.unfilled(category, kind, symbol)
+        strategy_record(order, _inst_of(core, order.category, order.symbol))
+        for order in core.strategies.unfilled(category, kind, symbol)
     ]
 
 
 @serves("get_history_strategy_orders")
 def history_strategies(core: Core, params: Mapping[str, Any], caller: Caller | None) -> dict:
-    """``history-strategy-orders``: finished legs newest first, ``{list, cursor}``, windows
-    on ``createdTime`` like order history (spec §4.2.5). A page never splits the legs of one
-    strategy order; the cursor is the ``orderId`` of its last row."""
+    """``history-strategy-orders``: finished strategy orders newest first, one row each,
+    ``{list, cursor}``, windows on ``createdTime`` like order history (spec §4.2.5); the
+    cursor is the ``orderId`` of the last row."""
     category, kind, symbol = _strategy_filters(params)
     start, end = history_window(params, core.clock.now_ms())
     limit, before = _list_params(params)
     found = core.strategies.history(
         category, kind, symbol, start=start, end=end, limit=limit, before=before
     )
-    rows = [
-        strategy_record(order, leg, _inst_of(core, order.category, order.symbol))
-        for order, legs in found.rows
-        for leg in legs
-    ]
-    last = found.rows[-1][0].order_id if found.rows else ""
-    return {"list": rows, "cursor": last if found.more else ""}
+    return listing(
+        found,
+        key=lambda o: o.order_id,
+        record=lambda o: strategy_record(o, _inst_of(core, o.category, o.symbol)),
+    )
 
 
 # -- positions (spec §4.3) --------------------------------------------------------------------

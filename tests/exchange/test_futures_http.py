@@ -17,11 +17,12 @@ POSITION_FIELDS = {
     "unrealisedPnl", "liquidationPrice", "mmr", "profitRate", "markPrice", "breakEvenPrice",
     "totalFunding", "openFeeTotal", "closeFeeTotal", "createdTime", "updatedTime",
 }  # fmt: skip
+#: A TP/SL row: one per strategy order, both legs' fields, no generic trigger-order fields;
+#: ``triggerType`` only once a leg has fired (records.strategy_record).
 STRATEGY_FIELDS = {
     "orderId", "clientOid", "category", "symbol", "type", "tpslMode", "qty", "posSide", "status",
-    "triggerType", "tpTriggerBy", "slTriggerBy", "takeProfit", "stopLoss", "tpOrderType",
-    "slOrderType", "tpLimitPrice", "slLimitPrice", "triggerBy", "triggerPrice",
-    "triggerOrderType", "triggerOrderPrice", "createdTime", "updatedTime",
+    "tpTriggerBy", "slTriggerBy", "takeProfit", "stopLoss", "tpOrderType", "slOrderType",
+    "tpLimitPrice", "slLimitPrice", "createdTime", "updatedTime",
 }  # fmt: skip
 
 
@@ -54,7 +55,9 @@ def test_fills_of_futures_carry_pos_side_trade_side_and_exec_pnl(trading_wire: W
     assert (fill["posSide"], fill["tradeSide"], fill["execPnl"]) == ("long", "open", "0")
 
 
-def test_strategy_endpoints_answer_acks_a_bare_array_and_a_page(trading_wire: Wire) -> None:
+def test_strategy_endpoints_answer_acks_a_bare_array_and_a_page_of_one_row_per_order(
+    trading_wire: Wire,
+) -> None:
     _long(trading_wire)
     body = {**FUT, "posSide": "long", "tpslMode": "partial", "qty": "0.01",
             "stopLoss": "60000", "takeProfit": "76000", "clientOid": "wire-s1"}  # fmt: skip
@@ -64,8 +67,9 @@ def test_strategy_endpoints_answer_acks_a_bare_array_and_a_page(trading_wire: Wi
         trading_wire.get("/api/v3/trade/unfilled-strategy-orders", {"category": "USDT-FUTURES"},
                          signed=True)
     )  # fmt: skip
-    assert isinstance(unfilled, list) and len(unfilled) == 2  # a BARE array: one row per leg
-    assert all(set(row) == STRATEGY_FIELDS for row in unfilled)
+    (row,) = unfilled  # a BARE array, one row for the order and both its legs
+    assert set(row) == STRATEGY_FIELDS and row["orderId"] == ack["orderId"]
+    assert (row["takeProfit"], row["stopLoss"], row["status"]) == ("76000.0", "60000.0", "pending")
     assert_all_strings(unfilled)
     no_category = trading_wire.get("/api/v3/trade/unfilled-strategy-orders", {}, signed=True)
     assert error_code(no_category) == "25200"
@@ -81,7 +85,11 @@ def test_strategy_endpoints_answer_acks_a_bare_array_and_a_page(trading_wire: Wi
                          signed=True)
     )  # fmt: skip
     assert set(history) == {"list", "cursor"}
-    assert {r["status"] for r in history["list"]} == {"cancelled"}
+    (done,) = history["list"]
+    assert set(done) == STRATEGY_FIELDS and (done["orderId"], done["status"]) == (
+        ack["orderId"],
+        "cancelled",
+    )
     assert_all_strings(history)
 
 
