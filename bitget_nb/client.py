@@ -625,7 +625,10 @@ class BitgetClient:
                     window["startTime"], window["endTime"] = str(start), str(end)
                 remaining = None if max_rows is None else max_rows - len(rows)
                 for envelope in paging.follow_cursor(
-                    lambda q: self._transport.call(ep, q), window, max_rows=remaining
+                    lambda q: self._transport.call(ep, q),
+                    window,
+                    max_rows=remaining,
+                    cursor_key=ep.cursor_key,
                 ):
                     pages.append(envelope)
                     data = envelope.get("data") or {}
@@ -649,7 +652,8 @@ class BitgetClient:
 
 
 #: The fields that identify a row of each paged schema, for de-duplication across windows.
-#: A strategy order has one row per leg (take-profit, stop-loss) under one orderId.
+#: Strategy rows keep their ``triggerType`` in the key, so that a row per leg (a shape NODE's
+#: types allow) survives until frames.one_row_per_strategy_order merges it into its order.
 _ID_FIELD: dict[str, tuple[str, ...]] = {
     "order": ("orderId",),
     "fill": ("execId",),
@@ -864,6 +868,23 @@ BitgetClient.get_copy_futures_transfer_records = _paged_method(  # type: ignore[
     windowed=False,
     doc="Transfers between the unified account and the copy-trading lead account.",
 )
+BitgetClient.get_copy_futures_current_followers = _paged_method(  # type: ignore[attr-defined]
+    "get_copy_futures_current_followers",
+    windowed=False,
+    doc="The followers copying the lead trader now (on the local exchange: none, so an "
+    "empty frame with the columns).",
+)
+BitgetClient.get_copy_futures_history_followers = _paged_method(  # type: ignore[attr-defined]
+    "get_copy_futures_history_followers",
+    windowed=False,
+    doc="The followers who stopped copying the lead trader (on the local exchange: none).",
+)
+BitgetClient.get_copy_futures_profit_details = _paged_method(  # type: ignore[attr-defined]
+    "get_copy_futures_profit_details",
+    windowed=False,
+    doc="Profit-share settlements, one row per follower settlement; ``startTime`` and "
+    "``endTime`` narrow them (on the local exchange: none).",
+)
 
 _RETURNS = {
     Shape.LIST: "pandas.DataFrame",
@@ -900,6 +921,8 @@ def _endpoint_method(name: str) -> Callable[..., Any]:
 _DERIVED = (
     "get_server_time",
     "get_server_time_v3",
+    "get_market_time",
+    "get_spot_coin_info",
     "get_tickers",
     "get_orderbook",
     "get_candles",
@@ -915,6 +938,7 @@ _DERIVED = (
     "get_copy_futures_trading_pairs",
     "get_copy_futures_position_summary",
     "get_copy_futures_max_transferable",
+    "get_copy_futures_profit_summary",
 )
 for _name in _DERIVED:
     setattr(BitgetClient, _name, _endpoint_method(_name))

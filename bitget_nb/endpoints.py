@@ -43,7 +43,8 @@ class Endpoint:
     ``name`` is the client method (snake_case of the Node SDK's RestClientV3 name);
     ``rate_limit`` is requests per second for ``scope`` (``"uid"`` for signed calls, shared by
     all keys of an account; ``"ip"`` for public ones); ``schema`` names the frame schema in
-    :mod:`bitget_nb.frames`; ``write`` marks calls that change state.
+    :mod:`bitget_nb.frames`; ``write`` marks calls that change state; ``cursor_key`` is the
+    field of a page that holds the next page's ``cursor`` (most say ``cursor``).
     """
 
     name: str
@@ -57,6 +58,7 @@ class Endpoint:
     trade_permission: bool = False
     summary: str = ""
     aliases: tuple[str, ...] = field(default=())
+    cursor_key: str = "cursor"
 
     @property
     def scope(self) -> str:
@@ -87,6 +89,10 @@ _TABLE: tuple[Endpoint, ...] = (
          summary="Server time"),
     _get("get_server_time_v3", "/api/v3/public/time", Shape.SERVER_TIME, 20, private=False,
          summary="Server time (the Node SDK's path)"),
+    # typed-bitget (citing DOCS uta/public/ServerTime) and the V3 clients of a fork of Bitget's
+    # official SDK call this one (spec §10.3).
+    _get("get_market_time", "/api/v3/market/time", Shape.SERVER_TIME, 20, private=False,
+         summary="Server time (the V3 market path)"),
     _get("get_instruments", "/api/v3/market/instruments", Shape.LIST, 20, private=False,
          schema="instrument", summary="Instruments of a category"),
     _get("get_tickers", "/api/v3/market/tickers", Shape.LIST, 20, private=False,
@@ -99,6 +105,10 @@ _TABLE: tuple[Endpoint, ...] = (
          private=False, summary="Older candles"),
     _get("get_fills", "/api/v3/market/fills", Shape.LIST, 20, private=False,
          schema="public_fill", summary="Recent public trades"),
+    # Classic V2, public: ccxt's load_markets() asks it for the coins even in UTA mode, and
+    # live serves it to a UTA account (spec §10.3). The name is the Node SDK's RestClientV2 one.
+    _get("get_spot_coin_info", "/api/v2/spot/public/coins", Shape.LIST, 3, private=False,
+         schema="spot_coin", summary="Coins and their chains (classic V2)"),
     # --- account (spec §4.4) ----------------------------------------------------------------
     _get("get_balances", "/api/v3/account/assets", Shape.ASSETS, 20, schema="asset",
          summary="Account equity and per-coin balances", aliases=("get_account_assets",)),
@@ -149,9 +159,9 @@ _TABLE: tuple[Endpoint, ...] = (
     _post("cancel_strategy_order", "/api/v3/trade/cancel-strategy-order", Shape.OBJECT, 10,
           schema="order_ack", summary="Cancel a strategy order"),
     _get("get_unfilled_strategy_orders", "/api/v3/trade/unfilled-strategy-orders", Shape.LIST,
-         20, schema="strategy_order", summary="Open strategy orders"),
+         20, schema="strategy_order", summary="Open TP/SL strategy orders, one row per order"),
     _get("get_history_strategy_orders", "/api/v3/trade/history-strategy-orders", Shape.PAGE,
-         20, schema="strategy_order", summary="Strategy order history"),
+         20, schema="strategy_order", summary="Finished TP/SL strategy orders, one row per order"),
     # --- positions (spec §4.3) --------------------------------------------------------------
     _get("get_current_position", "/api/v3/position/current-position", Shape.ITEMS, 20,
          schema="position", summary="Open positions"),
@@ -168,6 +178,21 @@ _TABLE: tuple[Endpoint, ...] = (
           schema="copy_transfer", summary="Transfer into / out of the lead account"),
     _get("get_copy_futures_transfer_records", "/api/v3/copy/futures/transfer-record",
          Shape.PAGE, 1, schema="copy_transfer_record", summary="Lead account transfers"),
+    # Followers and profit share (spec §10.3): NODE states no limit; 1/s is ccxt's cost 20,
+    # the cost it gives transfer-record (1/s in NODE and DOCS). Follower pages pass on the
+    # cursor as ``endId`` (typed-bitget, GO), profit-detail pages as ``nextCursor`` (NODE, GO).
+    _get("get_copy_futures_current_followers", "/api/v3/copy/futures/current-follower",
+         Shape.PAGE, 1, schema="copy_current_follower", cursor_key="endId",
+         summary="Followers copying the lead trader now"),
+    _get("get_copy_futures_history_followers", "/api/v3/copy/futures/history-follower",
+         Shape.PAGE, 1, schema="copy_history_follower", cursor_key="endId",
+         summary="Followers who stopped copying the lead trader"),
+    _get("get_copy_futures_profit_summary", "/api/v3/copy/futures/profit-summary",
+         Shape.OBJECT, 1, schema="copy_profit_summary",
+         summary="The lead trader's profit share: total, settled, pending"),
+    _get("get_copy_futures_profit_details", "/api/v3/copy/futures/profit-details",
+         Shape.PAGE, 1, schema="copy_profit_detail", cursor_key="nextCursor",
+         summary="Profit-share settlements, one row per follower settlement"),
 )
 # fmt: on
 

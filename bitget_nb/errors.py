@@ -14,7 +14,8 @@
     └── BitgetAPIError                   the exchange answered with an error envelope
         ├── AuthenticationError          400xx key / passphrase / timestamp / signature
         │   └── TimestampExpiredError    40008: the clock is off; the client resyncs once
-        ├── PermissionDeniedError        40014, 25620: the key may not do this
+        ├── PermissionDeniedError        40014, 25620: the key may not do this; 40085: a
+        │                                classic (V2) endpoint asked of a unified account
         ├── RateLimitError               HTTP 429, 25004
         ├── InvalidParameterError(ValueError)  25200, 40034, tick / step / minimum rules …
         ├── InsufficientBalanceError     25202, 25203, 25228, 25231
@@ -263,6 +264,14 @@ CODES: dict[str, CodeSpec] = _rows(
     CodeSpec("40036", _AUTH, "Passphrase is error"),
     CodeSpec("40037", _AUTH, "Apikey does not exist"),
     CodeSpec("40079", _AUTH, "Receive window must be less than 60s"),
+    # ccxt's error table quotes live's answer to a classic (V2) call from a UTA account.
+    CodeSpec(
+        "40085",
+        PermissionDeniedError,
+        "You are in Unified Account mode, and the Classic Account API is not supported at "
+        "this time",
+        hint="use the V3 endpoint (/api/v3/...) of the same call",
+    ),
     # Not in any source (spec §2.2 leaves the body of an unknown path open): Bitget's classic
     # gateway answers unknown paths with this code; we use it for 404 and 405 alike.
     CodeSpec("40404", _PARAM, "Request URL NOT FOUND"),

@@ -26,6 +26,7 @@ __all__ = [
     "assets_frame",
     "batch_frame",
     "candles_frame",
+    "one_row_per_strategy_order",
     "orderbook_frame",
     "to_frame",
     "to_series",
@@ -65,6 +66,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "deliveryStartTime": T, "deliveryTime": T,
     },
     "public_fill": {"execId": S, "price": F, "size": F, "side": S, "ts": T, "isRPI": B},
+    "spot_coin": {"coinId": S, "coin": S, "transfer": B, "chains": X, "areaCoin": B},
     "asset": {
         "coin": S, "equity": F, "usdValue": F, "balance": F, "available": F, "locked": F,
         "debt": F, "positionValue": F, "leverage": F,
@@ -127,7 +129,85 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "transferId": S, "fromType": S, "toType": S, "amount": F, "coin": S, "status": S,
         "createdTime": T,
     },
+    "copy_current_follower": {
+        "followerName": S, "estimateAssets": F, "totalProfit": F, "totalShareProfit": F,
+        "totalInvestment": F, "canRemove": B, "followDays": F, "totalAssets": F,
+        "startTime": T,
+    },
+    "copy_history_follower": {
+        "followerName": S, "totalProfit": F, "totalShareProfit": F, "totalInvestment": F,
+        "startTime": T, "endTime": T,
+    },
+    "copy_profit_summary": {
+        "totalProfit": F, "totalAllocatedProfit": F, "totalPendingProfit": F,
+    },
+    "copy_profit_detail": {
+        "followerName": S, "profit": F, "allocatedPnl": F, "pendingPnl": F, "shareRatio": F,
+        "shareProfit": F, "reason": S, "settleTime": T,
+    },
 }  # fmt: skip
+
+
+#: The wire fields each leg of a TP/SL strategy order owns (spec §4.2.6).
+_LEG_FIELDS = {
+    "takeProfit": ("takeProfit", "tpTriggerBy", "tpOrderType", "tpLimitPrice"),
+    "stopLoss": ("stopLoss", "slTriggerBy", "slOrderType", "slLimitPrice"),
+}
+#: A strategy order's status from its legs': the first of these any leg has.
+_ORDER_STATUS = ("pending", "submitting", "success", "failed", "cancelled")
+#: The statuses of an order one of whose legs fired.
+_FIRED = ("success", "submitting", "failed")
+
+
+def one_row_per_strategy_order(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Strategy-order records as one row per order, whichever shape the wire has.
+
+    Live Bitget sends one row per strategy order with both legs' fields (the evidence is at
+    ``bitget_nb.exchange.records.strategy_record``); NODE's and typed-bitget's types also
+    allow a ``triggerType`` naming "the leg a row represents", i.e. a row per leg. Rows that
+    share an ``orderId`` are merged: each leg's fields come from that leg's row, ``status``
+    is the order's (``pending`` while a leg waits, then ``submitting``, ``success``,
+    ``failed``, else ``cancelled``), ``updatedTime`` the latest, the rest from the first
+    row. ``triggerType`` is then always the leg that FIRED and settled the order (its status
+    success, submitting or failed), missing while the order waits or when it was cancelled —
+    as the local exchange sends it — so ``orderId`` is unique and every column means one
+    thing in either shape.
+
+    >>> rows = one_row_per_strategy_order([
+    ...     {"orderId": "7", "triggerType": "takeProfit", "status": "cancelled",
+    ...      "takeProfit": "75000", "stopLoss": "", "updatedTime": "2"},
+    ...     {"orderId": "7", "triggerType": "stopLoss", "status": "success",
+    ...      "takeProfit": "", "stopLoss": "60000", "updatedTime": "3"}])
+    >>> [(r["status"], r["triggerType"], r["takeProfit"], r["stopLoss"]) for r in rows]
+    [('success', 'stopLoss', '75000', '60000')]
+    """
+    groups: dict[Any, list[Mapping[str, Any]]] = {}
+    for record in records:
+        groups.setdefault(record.get("orderId"), []).append(record)
+    merged = []
+    for rows in groups.values():
+        row = dict(rows[0])
+        if len(rows) > 1:
+            for leg, names in _LEG_FIELDS.items():
+                own = next((r for r in rows if r.get("triggerType") == leg), None)
+                own = own or next((r for r in rows if r.get(names[0]) not in (None, "")), rows[0])
+                row.update({name: own.get(name) for name in names if name in own})
+            statuses = {r.get("status") for r in rows}
+            row["status"] = next((s for s in _ORDER_STATUS if s in statuses), row.get("status"))
+            times = [r["updatedTime"] for r in rows if r.get("updatedTime") not in (None, "")]
+            if times:
+                row["updatedTime"] = max(times, key=lambda t: int(float(t)))
+        status = row.get("status")
+        fired = next((r for r in rows if r.get("status") == status), None)
+        row["triggerType"] = (
+            fired.get("triggerType") if fired is not None and status in _FIRED else None
+        )
+        merged.append(row)
+    return merged
+
+
+#: Schema name → how its records are normalised before the frame is built.
+_NORMALISE = {"strategy_order": one_row_per_strategy_order}
 
 
 class Envelope(Mapping[str, Any]):
@@ -254,6 +334,8 @@ def to_frame(
     """Typed ``DataFrame`` from API records (see the module docstring)."""
     kinds = SCHEMAS.get(schema or "", {})
     rows = list(records or [])
+    if rows and schema in _NORMALISE:
+        rows = _NORMALISE[schema](rows)
     if not rows:
         df = pd.DataFrame({c: pd.Series(dtype=_EMPTY_DTYPES[k]) for c, k in kinds.items()})
     else:

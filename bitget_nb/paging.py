@@ -69,9 +69,12 @@ def follow_cursor(
     params: Mapping[str, Any],
     *,
     max_rows: int | None = None,
+    cursor_key: str = "cursor",
 ) -> Iterator[Mapping[str, Any]]:
     """Yield each page's envelope, passing the returned cursor back until the list ends.
 
+    A page names the next one in ``cursor_key`` (``cursor`` on most endpoints; copy-trading
+    pages say ``endId`` or ``nextCursor``); it goes back as the ``cursor`` parameter.
     Stops on an empty list, an empty cursor, a cursor seen before (a server that repeats
     itself must not loop us forever), or once ``max_rows`` rows were seen.
     """
@@ -87,7 +90,7 @@ def follow_cursor(
         data = envelope.get("data") or {}
         items = data.get("list") if isinstance(data, Mapping) else data
         rows += len(items or [])
-        cursor = str(data.get("cursor") or "") if isinstance(data, Mapping) else ""
+        cursor = str(data.get(cursor_key) or "") if isinstance(data, Mapping) else ""
         if not items or not cursor or cursor in seen_cursors:
             return
         if max_rows is not None and rows >= max_rows:

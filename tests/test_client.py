@@ -10,6 +10,7 @@ import pytest
 import requests
 
 import bitget_nb as bg
+from bitget_nb.endpoints import Endpoint, Shape
 
 START = "2026-01-05T00:00:00Z"
 START_MS = int(pd.Timestamp(START).value // 1_000_000)
@@ -38,9 +39,18 @@ class SentSignatures:
 
 
 # -- market data ------------------------------------------------------------------------------
-def test_server_time_is_the_exchange_clock(client, exchange):
-    series = client.get_server_time()
+@pytest.mark.parametrize("method", ["get_server_time", "get_server_time_v3", "get_market_time"])
+def test_every_server_time_method_is_the_exchange_clock(client, exchange, method):
+    series = getattr(client, method)()
     assert series["serverTime"] == pd.Timestamp(exchange.now_ms(), unit="ms", tz="UTC")
+
+
+def test_spot_coin_info_is_a_frame_of_the_exchanges_coins_with_their_chains(client):
+    coins = client.get_spot_coin_info().set_index("coin")
+    assert list(coins.index) == ["BTC", "USDT", "ETH", "SOL", "USDC"]
+    assert str(coins.dtypes["transfer"]) == "boolean" and coins["transfer"].all()
+    assert [c["chain"] for c in coins.loc["USDT", "chains"]] == ["ERC20", "TRC20"]
+    assert len(client.get_spot_coin_info(coin="BTC")) == 1
 
 
 def test_instruments_have_numeric_specs_as_floats(client):
@@ -141,6 +151,14 @@ def test_bad_parameters_raise_invalid_parameter_error(client):
     assert info.value.http_status == 400 and isinstance(info.value, ValueError)
     with pytest.raises(bg.InvalidParameterError):
         client.get_tickers(category="SPOT", symbol="NOPEUSDT")
+
+
+def test_a_classic_endpoint_asked_of_the_unified_account_is_permission_denied(client):
+    # A row the table does not hold: a classic V2 read, signed and sent like any other.
+    classic = Endpoint("classic_assets", "GET", "/api/v2/spot/account/assets", Shape.LIST, 10)
+    with pytest.raises(bg.PermissionDeniedError) as info:
+        client.request(classic, coin="USDT")
+    assert info.value.code == "40085" and "Unified Account mode" in str(info.value)
 
 
 # -- authentication ---------------------------------------------------------------------------

@@ -11,13 +11,18 @@ def test_names_and_routes_are_unique():
     assert len({e.path for e in ENDPOINTS.values()}) == len(ENDPOINTS)
 
 
-def test_every_row_has_a_shape_a_positive_rate_and_a_v3_path():
+#: The classic V2 rows: public, and called by clients of a UTA account (spec §4.5.1, §10.3).
+CLASSIC_PUBLIC = {"/api/v2/public/time", "/api/v2/spot/public/coins"}
+
+
+def test_every_row_has_a_shape_a_positive_rate_and_a_v3_path_but_two_classic_public_ones():
     for ep in ENDPOINTS.values():
         assert isinstance(ep.shape, Shape)
         assert ep.rate_limit > 0
         assert ep.method in {"GET", "POST"}
-        assert ep.path.startswith("/api/v3/") or ep.path == "/api/v2/public/time"
+        assert ep.path.startswith("/api/v3/") or ep.path in CLASSIC_PUBLIC
         assert ep.summary
+    assert all(not ENDPOINTS[n].private for n in ENDPOINTS if ENDPOINTS[n].path in CLASSIC_PUBLIC)
 
 
 def test_writes_are_signed_posts_and_reads_are_gets():
@@ -30,7 +35,7 @@ def test_writes_are_signed_posts_and_reads_are_gets():
 def test_public_endpoints_are_exactly_the_market_data_and_time():
     public = {e.path for e in ENDPOINTS.values() if not e.private}
     assert all(
-        p.startswith(("/api/v3/market/", "/api/v3/public/", "/api/v2/public/")) for p in public
+        p.startswith(("/api/v3/market/", "/api/v3/public/")) for p in public - CLASSIC_PUBLIC
     )
 
 

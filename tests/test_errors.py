@@ -28,6 +28,7 @@ def test_outcome_unknown_codes_are_exactly_the_spec_list():
         ("40009", errors.AuthenticationError),
         ("40008", errors.TimestampExpiredError),
         ("40014", errors.PermissionDeniedError),
+        ("40085", errors.PermissionDeniedError),
         ("429", errors.RateLimitError),
         ("25200", errors.InvalidParameterError),
         ("25202", errors.InsufficientBalanceError),

@@ -109,3 +109,58 @@ def test_assets_frame_keeps_account_totals_in_attrs():
     )
     assert df.loc[0, "balance"] == 100.0
     assert df.attrs["account"]["accountEquity"] == 100.0
+
+
+#: ccxt's captured live row of an SL-only strategy order (one row per order, no triggerType).
+LIVE_STRATEGY_ROW = {
+    "orderId": "1330984742276198400", "clientOid": "1330984742276198400", "symbol": "BTCUSDT",
+    "category": "USDT-FUTURES", "qty": "0.001", "posSide": "long", "tpTriggerBy": "market",
+    "slTriggerBy": "mark", "takeProfit": "", "stopLoss": "114000", "tpOrderType": "market",
+    "slOrderType": "limit", "tpLimitPrice": "", "slLimitPrice": "113000",
+    "createdTime": "1753057411736", "updatedTime": "1753057411747", "status": "pending",
+}  # fmt: skip
+
+
+def _legs(status_tp: str, status_sl: str) -> list[dict]:
+    """The same TP+SL order as a row per leg, the shape NODE's optional triggerType allows."""
+    base = {"orderId": "9", "clientOid": "c9", "category": "USDT-FUTURES", "symbol": "BTCUSDT",
+            "qty": "0.01", "posSide": "long", "createdTime": "1753057411736"}  # fmt: skip
+    return [
+        {**base, "triggerType": "takeProfit", "status": status_tp, "takeProfit": "120000",
+         "tpTriggerBy": "mark", "tpOrderType": "market", "tpLimitPrice": "", "stopLoss": "",
+         "updatedTime": "1753057411800"},
+        {**base, "triggerType": "stopLoss", "status": status_sl, "takeProfit": "",
+         "stopLoss": "100000", "slTriggerBy": "market", "slOrderType": "limit",
+         "slLimitPrice": "99000", "updatedTime": "1753057411900"},
+    ]  # fmt: skip
+
+
+def test_a_live_strategy_row_is_one_order_with_no_fired_leg():
+    df = frames.to_frame([LIVE_STRATEGY_ROW], "strategy_order")
+    (row,) = df.itertuples()
+    assert (row.orderId, row.status, row.stopLoss, row.slLimitPrice) == (
+        "1330984742276198400", "pending", 114000.0, 113000.0,
+    )  # fmt: skip
+    assert pd.isna(row.takeProfit) and pd.isna(row.triggerType)
+
+
+def test_rows_per_leg_are_merged_into_one_row_per_strategy_order():
+    (row,) = frames.to_frame(_legs("pending", "pending"), "strategy_order").itertuples()
+    assert (row.orderId, row.status, row.takeProfit, row.stopLoss) == (
+        "9", "pending", 120000.0, 100000.0,
+    )  # fmt: skip
+    assert (row.tpTriggerBy, row.slOrderType, row.slLimitPrice) == ("mark", "limit", 99000.0)
+    assert pd.isna(row.triggerType)  # no leg has fired
+    assert row.updatedTime == pd.Timestamp(1753057411900, unit="ms", tz="UTC")
+
+
+def test_a_merged_order_is_as_finished_as_its_legs_and_names_the_leg_that_fired():
+    (row,) = frames.to_frame(_legs("cancelled", "success"), "strategy_order").itertuples()
+    assert (row.status, row.triggerType) == ("success", "stopLoss")
+    # a failed leg does not settle an order whose other leg still waits
+    (row,) = frames.to_frame(_legs("failed", "pending"), "strategy_order").itertuples()
+    assert (row.status, pd.isna(row.triggerType)) == ("pending", True)
+    (row,) = frames.to_frame(_legs("failed", "cancelled"), "strategy_order").itertuples()
+    assert (row.status, row.triggerType) == ("failed", "takeProfit")
+    (row,) = frames.to_frame(_legs("cancelled", "cancelled"), "strategy_order").itertuples()
+    assert (row.status, pd.isna(row.triggerType)) == ("cancelled", True)

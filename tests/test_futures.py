@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import bitget_nb as bg
+from bitget_nb import frames
 from bitget_nb.errors import ValidationError
 
 START = "2026-01-05T00:00:00Z"
@@ -93,9 +94,10 @@ def test_seed_futures_limit_with_tp_sl_in_the_seed_vocabulary(client, monkeypatc
     assert any(issubclass(w.category, bg.SeedAliasWarning) for w in caught)
     info = client.get_order_info(orderId=ack["orderId"])
     assert info["tpTriggerBy"] == "mark" and info["slTriggerBy"] == "market"
-    rows = client.get_unfilled_strategy_orders(category="USDT-FUTURES")
-    assert set(rows["triggerType"]) == {"takeProfit", "stopLoss"}
-    assert (rows["qty"] == 0.01).all() and (rows["status"] == "pending").all()
+    (row,) = client.get_unfilled_strategy_orders(category="USDT-FUTURES").itertuples()
+    assert (row.takeProfit, row.stopLoss) == (round(last * 1.2), round(last * 0.8))
+    assert (row.tpTriggerBy, row.slTriggerBy) == ("mark", "market")
+    assert (row.qty, row.status) == (0.01, "pending") and pd.isna(row.triggerType)
 
 
 def test_seed_cancel_strategy_order(client):
@@ -111,6 +113,32 @@ def test_seed_cancel_strategy_order(client):
     assert history.set_index("orderId").loc[ack["orderId"], "status"] == "cancelled"
 
 
+def test_a_strategy_order_is_one_row_open_and_in_history_across_pages(client):
+    client.submit_new_order(**FUT, side="buy", orderType="market", qty="0.05")
+    last = client.get_tickers(**FUT)["lastPrice"].iloc[0]
+    ids = [
+        client.submit_strategy_order(
+            **FUT, posSide="long", tpslMode="partial", qty="0.01",
+            stopLoss=str(round(last * 0.9)), takeProfit=str(round(last * 1.1)),
+        )["orderId"]
+        for _ in range(3)
+    ]  # fmt: skip
+    open_ = client.get_unfilled_strategy_orders(category="USDT-FUTURES")
+    assert list(open_["orderId"]) == ids[::-1]  # newest first, one row per order
+    assert open_[["takeProfit", "stopLoss"]].notna().all().all()
+    assert open_["triggerType"].isna().all() and set(open_["status"]) == {"pending"}
+    client.cancel_strategy_order(orderId=ids[1])  # cancels both legs: its one row
+    assert list(client.get_unfilled_strategy_orders(category="USDT-FUTURES")["orderId"]) == [
+        ids[2],
+        ids[0],
+    ]
+    for order_id in (ids[0], ids[2]):
+        client.cancel_strategy_order(orderId=order_id)
+    history = client.get_history_strategy_orders(category="USDT-FUTURES", limit="1")
+    assert list(history["orderId"]) == ids[::-1] and len(history.attrs["envelope"]["pages"]) == 3
+    assert set(history["status"]) == {"cancelled"} and history["triggerType"].isna().all()
+
+
 def test_a_stop_loss_fires_when_the_market_falls_through_it(client, exchange):
     client.submit_new_order(**FUT, side="buy", orderType="market", qty="0.01")
     last = client.get_tickers(**FUT)["lastPrice"].iloc[0]
@@ -122,8 +150,8 @@ def test_a_stop_loss_fires_when_the_market_falls_through_it(client, exchange):
             break
         exchange.advance(minutes=30)
     assert positions(client).empty
-    history = client.get_history_strategy_orders(category="USDT-FUTURES").set_index("triggerType")
-    assert history.loc["stopLoss", "status"] == "success"
+    (row,) = client.get_history_strategy_orders(category="USDT-FUTURES").itertuples()
+    assert (row.status, row.triggerType) == ("success", "stopLoss")  # the leg that fired
     assert client.get_unfilled_strategy_orders(category="USDT-FUTURES").empty  # sibling gone
 
 
@@ -220,6 +248,29 @@ def test_seed_copy_trading_methods(client):
     records = client.get_copy_futures_transfer_records()
     assert len(records) == 2 and set(records["status"]) == {"Successful"}
     assert str(records.dtypes["createdTime"]) == "datetime64[ms, UTC]"
+
+
+def test_follower_and_profit_methods_give_typed_frames_of_the_paper_lead(client):
+    client.copy_futures_transfer(type="in", coin="USDT", amount="500")
+    current = client.get_copy_futures_current_followers(limit="100")
+    history = client.get_copy_futures_history_followers()
+    details = client.get_copy_futures_profit_details(
+        startTime=pd.Timestamp("2026-01-01", tz="UTC"), endTime=pd.Timestamp(START)
+    )
+    # nobody follows a paper lead account: empty frames that still carry the columns and dtypes
+    assert current.empty and history.empty and details.empty
+    assert list(current.columns) == list(frames.SCHEMAS["copy_current_follower"])
+    assert str(current.dtypes["startTime"]) == "datetime64[ms, UTC]"
+    assert current.dtypes["totalShareProfit"] == "float64"
+    assert str(current.dtypes["canRemove"]) == "boolean"
+    assert list(history.columns) == list(frames.SCHEMAS["copy_history_follower"])
+    assert details.dtypes["shareRatio"] == "float64" and "settleTime" in details.columns
+    summary = client.get_copy_futures_profit_summary()
+    assert summary.to_dict() == {
+        "totalProfit": 0.0,
+        "totalAllocatedProfit": 0.0,
+        "totalPendingProfit": 0.0,
+    }
 
 
 def test_copy_transfer_whose_answer_is_lost_is_not_resent(client, exchange):

@@ -33,14 +33,15 @@ def test_start_after_end_is_refused():
         time_windows(10, 5, now_ms=20)
 
 
-def pages_of(rows, size):
-    """A server stand-in: pages of ``size`` rows, cursor = last id returned."""
+def pages_of(rows, size, cursor_key="cursor", last=""):
+    """A server stand-in: pages of ``size`` rows; ``cursor_key`` names the last id returned
+    (``last`` on the final page)."""
 
     def fetch(params):
         start = int(params["cursor"]) + 1 if params.get("cursor") else 0
         chunk = rows[start : start + size]
-        cursor = str(start + len(chunk) - 1) if start + len(chunk) < len(rows) else ""
-        return {"code": "00000", "data": {"list": chunk, "cursor": cursor}}
+        cursor = str(start + len(chunk) - 1) if start + len(chunk) < len(rows) else last
+        return {"code": "00000", "data": {"list": chunk, cursor_key: cursor}}
 
     return fetch
 
@@ -49,6 +50,16 @@ def test_cursor_is_followed_until_it_is_empty():
     rows = [{"id": i} for i in range(250)]
     pages = list(follow_cursor(pages_of(rows, 100), {"limit": 100}))
     assert [len(p["data"]["list"]) for p in pages] == [100, 100, 50]
+
+
+@pytest.mark.parametrize("cursor_key", ["endId", "nextCursor"])
+def test_a_page_naming_its_cursor_otherwise_is_followed_by_that_name(cursor_key):
+    rows = [{"id": i} for i in range(250)]
+    fetch = pages_of(rows, 100, cursor_key=cursor_key, last=None)
+    pages = list(follow_cursor(fetch, {}, cursor_key=cursor_key))
+    assert [len(p["data"]["list"]) for p in pages] == [100, 100, 50]
+    # read by the default name, the same pages end after the first one
+    assert len(list(follow_cursor(fetch, {}))) == 1
 
 
 def test_max_rows_stops_early():

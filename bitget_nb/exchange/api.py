@@ -301,10 +301,30 @@ def _each(items: list[Any], action: Callable[[Mapping[str, Any]], Order]) -> lis
 # -- public market data (spec §4.5) -----------------------------------------------------------
 
 
-@serves("get_server_time", "get_server_time_v3")
+@serves("get_server_time", "get_server_time_v3", "get_market_time")
 def server_time(core: Core, params: Any, caller: Caller | None) -> dict:
-    """``{"serverTime": "<ms>"}`` (spec §4.5.1)."""
+    """``{"serverTime": "<ms>"}`` on all three paths (spec §4.5.1, §10.3)."""
     return {"serverTime": str(core.clock.now_ms())}
+
+
+@serves("get_spot_coin_info")
+def spot_coins(core: Core, params: Mapping[str, Any], caller: Caller | None) -> list:
+    """Classic V2 ``GET /api/v2/spot/public/coins`` (DOCS spot/market/Get-Coin-List: public,
+    3/s per IP; spec §10.3): a bare array of ``{coinId, coin, transfer, chains: [{chain,
+    needTag, withdrawable, rechargeable, withdrawFee, extraWithdrawFee, depositConfirm,
+    withdrawConfirm, minDepositAmount, minWithdrawAmount, browserUrl, contractAddress,
+    withdrawStep, withdrawMinScale, congestion}], areaCoin}`` — ``areaCoin`` from ccxt's
+    captured answer — for the coins of the catalogue's spot instruments (the data file's
+    sample records). ``coin`` picks one, in any case; a coin the exchange does not list gives
+    an empty array [unverified]. ccxt's plain ``load_markets()`` calls it (fetchCurrencies)
+    even for a UTA account, and live serves it to one."""
+    coin = _stripped(params, "coin")
+    chosen = [
+        record
+        for record in core.catalogue.spot_coins
+        if coin is None or record["coin"] == coin.upper()
+    ]
+    return [{**record, "chains": [dict(c) for c in record["chains"]]} for record in chosen]
 
 
 @serves("get_instruments")
@@ -977,33 +997,31 @@ def _strategy_filters(params: Mapping[str, Any]) -> tuple[str, str | None, str |
 
 @serves("get_unfilled_strategy_orders")
 def unfilled_strategies(core: Core, params: Mapping[str, Any], caller: Caller | None) -> list:
-    """``unfilled-strategy-orders``: a BARE ARRAY of pending legs, newest first
-    (spec §4.2.4)."""
+    """``unfilled-strategy-orders``: a BARE ARRAY, one row per strategy order with a pending
+    leg, newest first (spec §4.2.4; the row: :func:`.records.strategy_record`)."""
     category, kind, symbol = _strategy_filters(params)
     return [
-        strategy_record(order, leg, _inst_of(core, order.category, order.symbol))
-        for order, leg in core.strategies.unfilled(category, kind, symbol)
+        strategy_record(order, _inst_of(core, order.category, order.symbol))
+        for order in core.strategies.unfilled(category, kind, symbol)
     ]
 
 
 @serves("get_history_strategy_orders")
 def history_strategies(core: Core, params: Mapping[str, Any], caller: Caller | None) -> dict:
-    """``history-strategy-orders``: finished legs newest first, ``{list, cursor}``, windows
-    on ``createdTime`` like order history (spec §4.2.5). A page never splits the legs of one
-    strategy order; the cursor is the ``orderId`` of its last row."""
+    """``history-strategy-orders``: finished strategy orders newest first, one row each,
+    ``{list, cursor}``, windows on ``createdTime`` like order history (spec §4.2.5); the
+    cursor is the ``orderId`` of the last row."""
     category, kind, symbol = _strategy_filters(params)
     start, end = history_window(params, core.clock.now_ms())
     limit, before = _list_params(params)
     found = core.strategies.history(
         category, kind, symbol, start=start, end=end, limit=limit, before=before
     )
-    rows = [
-        strategy_record(order, leg, _inst_of(core, order.category, order.symbol))
-        for order, legs in found.rows
-        for leg in legs
-    ]
-    last = found.rows[-1][0].order_id if found.rows else ""
-    return {"list": rows, "cursor": last if found.more else ""}
+    return listing(
+        found,
+        key=lambda o: o.order_id,
+        record=lambda o: strategy_record(o, _inst_of(core, o.category, o.symbol)),
+    )
 
 
 # -- positions (spec §4.3) --------------------------------------------------------------------
@@ -1166,3 +1184,71 @@ def transfer_records(core: Core, params: Mapping[str, Any], caller: Caller | Non
     before = cursor(params)
     found = core.lead.records(start=start, end=end, before=before, limit=limit)
     return listing(found, key=lambda t: t.transfer_id, record=transfer_record)
+
+
+# Followers and profit share of the lead account (spec §10.3).
+#
+# GET current-follower   limit (default 20, max 100), cursor (the endId of the last page)
+#   → {list: [{followerName, estimateAssets, totalProfit, totalShareProfit, totalInvestment,
+#              canRemove yes/no, followDays, totalAssets, startTime}]}
+# GET history-follower   as current-follower
+#   → {list: [{followerName, totalProfit, totalShareProfit, totalInvestment, startTime,
+#              endTime}]}
+# GET profit-summary     no parameters
+#   → {totalProfit, totalAllocatedProfit, totalPendingProfit}: the profit SHARE the lead
+#     earns from followers; allocated = settled, pending = awaiting settlement
+# GET profit-details     startTime, endTime, limit (default 20, max 100), cursor (= nextCursor)
+#   → {list: [{followerName, profit, allocatedPnl, pendingPnl, shareRatio, shareProfit,
+#              reason period/unfollow, settleTime}], nextCursor}
+#
+# Sources: NODE 3.2.3 getCopyFuturesCurrentFollowers / …HistoryFollowers / …ProfitSummary /
+# …ProfitDetails with GetCopyFuturesFollowersRequestV3, GetCopyFuturesProfitDetailsRequestV3
+# and CopyFutures*V3 (types/{request,response}/v3/copytrading.d.ts) [solid fields];
+# typed-bitget 0.6.0 typed_bitget/uta/copytrading/{current_followers,history_followers,
+# profit_summary,profit_details}.py, which cite DOCS
+# bitget.com/docs/catalog/copy-trading-public-private#get-current-followers (…#get-history-
+# followers, #get-profit-summary, #get-profit-details) and give the limits, the meanings and
+# ``endId`` ("not shown in the documented response example … unconfirmed live"); GO
+# UnipayFI/go-bitget uta/copy.go ("the elite (lead) account's cumulative profit-sharing
+# totals"; allocated = "profit share already settled", pending = "awaiting settlement").
+# The DOCS pages themselves were not among the stored copies searched (2026-12).
+#
+# The paper lead account: nobody else trades on the local exchange, so nobody can follow it.
+# Both follower lists are therefore empty at every cursor (no ``endId``: there is no next
+# page), there are no settlements (``nextCursor`` null, as live ends other pages, §10.2), and
+# every profit-share figure is 0 — totalProfit = totalAllocatedProfit + totalPendingProfit =
+# 0 + 0. The lead's own trading PnL is not profit share: it is in position-summary and
+# history-position. Parameters are still checked, as live would check them.
+
+
+def _copy_page_params(params: Mapping[str, Any]) -> None:
+    p.limit(params, default=defaults.COPY_PAGE_LIMIT_DEFAULT, maximum=defaults.COPY_PAGE_LIMIT_MAX)
+    cursor(params)
+
+
+@serves("get_copy_futures_current_followers", "get_copy_futures_history_followers")
+def followers(core: Core, params: Mapping[str, Any], caller: Caller | None) -> dict:
+    """``current-follower`` / ``history-follower``: ``{"list": [...]}`` — empty for the paper
+    lead account, which nobody can follow (see the note above)."""
+    _copy_page_params(params)
+    return {"list": []}
+
+
+@serves("get_copy_futures_profit_summary")
+def profit_summary(core: Core, params: Mapping[str, Any], caller: Caller | None) -> dict:
+    """``profit-summary``: the lead's profit share from followers — without followers every
+    figure is 0 (see the note above)."""
+    zero = amount(_ZERO)
+    return {"totalProfit": zero, "totalAllocatedProfit": zero, "totalPendingProfit": zero}
+
+
+@serves("get_copy_futures_profit_details")
+def profit_details(core: Core, params: Mapping[str, Any], caller: Caller | None) -> dict:
+    """``profit-details``: profit-share settlements, ``{"list": [...], "nextCursor": ...}`` —
+    none for the paper lead account."""
+    start = p.timestamp_ms(params, "startTime")
+    end = p.timestamp_ms(params, "endTime")
+    if start is not None and end is not None and end < start:
+        raise p.bad("endTime must not be before startTime")
+    _copy_page_params(params)
+    return {"list": [], "nextCursor": None}

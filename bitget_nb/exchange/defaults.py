@@ -47,6 +47,20 @@ MAX_BODY_DEPTH: Final = 8
 #: [unverified] spec §2.2 leaves the body of an unknown path open.
 NOT_FOUND_CODE: Final = "40404"
 
+#: The classic (pre-UTA) API: a path under one of these prefixes that the exchange does not
+#: serve and that needs keys answers HTTP 400 with 40085 "You are in Unified Account mode, and
+#: the Classic Account API is not supported at this time" — what live says to a UTA account
+#: (ccxt's error table quotes the answer; spec §10.3) — once the request is authenticated
+#: like any private one (an unsigned one gets 40001, a bad signature 40009). [unverified
+#: order] A classic path is public — an unknown one is 404 as any — when one of its segments
+#: is in ``CLASSIC_PUBLIC_SEGMENTS`` or it is in ``CLASSIC_PUBLIC_PATHS``: that covers every
+#: public classic path of ccxt's bitget API table (v2/spot/market/…, v2/mix/market/…,
+#: spot/v1/public/…, margin/v1/cross/public/…, v2/earn/loan/public/…, spot/v1/notice/…).
+CLASSIC_PREFIXES: Final = ("/api/v2/", "/api/mix/", "/api/spot/", "/api/margin/")
+CLASSIC_PUBLIC_SEGMENTS: Final = frozenset({"public", "market", "notice"})
+CLASSIC_PUBLIC_PATHS: Final = frozenset({"/api/v2/margin/currencies"})
+CLASSIC_ACCOUNT_CODE: Final = "40085"
+
 #: Body larger than ``max_body_bytes`` → HTTP 413 with 40017. [unverified] no source.
 TOO_LARGE_CODE: Final = "40017"
 
@@ -375,6 +389,10 @@ TRANSFER_LIMIT_MAX: Final = 100
 TRANSFER_STATUS: Final = "Successful"
 #: ``marginMode`` in the position summary uses ``cross``/``isolated`` (spec §4.6, §6).
 COPY_MARGIN_MODES: Final = {"crossed": "cross", "isolated": "isolated"}
+#: Follower lists and profit details: ``limit`` default 20, max 100 (typed-bitget and the GO
+#: UTA client; spec §10.3).
+COPY_PAGE_LIMIT_DEFAULT: Final = 20
+COPY_PAGE_LIMIT_MAX: Final = 100
 
 # --------------------------------------------------------------------------------------------
 # Fault injection (tests and demos; not exchange behaviour)

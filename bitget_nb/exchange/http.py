@@ -5,7 +5,8 @@
 
     {"code":"00000","msg":"success","requestTime":1748736000000,"data":...}
 
-A request goes through, in order: route (404 unknown path, 405 wrong method) → body size
+A request goes through, in order: route (404 unknown path, 405 wrong method; a classic
+private path is authenticated and answered 40085, :func:`is_classic_private`) → body size
 (413) → for private endpoints authentication (spec §1.7), the per-uid rate limit (429) and
 the key's permission (40014); for public ones the per-IP rate limit → "not implemented yet"
 (404) → parameters (40017 for an unreadable body, 25xxx for bad values) → injected latency
@@ -54,7 +55,7 @@ from .params import ExchangeError, nests_deeper_than
 from .ratelimit import SlidingWindowLimiter
 from .venue import Caller, Venue
 
-__all__ = ["ExchangeApp", "ExchangeServer"]
+__all__ = ["ExchangeApp", "ExchangeServer", "is_classic_private"]
 
 logger = logging.getLogger("bitget_nb.exchange")
 
@@ -180,6 +181,8 @@ class ExchangeApp:
 
         methods = self._routes.get(path)
         if methods is None:
+            if is_classic_private(path):
+                self._refuse_classic(environ, request, method, path, query)
             raise ExchangeError(defaults.NOT_FOUND_CODE, http_status=404)
         endpoint = methods.get(method)
         if endpoint is None:
@@ -236,6 +239,21 @@ class ExchangeApp:
         envelope = _envelope(code, text, None, self.venue.now_ms())
         return self._json(fault.http_status, envelope, fault.headers)
 
+    def _refuse_classic(
+        self, environ: dict, request: Request, method: str, path: str, query: str
+    ) -> None:
+        """A classic private path: authenticated like any private call, then refused with
+        the code a unified account gets there (:data:`defaults.CLASSIC_ACCOUNT_CODE`)."""
+        body = self._read_body(environ)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        authenticate(
+            SignedRequest(method, path, query, body, headers),
+            find_key=self.venue.find_key,
+            now_ms=self.venue.now_ms(),
+            window_ms=self.timestamp_window_ms,
+        )
+        raise ExchangeError(defaults.CLASSIC_ACCOUNT_CODE)
+
     def _rate_limit(self, key: tuple[str, str], endpoint: Endpoint) -> None:
         if self.rate_limits and not self.limiter.allow(key, endpoint.rate_limit):
             raise ExchangeError("429", http_status=429)
@@ -288,6 +306,20 @@ class ExchangeApp:
 
 #: Fault kinds whose answer is sent, but damaged (see :mod:`.faults`).
 _DAMAGES = frozenset({"truncate", "bad_gzip"})
+
+
+def is_classic_private(path: str) -> bool:
+    """Whether ``path`` belongs to the classic (V2/V1) API and needs keys there
+    (:data:`defaults.CLASSIC_PREFIXES`).
+
+    >>> [is_classic_private(p) for p in ("/api/v2/mix/order/place-order", "/api/spot/v1/account")]
+    [True, True]
+    >>> [is_classic_private(p) for p in ("/api/v2/spot/market/tickers", "/api/v3/trade/fills")]
+    [False, False]
+    """
+    if not path.startswith(defaults.CLASSIC_PREFIXES) or path in defaults.CLASSIC_PUBLIC_PATHS:
+        return False
+    return not defaults.CLASSIC_PUBLIC_SEGMENTS.intersection(path.split("/"))
 
 
 def _stopping(environ: dict) -> threading.Event:

@@ -158,7 +158,8 @@ class MarketSpec:
 
 
 class Catalogue:
-    """Instruments by (category, symbol), plus the market parameters of the data file."""
+    """Instruments by (category, symbol), the coins of the spot instruments (``spot_coins``,
+    records of the classic V2 coin list), and the market parameters of the data file."""
 
     def __init__(self, document: Mapping[str, Any]) -> None:
         spot_fees = document["spotFeeRates"]
@@ -194,6 +195,18 @@ class Catalogue:
             ),
         )
         self.note: str = document["note"]
+        self.spot_coins: tuple[Mapping[str, Any], ...] = tuple(
+            MappingProxyType(dict(record)) for record in document["coins"]["list"]
+        )
+        listed = [record["coin"] for record in self.spot_coins]
+        traded = {
+            c for i in rows.values() if i.category == "SPOT" for c in (i.base_coin, i.quote_coin)
+        }
+        if len(set(listed)) != len(listed) or set(listed) != traded:
+            raise ValueError(
+                f"the coin list must hold each coin of a spot instrument once: listed "
+                f"{sorted(listed)}, spot coins {sorted(traded)}"
+            )
         for inst in rows.values():
             if inst.base_coin not in self.market.underlyings:
                 raise ValueError(f"{inst.key}: no market parameters for {inst.base_coin}")
@@ -229,6 +242,10 @@ class Catalogue:
             seen.setdefault(inst.base_coin)
             seen.setdefault(inst.quote_coin)
         return list(seen)
+
+    def spot_coin(self, coin: str) -> Mapping[str, Any] | None:
+        """The coin-list record of ``coin`` (classic V2 shape, see the data file), if any."""
+        return next((r for r in self.spot_coins if r["coin"] == coin), None)
 
     def __iter__(self) -> Iterator[Instrument]:
         return iter(self._rows.values())

@@ -28,7 +28,7 @@ from .positions import (
     maintenance_rate,
     money,
 )
-from .triggers import LEG_FIELDS, StrategyOrder, TriggerLeg
+from .triggers import LEG_FIELDS, StrategyOrder
 
 __all__ = [
     "LOOKBACK_MS",
@@ -329,11 +329,35 @@ def position_history_record(position: Position) -> dict[str, Any]:
 # -- strategy orders -------------------------------------------------------------------------
 
 
-def strategy_record(order: StrategyOrder, leg: TriggerLeg, inst: Instrument) -> dict[str, Any]:
-    """One row of a strategy list: one leg of ``order`` (spec §4.2.6) — ``triggerType`` and
-    ``status`` are the leg's; the TP/SL fields are the whole order's (NODE's
-    ``StrategyOrderV3`` carries both legs' prices on a row), empty for a leg it does not have;
-    the generic trigger-order fields are empty."""
+#: One strategy order is ONE row of the strategy lists, carrying both legs' fields (spec
+#: §4.2.6, corrected). The evidence (2026-12):
+#:
+#: * ccxt 4.5.90 bitget.py, its captured live UTA answers of unfilled-strategy-orders and
+#:   history-strategy-orders (2025-07): one object per strategy order — an SL-only order
+#:   with ``takeProfit: ""``, ``tpLimitPrice: ""`` but ``tpTriggerBy``/``tpOrderType``
+#:   ``"market"``, and no ``triggerType``; the same ``orderId`` is cancelled as a whole.
+#: * JK Bitget.Net unit-test fixtures Unified/Trading/GetOpenStrategyOrders.txt and
+#:   GetClosedStrategyOrders.txt (they mirror the DOCS samples, spec §0): one row with both
+#:   ``takeProfit`` and ``stopLoss`` and one ``status``, no ``triggerType``; JK's
+#:   BitgetUaStrategyOrder has no such field.
+#: * NODE 3.2.3 StrategyOrderV3 (types/response/v3/strategy.d.ts): one ``status``, both legs'
+#:   fields, ``triggerType?: 'takeProfit' | 'stopLoss'`` optional; typed-bitget 0.6.0
+#:   (uta/strategy/{unfilled,history}.py): ``triggerType`` NotRequired, "which leg of a TPSL
+#:   order this row represents".
+#: * The DOCS pages (trade/Get-Unfilled-Strategy-Orders, history-strategy-orders) were not
+#:   among the stored copies searched.
+#:
+#: So: ``status`` is the whole order's (:attr:`StrategyOrder.status`); ``triggerType`` is
+#: sent only once a leg has fired — it names that leg — and omitted while the order waits or
+#: when it was cancelled [unverified: no capture of a fired order]; a leg the order does not
+#: have shows an empty price and limit price, and ``market`` for its price source and order
+#: type, as live does; the generic trigger-order fields (``triggerBy``, ``triggerPrice``,
+#: ``triggerOrderType``, ``triggerOrderPrice``) are omitted, these rows being TP/SL.
+_ABSENT_LEG_WORD = "market"
+
+
+def strategy_record(order: StrategyOrder, inst: Instrument) -> dict[str, Any]:
+    """The row of one strategy order in both strategy lists (see the evidence above)."""
     na = defaults.NOT_APPLICABLE
     record: dict[str, Any] = {
         "orderId": order.order_id,
@@ -344,15 +368,17 @@ def strategy_record(order: StrategyOrder, leg: TriggerLeg, inst: Instrument) -> 
         "tpslMode": order.tpsl_mode,
         "qty": defaults.FULL_MODE_QTY if order.tpsl_mode == "full" else inst.qty_text(order.qty),
         "posSide": order.pos_side,
-        "status": leg.status,
-        "triggerType": leg.trigger_type,
+        "status": order.status,
     }
+    fired = order.fired
+    if fired is not None and not order.pending:
+        record["triggerType"] = fired.trigger_type
     fields: dict[str, str] = {}
     for trigger_type, (price_name, by_name, type_name, limit_name) in LEG_FIELDS.items():
         own = order.legs.get(trigger_type)
-        fields[by_name] = own.trigger_by if own else na
+        fields[by_name] = own.trigger_by if own else _ABSENT_LEG_WORD
         fields[price_name] = inst.price_text(own.price) if own else na
-        fields[type_name] = own.order_type if own else na
+        fields[type_name] = own.order_type if own else _ABSENT_LEG_WORD
         limit = own.limit_price if own else None
         fields[limit_name] = inst.price_text(limit) if limit is not None else na
     # Column order of spec §4.2.6: both price sources, both prices, both types, both limits.
@@ -367,10 +393,8 @@ def strategy_record(order: StrategyOrder, leg: TriggerLeg, inst: Instrument) -> 
         "slLimitPrice",
     ):
         record[name] = fields[name]
-    for name in ("triggerBy", "triggerPrice", "triggerOrderType", "triggerOrderPrice"):
-        record[name] = na
     record["createdTime"] = str(order.created_ms)
-    record["updatedTime"] = str(max(order.updated_ms, leg.updated_ms))
+    record["updatedTime"] = str(order.last_change_ms)
     return record
 
 

@@ -2,8 +2,10 @@
 
 Strategy orders (:mod:`.triggers`) come from place-strategy-order, or from an opening
 order's attached TP/SL once it fills (:data:`defaults.PRESET_TPSL_TO_STRATEGY`). Both list
-endpoints show one row per leg; the legs share the strategy order's ``orderId``
-(place-strategy-order answers one ``orderId``, and cancel/modify act on the whole order).
+endpoints show one row per strategy order, with both legs' fields (the evidence is at
+:func:`.records.strategy_record`): place-strategy-order answers one ``orderId``, and
+cancel/modify act on the whole order. An order is in the open list while a leg waits, and in
+the history once every leg is done.
 
 During catch-up the scheduler asks :meth:`StrategyDesk.trigger_time` when a leg's price is
 reached; at that moment :meth:`StrategyDesk.trigger` gives the close order to send, and
@@ -17,13 +19,13 @@ step over a narrow interface.
 >>> ack = venue.call("submit_new_order", {"category": "USDT-FUTURES", "symbol": "BTCUSDT",
 ...     "side": "buy", "orderType": "market", "qty": "0.01", "stopLoss": "50000"}, venue.trader)
 >>> row, = venue.call("get_unfilled_strategy_orders", {"category": "USDT-FUTURES"}, venue.trader)
->>> row["triggerType"], row["tpslMode"], row["qty"], row["stopLoss"], row["status"]
-('stopLoss', 'partial', '0.0100', '50000.0', 'pending')
+>>> row["tpslMode"], row["qty"], row["stopLoss"], row["takeProfit"], row["status"]
+('partial', '0.0100', '50000.0', '', 'pending')
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 from . import defaults
@@ -53,9 +55,6 @@ from .triggers import (
 __all__ = ["StrategyDesk"]
 
 _ZERO = Decimal(0)
-
-#: One group of a history page: a strategy order and its finished legs.
-Finished = tuple[StrategyOrder, list[TriggerLeg]]
 
 
 class StrategyDesk:
@@ -352,18 +351,10 @@ class StrategyDesk:
             and (symbol is None or o.symbol == symbol)
         )
 
-    def unfilled(
-        self, category: str, kind: str | None, symbol: str | None
-    ) -> list[tuple[StrategyOrder, TriggerLeg]]:
-        """Pending legs, newest order first (spec §4.2.4)."""
+    def unfilled(self, category: str, kind: str | None, symbol: str | None) -> list[StrategyOrder]:
+        """Strategy orders with a pending leg, newest first (spec §4.2.4): one row each."""
         chosen = self._chosen(category, kind, symbol)
-        return [
-            (order, leg)
-            for order in reversed(self.book.live())
-            if chosen(order)
-            for leg in order.legs.values()
-            if leg.status == "pending"
-        ]
+        return [order for order in reversed(self.book.live()) if chosen(order)]
 
     def history(
         self,
@@ -375,35 +366,16 @@ class StrategyDesk:
         end: int,
         limit: int,
         before: int | None,
-    ) -> Page[Finished]:
-        """Finished legs newest first, grouped by strategy order; windows on ``createdTime``
-        (spec §4.2.5). A page never splits the legs of one strategy order (it may end one row
-        short of ``limit``, or hold two rows at ``limit=1``)."""
+    ) -> Page[StrategyOrder]:
+        """Finished strategy orders (every leg done) newest first, windows on
+        ``createdTime`` (spec §4.2.5): one row each."""
         chosen = self._chosen(category, kind, symbol)
-        groups: list[Finished] = []
-        count = 0
-        for order in self.book.newest(before):
-            if order.created_ms < start:
-                break  # ids grow with time: everything further is older
-            if not chosen(order) or order.created_ms > end:
-                continue
-            done = order.finished_legs
-            if not done:
-                continue
-            if groups and count + len(done) > limit:
-                return Page(groups, True)
-            groups.append((order, done))
-            count += len(done)
-            if count >= limit:
-                return Page(groups, self._more(order, chosen, start, end))
-        return Page(groups, False)
 
-    def _more(
-        self, after: StrategyOrder, chosen: Callable[[StrategyOrder], bool], start: int, end: int
-    ) -> bool:
-        for order in self.book.newest(int(after.order_id)):
-            if order.created_ms < start:
-                return False
-            if chosen(order) and order.created_ms <= end and order.finished_legs:
-                return True
-        return False
+        def finished() -> Iterator[StrategyOrder]:
+            for order in self.book.newest(before):
+                if order.created_ms < start:
+                    return  # ids grow with time: everything further is older
+                if chosen(order) and order.created_ms <= end and order.finished:
+                    yield order
+
+        return Page.take(finished(), limit)

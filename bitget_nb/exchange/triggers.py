@@ -95,8 +95,34 @@ class StrategyOrder:
         return all(leg.status == "pending" for leg in self.legs.values())
 
     @property
-    def finished_legs(self) -> list[TriggerLeg]:
-        return [leg for leg in self.legs.values() if leg.status in TERMINAL]
+    def finished(self) -> bool:
+        """Every leg done (success, failed or cancelled): the order is history."""
+        return all(leg.status in TERMINAL for leg in self.legs.values())
+
+    @property
+    def status(self) -> str:
+        """The whole order's status, as its one row shows it: ``pending`` while a leg waits;
+        then the fired leg's (``submitting`` while its close order is sent, ``success``,
+        ``failed``); ``cancelled`` when no leg fired."""
+        statuses = {leg.status for leg in self.legs.values()}
+        return next(
+            (s for s in ("pending", "submitting", "success", "failed") if s in statuses),
+            "cancelled",
+        )
+
+    @property
+    def fired(self) -> TriggerLeg | None:
+        """The leg that fired (its close order placed, being sent, or failed), if any."""
+        for status in ("success", "submitting", "failed"):
+            for leg in self.legs.values():
+                if leg.status == status:
+                    return leg
+        return None
+
+    @property
+    def last_change_ms(self) -> int:
+        """When the order or one of its legs last changed."""
+        return max([self.updated_ms, *(leg.updated_ms for leg in self.legs.values())])
 
     def protects(self, position: Position) -> bool:
         return (self.category, self.symbol, self.pos_side) == position.key

@@ -17,11 +17,12 @@ POSITION_FIELDS = {
     "unrealisedPnl", "liquidationPrice", "mmr", "profitRate", "markPrice", "breakEvenPrice",
     "totalFunding", "openFeeTotal", "closeFeeTotal", "createdTime", "updatedTime",
 }  # fmt: skip
+#: A TP/SL row: one per strategy order, both legs' fields, no generic trigger-order fields;
+#: ``triggerType`` only once a leg has fired (records.strategy_record).
 STRATEGY_FIELDS = {
     "orderId", "clientOid", "category", "symbol", "type", "tpslMode", "qty", "posSide", "status",
-    "triggerType", "tpTriggerBy", "slTriggerBy", "takeProfit", "stopLoss", "tpOrderType",
-    "slOrderType", "tpLimitPrice", "slLimitPrice", "triggerBy", "triggerPrice",
-    "triggerOrderType", "triggerOrderPrice", "createdTime", "updatedTime",
+    "tpTriggerBy", "slTriggerBy", "takeProfit", "stopLoss", "tpOrderType", "slOrderType",
+    "tpLimitPrice", "slLimitPrice", "createdTime", "updatedTime",
 }  # fmt: skip
 
 
@@ -54,7 +55,9 @@ def test_fills_of_futures_carry_pos_side_trade_side_and_exec_pnl(trading_wire: W
     assert (fill["posSide"], fill["tradeSide"], fill["execPnl"]) == ("long", "open", "0")
 
 
-def test_strategy_endpoints_answer_acks_a_bare_array_and_a_page(trading_wire: Wire) -> None:
+def test_strategy_endpoints_answer_acks_a_bare_array_and_a_page_of_one_row_per_order(
+    trading_wire: Wire,
+) -> None:
     _long(trading_wire)
     body = {**FUT, "posSide": "long", "tpslMode": "partial", "qty": "0.01",
             "stopLoss": "60000", "takeProfit": "76000", "clientOid": "wire-s1"}  # fmt: skip
@@ -64,8 +67,9 @@ def test_strategy_endpoints_answer_acks_a_bare_array_and_a_page(trading_wire: Wi
         trading_wire.get("/api/v3/trade/unfilled-strategy-orders", {"category": "USDT-FUTURES"},
                          signed=True)
     )  # fmt: skip
-    assert isinstance(unfilled, list) and len(unfilled) == 2  # a BARE array: one row per leg
-    assert all(set(row) == STRATEGY_FIELDS for row in unfilled)
+    (row,) = unfilled  # a BARE array, one row for the order and both its legs
+    assert set(row) == STRATEGY_FIELDS and row["orderId"] == ack["orderId"]
+    assert (row["takeProfit"], row["stopLoss"], row["status"]) == ("76000.0", "60000.0", "pending")
     assert_all_strings(unfilled)
     no_category = trading_wire.get("/api/v3/trade/unfilled-strategy-orders", {}, signed=True)
     assert error_code(no_category) == "25200"
@@ -81,7 +85,11 @@ def test_strategy_endpoints_answer_acks_a_bare_array_and_a_page(trading_wire: Wi
                          signed=True)
     )  # fmt: skip
     assert set(history) == {"list", "cursor"}
-    assert {r["status"] for r in history["list"]} == {"cancelled"}
+    (done,) = history["list"]
+    assert set(done) == STRATEGY_FIELDS and (done["orderId"], done["status"]) == (
+        ack["orderId"],
+        "cancelled",
+    )
     assert_all_strings(history)
 
 
@@ -145,3 +153,44 @@ def test_copy_trading_endpoints_have_the_spec_shapes(trading_wire: Wire) -> None
     }  # fmt: skip
     no_coin = trading_wire.get("/api/v3/copy/futures/max-transferable", {}, signed=True)
     assert error_code(no_coin) == "25200"
+
+
+COPY = "/api/v3/copy/futures"
+
+
+def test_the_paper_lead_account_has_no_followers_and_no_profit_share(trading_wire: Wire) -> None:
+    # Nobody else trades on the local exchange, so nobody follows its lead account, even
+    # while it leads a position (spec §10.3, the note at api.followers).
+    ok_data(trading_wire.post(f"{COPY}/transfer", {"type": "in", "coin": "USDT", "amount": "500"}))
+    _long(trading_wire)
+    assert len(ok_data(trading_wire.get(f"{COPY}/position-summary", signed=True))) == 1
+    for path in ("current-follower", "history-follower"):
+        assert ok_data(trading_wire.get(f"{COPY}/{path}", {"limit": "100"}, signed=True)) == {
+            "list": []
+        }
+    summary = ok_data(trading_wire.get(f"{COPY}/profit-summary", signed=True))
+    assert summary == {"totalProfit": "0", "totalAllocatedProfit": "0", "totalPendingProfit": "0"}
+    window = {"startTime": "1748736000000", "endTime": "1748779200000", "limit": "20"}
+    details = ok_data(trading_wire.get(f"{COPY}/profit-details", window, signed=True))
+    assert details == {"list": [], "nextCursor": None}
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("current-follower", {"limit": "0"}),
+        ("current-follower", {"limit": "101"}),
+        ("history-follower", {"cursor": "not-an-id"}),
+        ("profit-details", {"startTime": "1748779200000", "endTime": "1748736000000"}),
+        ("profit-details", {"limit": "abc"}),
+    ],
+)
+def test_follower_and_profit_parameters_are_checked_with_25200(
+    trading_wire: Wire, path: str, params: dict
+) -> None:
+    assert error_code(trading_wire.get(f"{COPY}/{path}", params, signed=True)) == "25200"
+
+
+def test_follower_and_profit_endpoints_need_a_signature(trading_wire: Wire) -> None:
+    for path in ("current-follower", "history-follower", "profit-summary", "profit-details"):
+        assert error_code(trading_wire.get(f"{COPY}/{path}")) == "40001"

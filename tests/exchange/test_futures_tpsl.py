@@ -34,13 +34,27 @@ def _protect(desk: Desk, **fields: str) -> str:
     return desk.call("submit_strategy_order", params)["orderId"]
 
 
-def _status(desk: Desk, order_id: str) -> dict[str, str]:
-    """triggerType → status of a strategy order's legs, pending or finished."""
+def _row(desk: Desk, order_id: str) -> dict:
+    """The one row of a strategy order, open or finished."""
     rows = (
         desk.strategy_rows()
         + desk.call("get_history_strategy_orders", {"category": "USDT-FUTURES"})["list"]
     )
-    return {r["triggerType"]: r["status"] for r in rows if r["orderId"] == order_id}
+    (row,) = [r for r in rows if r["orderId"] == order_id]
+    return row
+
+
+def _status(desk: Desk, order_id: str) -> tuple[str, str | None]:
+    """A strategy order's status on the wire and the leg that fired (``triggerType``)."""
+    row = _row(desk, order_id)
+    return row["status"], row.get("triggerType")
+
+
+def _legs(desk: Desk, order_id: str) -> dict[str, str]:
+    """triggerType → status of each leg, in the domain (the wire shows the order's)."""
+    order = desk.trading.strategies.book.get(order_id)
+    assert order is not None
+    return {t: leg.status for t, leg in order.legs.items()}
 
 
 def _newest_order(desk: Desk) -> dict:
@@ -60,8 +74,8 @@ def test_take_profit_on_last_price_fires_where_the_same_level_on_mark_does_not()
     fired_at = _reach(desk, last_high, "up", "market")
     assert fired_at is not None
     desk.advance(WINDOW + 1000)
-    assert _status(desk, on_last) == {"takeProfit": "success"}
-    assert _status(desk, on_mark) == {"takeProfit": "pending"}
+    assert _status(desk, on_last) == ("success", "takeProfit")
+    assert _status(desk, on_mark) == ("pending", None)
     close = _newest_order(desk)
     assert (close["side"], close["orderType"], close["reduceOnly"]) == ("sell", "market", "YES")
     assert int(close["createdTime"]) == fired_at and close["qty"] == "0.0500"
@@ -80,8 +94,8 @@ def test_stop_loss_on_mark_price_fires_where_the_same_level_on_last_does_not() -
     fired_at = _reach(desk, mark_low, "down", "mark")
     assert fired_at is not None and _reach(desk, mark_low, "down", "market") is None
     desk.advance(WINDOW + 1000)
-    assert _status(desk, on_mark) == {"stopLoss": "success"}
-    assert _status(desk, on_last) == {"stopLoss": "pending"}
+    assert _status(desk, on_mark) == ("success", "stopLoss")
+    assert _status(desk, on_last) == ("pending", None)
     assert int(_newest_order(desk)["createdTime"]) == fired_at
 
 
@@ -101,27 +115,25 @@ def test_attached_tp_sl_becomes_a_partial_strategy_order_sized_by_the_fill() -> 
         "60000.5",
         "mark",
     )
-    rows = desk.strategy_rows()
-    assert [r["triggerType"] for r in rows] == ["takeProfit", "stopLoss"]
-    assert {r["orderId"] for r in rows} == {rows[0]["orderId"]}  # one strategy order, two legs
-    for row in rows:
-        assert (row["type"], row["tpslMode"], row["posSide"], row["status"]) == (
-            "tpsl",
-            "partial",
-            "long",
-            "pending",
-        )
-        assert Decimal(row["qty"]) == size
-        assert (row["takeProfit"], row["tpTriggerBy"], row["tpOrderType"]) == (
-            "75000.0",
-            "market",
-            defaults.PRESET_ORDER_TYPE_DEFAULT,
-        )
-        assert (row["stopLoss"], row["slOrderType"], row["slLimitPrice"]) == (
-            "60000.5",
-            "limit",
-            "60000.0",
-        )
+    (row,) = desk.strategy_rows()  # one strategy order with two legs is one row
+    assert "triggerType" not in row  # no leg has fired
+    assert (row["type"], row["tpslMode"], row["posSide"], row["status"]) == (
+        "tpsl",
+        "partial",
+        "long",
+        "pending",
+    )
+    assert Decimal(row["qty"]) == size
+    assert (row["takeProfit"], row["tpTriggerBy"], row["tpOrderType"]) == (
+        "75000.0",
+        "market",
+        defaults.PRESET_ORDER_TYPE_DEFAULT,
+    )
+    assert (row["stopLoss"], row["slOrderType"], row["slLimitPrice"]) == (
+        "60000.5",
+        "limit",
+        "60000.0",
+    )
     # The rest fills later (the market comes back through the price): the preset grows.
     desk.advance(WINDOW)
     assert desk.info(order["orderId"])["orderStatus"] == "filled"
@@ -145,12 +157,14 @@ def test_a_fired_leg_cancels_its_sibling_and_a_closed_position_cancels_every_leg
     _, low = _extremes(desk, "market")
     stop = PERP.price_text((low + 1) * PERP.tick)
     desk.future(side="buy", orderType="market", qty="0.1", stopLoss=stop, takeProfit="75000")
-    (preset,) = {r["orderId"] for r in desk.strategy_rows()}
+    (preset,) = [r["orderId"] for r in desk.strategy_rows()]
     other = _protect(desk, qty="0.02", takeProfit="76000")
     desk.advance(WINDOW)
-    assert _status(desk, preset) == {"stopLoss": "success", "takeProfit": "cancelled"}
+    assert _status(desk, preset) == ("success", "stopLoss")
+    assert _legs(desk, preset) == {"stopLoss": "success", "takeProfit": "cancelled"}
     assert desk.positions() == {}  # the stop closed all 0.1
-    assert _status(desk, other) == {"takeProfit": "cancelled"}  # nothing left to protect
+    assert _status(desk, other) == ("cancelled", None)  # nothing left to protect
+    assert desk.strategy_rows() == []
 
 
 def test_a_limit_take_profit_rests_a_reduce_only_order_at_its_limit_price() -> None:
@@ -162,7 +176,7 @@ def test_a_limit_take_profit_rests_a_reduce_only_order_at_its_limit_price() -> N
         tpLimitPrice="75000",
     )  # fmt: skip
     desk.advance(WINDOW)
-    assert _status(desk, order_id) == {"takeProfit": "success"}
+    assert _status(desk, order_id) == ("success", "takeProfit")
     (resting,) = desk.call("get_unfilled_orders", {"category": "USDT-FUTURES"})["list"]
     assert (resting["side"], resting["price"], resting["qty"], resting["reduceOnly"]) == (
         "sell",
@@ -182,7 +196,7 @@ def test_a_leg_that_finds_nothing_left_to_close_fails() -> None:
     # A resting close holds the whole position: the TP has nothing to close when it fires.
     desk.future(side="sell", orderType="limit", qty="0.05", price="80000.0", reduceOnly="yes")
     desk.advance(WINDOW)
-    assert _status(desk, order_id) == {"takeProfit": "failed"}
+    assert _status(desk, order_id) == ("failed", "takeProfit")
     assert desk.positions()["long"]["total"] == "0.0500"
 
 
@@ -197,7 +211,7 @@ def test_in_hedge_mode_a_short_take_profit_closes_with_buy_and_pos_side_short() 
     (row,) = desk.strategy_rows()
     assert (row["tpslMode"], row["qty"]) == ("full", defaults.FULL_MODE_QTY)
     desk.advance(WINDOW)
-    assert _status(desk, order_id) == {"takeProfit": "success"}
+    assert _status(desk, order_id) == ("success", "takeProfit")
     close = _newest_order(desk)
     assert (close["side"], close["posSide"], close["tradeSide"], close["qty"]) == (
         "buy",
@@ -271,12 +285,10 @@ def test_modify_needs_qty_and_changes_the_pending_legs() -> None:
         {"clientOid": "m-1", "qty": "0.08", "stopLoss": "61000", "takeProfit": "76000"},
     )
     assert ack == {"orderId": order_id, "clientOid": "m-1"}
-    rows = {r["triggerType"]: r for r in desk.strategy_rows()}
-    assert set(rows) == {"takeProfit", "stopLoss"}  # a price for a missing leg adds it
-    assert {r["qty"] for r in rows.values()} == {"0.0800"}
-    assert (
-        rows["stopLoss"]["stopLoss"] == "61000.0" and rows["takeProfit"]["takeProfit"] == "76000.0"
-    )
+    (row,) = desk.strategy_rows()
+    assert _legs(desk, order_id) == {"stopLoss": "pending", "takeProfit": "pending"}
+    # a price for a missing leg adds it; the one row shows both
+    assert (row["qty"], row["stopLoss"], row["takeProfit"]) == ("0.0800", "61000.0", "76000.0")
 
 
 def test_cancel_answers_the_ids_and_a_second_cancel_is_25204() -> None:
@@ -292,22 +304,54 @@ def test_cancel_answers_the_ids_and_a_second_cancel_is_25204() -> None:
     assert desk.error("cancel_strategy_order", {"orderId": "123"}).code == "25204"
 
 
-def test_history_pages_never_split_the_legs_of_one_order() -> None:
+def test_history_pages_hold_one_row_per_order_and_follow_the_order_id_cursor() -> None:
     desk = Desk()
     desk.future(side="buy", orderType="market", qty="0.1")
     ids = [_protect(desk, stopLoss="60000", takeProfit="76000") for _ in range(3)]
     for order_id in ids:
         desk.call("cancel_strategy_order", {"orderId": order_id})
-    seen: list[tuple[str, str]] = []
+    seen: list[str] = []
     cursor = ""
     for _ in range(5):
         page = desk.call(
             "get_history_strategy_orders",
-            {"category": "USDT-FUTURES", "limit": "3", "cursor": cursor},
+            {"category": "USDT-FUTURES", "limit": "2", "cursor": cursor},
         )
-        seen += [(r["orderId"], r["triggerType"]) for r in page["list"]]
-        assert len(page["list"]) in (0, 2)  # three rows would split an order
+        seen += [r["orderId"] for r in page["list"]]
+        assert all(r["status"] == "cancelled" and "triggerType" not in r for r in page["list"])
         cursor = page["cursor"]
         if not cursor:
             break
-    assert seen == [(i, t) for i in reversed(ids) for t in ("takeProfit", "stopLoss")]
+        assert cursor == seen[-1]
+    assert seen == list(reversed(ids))
+
+
+def test_an_order_whose_other_leg_still_waits_stays_open_as_one_pending_row() -> None:
+    desk = Desk()
+    desk.future(side="buy", orderType="market", qty="0.05")
+    high, _ = _extremes(desk, "market")
+    order_id = _protect(desk, takeProfit=PERP.price_text((high - 5) * PERP.tick), stopLoss="50000")
+    # A resting close holds the whole position: the TP fails when it fires; the SL still waits.
+    desk.future(side="sell", orderType="limit", qty="0.05", price="80000.0", reduceOnly="yes")
+    desk.advance(WINDOW)
+    assert _legs(desk, order_id) == {"takeProfit": "failed", "stopLoss": "pending"}
+    (row,) = desk.strategy_rows()
+    assert (row["orderId"], row["status"], "triggerType" in row) == (order_id, "pending", False)
+    history = desk.call("get_history_strategy_orders", {"category": "USDT-FUTURES"})["list"]
+    assert order_id not in {r["orderId"] for r in history}
+
+
+def test_tp_sl_rows_carry_no_generic_trigger_fields_and_absent_legs_read_as_live_does() -> None:
+    desk = Desk()
+    desk.future(side="buy", orderType="market", qty="0.1")
+    _protect(desk, stopLoss="60000", slOrderType="limit", slLimitPrice="59990")
+    (row,) = desk.strategy_rows()
+    assert not {"triggerBy", "triggerPrice", "triggerOrderType", "triggerOrderPrice"} & set(row)
+    # the shape of ccxt's captured live answer of an SL-only order (records.strategy_record)
+    assert (row["takeProfit"], row["tpLimitPrice"]) == ("", "")
+    assert (row["tpTriggerBy"], row["tpOrderType"]) == ("market", "market")
+    assert (row["stopLoss"], row["slOrderType"], row["slLimitPrice"]) == (
+        "60000.0",
+        "limit",
+        "59990.0",
+    )

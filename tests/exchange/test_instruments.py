@@ -6,6 +6,8 @@ import json
 from decimal import Decimal
 from importlib import resources
 
+import pytest
+
 from bitget_nb.exchange.instruments import Catalogue
 
 CATALOGUE = Catalogue.bundled()
@@ -54,3 +56,31 @@ def test_prices_format_with_the_instruments_precision() -> None:
     assert perp is not None
     assert perp.format_price(150_123) == "150.123"
     assert perp.format_qty(15) == "1.5"
+
+
+def _document() -> dict:
+    return json.loads(
+        resources.files("bitget_nb.exchange").joinpath("data/instruments.json").read_text()
+    )
+
+
+def test_the_coin_list_has_each_spot_coin_once_and_says_it_is_sample_data() -> None:
+    spot = {c for i in CATALOGUE.in_category("SPOT") for c in (i.base_coin, i.quote_coin)}
+    assert [r["coin"] for r in CATALOGUE.spot_coins] == ["BTC", "USDT", "ETH", "SOL", "USDC"]
+    assert set(r["coin"] for r in CATALOGUE.spot_coins) == spot
+    assert "SAMPLE" in _document()["coins"]["note"]
+    assert CATALOGUE.spot_coin("ETH") is not None and CATALOGUE.spot_coin("USD") is None
+
+
+@pytest.mark.parametrize("change", ["drop", "duplicate", "extra"])
+def test_a_coin_list_that_does_not_match_the_spot_coins_is_refused(change: str) -> None:
+    document = _document()
+    coins = document["coins"]["list"]
+    if change == "drop":
+        coins.pop()
+    elif change == "duplicate":
+        coins.append(coins[0])
+    else:
+        coins.append({**coins[0], "coin": "DOGE"})
+    with pytest.raises(ValueError, match="each coin of a spot instrument once"):
+        Catalogue(document)

@@ -38,8 +38,10 @@ def _on_tick(price: str, tick: Decimal) -> bool:
     return Decimal(price) % tick == 0
 
 
-@pytest.mark.parametrize("path", ["/api/v2/public/time", "/api/v3/public/time"])
-def test_both_server_time_paths_answer_the_exchange_clock(wire: Wire, path: str) -> None:
+@pytest.mark.parametrize(
+    "path", ["/api/v2/public/time", "/api/v3/public/time", "/api/v3/market/time"]
+)
+def test_every_server_time_path_answers_the_exchange_clock(wire: Wire, path: str) -> None:
     response = wire.get(path)
     data = ok_data(response)
     assert data == {"serverTime": str(wire.exchange.now_ms())}
@@ -225,3 +227,41 @@ def test_same_seed_and_time_give_identical_market_data_on_two_exchanges() -> Non
             answers.append([ok_data(wire.get(path, params)) for path, params in paths])
     assert answers[0] == answers[1]
     assert all(a != b for a, b in zip(answers[0], answers[2], strict=True))
+
+
+COIN_FIELDS = {"coinId", "coin", "transfer", "chains", "areaCoin"}
+CHAIN_FIELDS = {
+    "chain", "needTag", "withdrawable", "rechargeable", "withdrawFee", "extraWithdrawFee",
+    "depositConfirm", "withdrawConfirm", "minDepositAmount", "minWithdrawAmount", "browserUrl",
+    "contractAddress", "withdrawStep", "withdrawMinScale", "congestion",
+}  # fmt: skip
+
+
+def test_the_classic_coin_list_holds_the_spot_coins_in_the_v2_shape(wire: Wire) -> None:
+    response = wire.get("/api/v2/spot/public/coins")
+    coins = ok_data(response)
+    spot = {c for i in CATALOGUE.in_category("SPOT") for c in (i.base_coin, i.quote_coin)}
+    assert sorted(c["coin"] for c in coins) == sorted(spot)
+    assert_all_strings(coins)
+    for coin in coins:
+        assert set(coin) == COIN_FIELDS
+        assert coin["chains"] and all(set(chain) == CHAIN_FIELDS for chain in coin["chains"])
+        # paper balances: no chain takes deposits or makes withdrawals
+        assert {(c["withdrawable"], c["rechargeable"]) for c in coin["chains"]} == {
+            ("false", "false")
+        }
+
+
+def test_the_coin_list_picks_one_coin_in_any_case_and_nothing_for_an_unlisted_one(
+    wire: Wire,
+) -> None:
+    (usdt,) = ok_data(wire.get("/api/v2/spot/public/coins", {"coin": "usdt"}))
+    assert usdt["coin"] == "USDT" and {c["chain"] for c in usdt["chains"]} == {"ERC20", "TRC20"}
+    assert ok_data(wire.get("/api/v2/spot/public/coins", {"coin": "DOGE"})) == []
+
+
+def test_the_coin_list_is_public_and_ignores_signed_headers(wire: Wire) -> None:
+    # The Node SDK's RestClientV2.getSpotCoinInfo signs it.
+    assert ok_data(wire.get("/api/v2/spot/public/coins", signed=True)) == ok_data(
+        wire.get("/api/v2/spot/public/coins")
+    )
