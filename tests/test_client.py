@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import urlsplit
 
 import pandas as pd
 import pytest
 import requests
 
 import bitget_nb as bg
+from bitget_nb.signing import sign
 
 START = "2026-01-05T00:00:00Z"
 START_MS = int(pd.Timestamp(START).value // 1_000_000)
@@ -238,6 +240,32 @@ def test_refused_connection_is_a_transport_error_after_bounded_retries():
     ):
         c.get_tickers(category="SPOT")
     assert len(waits) == 2 and not info.value.maybe_sent
+
+
+# -- signing ----------------------------------------------------------------------------------
+def test_signed_gets_with_every_client_oid_character_and_a_non_ascii_symbol_are_answered(
+    exchange,
+):
+    sent: list[requests.PreparedRequest] = []
+    session = requests.Session()
+    session.hooks["response"].append(lambda r, *a, **k: sent.append(r.request))
+    creds = exchange.credentials
+    client_oid = "ccxt:1/a.b_AZ-09"  # every character class of the pattern (spec §5.7)
+    with bg.BitgetClient(**creds, base_url=exchange.base_url, session=session) as c:
+        c.submit_new_order(category="SPOT", symbol="BTCUSDT", side="buy", orderType="limit",
+                           qty="0.001", price="50000", clientOid=client_oid)  # fmt: skip
+        assert c.get_order_info(clientOid=client_oid)["clientOid"] == client_oid
+        empty = c.get_unfilled_orders(category="SPOT", symbol="币USDT")
+    assert empty.empty and {"orderId", "clientOid", "price"} <= set(empty.columns)
+    by_path = {urlsplit(r.url).path: r for r in sent}
+    # nothing in the clientOid needs escaping (spec §10.1): sent and decoded query are one
+    assert urlsplit(by_path["/api/v3/trade/order-info"].url).query == f"clientOid={client_oid}"
+    unfilled = by_path["/api/v3/trade/unfilled-orders"]
+    assert urlsplit(unfilled.url).query == "category=SPOT&symbol=%E5%B8%81USDT"
+    # ...and where something must be escaped, the signature is over the decoded form
+    decoded = sign(creds["api_secret"], unfilled.headers["ACCESS-TIMESTAMP"], "GET",
+                   "/api/v3/trade/unfilled-orders", "category=SPOT&symbol=币USDT")  # fmt: skip
+    assert unfilled.headers["ACCESS-SIGN"] == decoded
 
 
 # -- secrets ----------------------------------------------------------------------------------
