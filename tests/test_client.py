@@ -11,6 +11,7 @@ import pytest
 import requests
 
 import bitget_nb as bg
+from bitget_nb.frames import SCHEMAS
 from bitget_nb.signing import sign
 
 START = "2026-01-05T00:00:00Z"
@@ -240,6 +241,25 @@ def test_refused_connection_is_a_transport_error_after_bounded_retries():
     ):
         c.get_tickers(category="SPOT")
     assert len(waits) == 2 and not info.value.maybe_sent
+
+
+# -- empty lists ------------------------------------------------------------------------------
+def test_null_lists_and_cursors_give_empty_frames_with_their_columns():
+    # a fresh account: the exchange answers "list": null and "cursor": null (spec §10.2)
+    with (
+        bg.LocalExchange(seed=7, start_time=START) as ex,
+        bg.BitgetClient(**ex.credentials, base_url=ex.base_url) as c,
+    ):
+        fills = c.get_trade_fills()
+        positions = c.get_current_position(category="USDT-FUTURES")
+        closed = c.get_position_history(category="USDT-FUTURES")
+        orders = c.get_unfilled_orders()
+    assert fills.attrs["envelope"]["pages"][0]["data"] == {"list": None, "cursor": None}
+    assert positions.attrs["envelope"]["data"] == {"list": None}
+    for frame, schema in ((fills, "fill"), (positions, "position"), (closed, "position_history"),
+                          (orders, "order")):  # fmt: skip
+        assert frame.empty and list(frame.columns) == list(SCHEMAS[schema])
+    assert str(fills.dtypes["createdTime"]) == UTC_MS and fills.dtypes["execPrice"] == "float64"
 
 
 # -- signing ----------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ from .records import (
     position_history_record,
     position_record,
     public_trade_record,
+    rows_of,
     strategy_record,
     transfer_record,
     turnover,
@@ -878,7 +879,12 @@ def fills(core: Core, params: Mapping[str, Any], caller: Caller | None) -> dict:
     def record(fill: Fill) -> dict[str, Any]:
         return fill_record(fill, _inst_of(core, fill.category, fill.symbol))
 
-    return listing(found, key=lambda f: f.exec_id, record=record)
+    return listing(
+        found,
+        key=lambda f: f.exec_id,
+        record=record,
+        null_when_empty="get_trade_fills" in defaults.NULL_WHEN_EMPTY,
+    )
 
 
 # -- strategy (TP/SL) orders (spec §4.2) -------------------------------------------------------
@@ -1002,8 +1008,11 @@ def history_strategies(core: Core, params: Mapping[str, Any], caller: Caller | N
         for order, legs in found.rows
         for leg in legs
     ]
-    last = found.rows[-1][0].order_id if found.rows else ""
-    return {"list": rows, "cursor": last if found.more else ""}
+    more = found.more and found.rows
+    return {
+        "list": rows,
+        "cursor": found.rows[-1][0].order_id if more else defaults.LAST_PAGE_CURSOR,
+    }
 
 
 # -- positions (spec §4.3) --------------------------------------------------------------------
@@ -1032,11 +1041,12 @@ def current_position(core: Core, params: Mapping[str, Any], caller: Caller | Non
     symbol = _symbol(core, params, category)
     pos_side = p.choice(params, "posSide", vocab.POS_SIDES)
     now = core.clock.now_ms()
+    rows = [
+        _position_row(core, position, now)
+        for position in core.positions.open_positions(category, symbol, pos_side)
+    ]
     return {
-        "list": [
-            _position_row(core, position, now)
-            for position in core.positions.open_positions(category, symbol, pos_side)
-        ]
+        "list": rows_of(rows, null_when_empty="get_current_position" in defaults.NULL_WHEN_EMPTY)
     }
 
 
@@ -1062,7 +1072,13 @@ def position_history(core: Core, params: Mapping[str, Any], caller: Caller | Non
         and (symbol is None or position.symbol == symbol)
         and start <= position.updated_ms <= end
     )
-    return page(rows, limit=limit, key=lambda pos: pos.position_id, record=position_history_record)
+    return page(
+        rows,
+        limit=limit,
+        key=lambda pos: pos.position_id,
+        record=position_history_record,
+        null_when_empty="get_position_history" in defaults.NULL_WHEN_EMPTY,
+    )
 
 
 # -- copy trading, lead trader (spec §4.6) ------------------------------------------------------
@@ -1169,4 +1185,9 @@ def transfer_records(core: Core, params: Mapping[str, Any], caller: Caller | Non
     )
     before = cursor(params)
     found = core.lead.records(start=start, end=end, before=before, limit=limit)
-    return listing(found, key=lambda t: t.transfer_id, record=transfer_record)
+    return listing(
+        found,
+        key=lambda t: t.transfer_id,
+        record=transfer_record,
+        last=defaults.TRANSFER_LAST_CURSOR,
+    )

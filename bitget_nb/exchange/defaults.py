@@ -220,9 +220,20 @@ IS_RPI: Final = "no"
 HISTORY_DEFAULT_SPAN_MS: Final = 30 * 86_400_000
 
 #: Lists (unfilled, history, fills) come newest first by id (ids grow with time); ``cursor``
-#: is the id of the last row returned and "" when no row is left. spec §9 #6.
+#: is the id of the last row returned while rows are left. spec §9 #6.
 LIST_LIMIT_DEFAULT: Final = 100
 LIST_LIMIT_MAX: Final = 100
+#: ``cursor`` of the last page: JSON null, not "". [single] spec §10.2 — typed-bitget 0.6.0
+#: records it "explicitly null on the wire … confirmed live" for unfilled-orders,
+#: history-orders, fills, history-strategy-orders and history-position.
+LAST_PAGE_CURSOR: Final = None
+#: Endpoints whose ``list`` is JSON null, not [], when nothing matches. [single] spec §10.2 —
+#: typed-bitget 0.6.0, "confirmed live": fills ("null, not []"), history-position and
+#: current-position ("None rather than an empty array"). unfilled-orders was seen live with
+#: both null and [] (same source): it keeps []; so do the other lists.
+NULL_WHEN_EMPTY: Final = frozenset(
+    {"get_trade_fills", "get_position_history", "get_current_position"}
+)
 
 # --------------------------------------------------------------------------------------------
 # Futures (spec §4.1.1, §4.3, §4.4, §5.3): positions, margin, PnL, funding
@@ -368,8 +379,9 @@ LEAD_CATEGORY: Final = "USDT-FUTURES"
 #: [unverified]
 LEAD_MAX_POSITIONS_PER_SIDE: Final = 10
 #: Transfer records: newest first, ``cursor`` = the ``transferId`` of the last row of a page
-#: ("" at the end), ``limit`` default 20, max 100; ``status`` is always ``Successful``
-#: (capitalised, spec §4.6). [unverified direction]
+#: ("" at the end: no source shows this endpoint's last page), ``limit`` default 20, max 100;
+#: ``status`` is always ``Successful`` (capitalised, spec §4.6). [unverified direction]
+TRANSFER_LAST_CURSOR: Final = ""
 TRANSFER_LIMIT_DEFAULT: Final = 20
 TRANSFER_LIMIT_MAX: Final = 100
 TRANSFER_STATUS: Final = "Successful"

@@ -41,7 +41,7 @@ def test_positions_and_their_history_have_the_spec_shapes(trading_wire: Wire) ->
         trading_wire.get("/api/v3/position/history-position", {"category": "USDT-FUTURES"},
                          signed=True)
     )  # fmt: skip
-    assert set(history) == {"list", "cursor"} and history["cursor"] == ""
+    assert set(history) == {"list", "cursor"} and history["cursor"] is None  # spec §10.2
     assert {"positionId", "openPriceAvg", "closePriceAvg", "netProfit"} <= set(history["list"][0])
     assert_all_strings(history)
     missing = trading_wire.get(POSITIONS, {}, signed=True)

@@ -73,7 +73,7 @@ def test_fok_that_cannot_fill_is_cancelled_without_fills() -> None:
     assert order["orderStatus"] == "cancelled"
     assert order["cancelReason"] == defaults.CANCEL_REASON_FOK
     assert order["cumExecQty"] == "0.000000" and order["feeDetail"] == []
-    assert desk.fills(order["orderId"]) == []
+    assert desk.fills(order["orderId"]) is None  # no fills: "list" is null (spec §10.2)
     assert desk.available("USDT") == before and desk.locked("USDT") == 0
 
 
