@@ -4,6 +4,9 @@ Every list the API returns becomes a ``DataFrame`` whose columns have declared d
 numeric strings → ``float64`` (or nullable ``Int64`` for counts), millisecond timestamps →
 ``datetime64[ms, UTC]``, ``YES``/``NO`` flags → nullable ``boolean``, the rest strings. A single
 record becomes a ``Series``. An empty list gives an empty frame with the schema's columns.
+Values the wire spells two ways are read as one word (``permType`` ``read-and-write`` is
+``read_and_write``), and a value that stands for "none" reads as missing (a market order's
+``price`` ``"0"`` is ``NaN``, spec §10.2).
 Fields the schema does not know are kept as they came. The decoded envelope rides along in
 ``.attrs["envelope"]`` (shared, never deep-copied), so nothing is lost.
 
@@ -20,8 +23,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .vocab import PERM_TYPE_SPELLINGS
+
 __all__ = [
+    "NO_VALUE_WHEN",
     "SCHEMAS",
+    "SPELLINGS",
     "Envelope",
     "assets_frame",
     "batch_frame",
@@ -128,6 +135,19 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "createdTime": T,
     },
 }  # fmt: skip
+
+
+#: column → {spelling: word}: response words that live Bitget and its docs spell differently,
+#: read as one (spec §10.2: ``permType`` is ``read_and_write`` live, ``read-and-write`` in the
+#: DOCS prose).
+SPELLINGS: dict[str, Mapping[str, str]] = {"permType": PERM_TYPE_SPELLINGS}
+
+#: schema → (column, when column, has value): the column has no value on such rows, whatever
+#: the wire sends. A market order has no limit price: REST sends ``"0"`` (spec §10.2), the
+#: WebSocket "" — both read as ``NaN``, never as a price of 0.
+NO_VALUE_WHEN: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "order": (("price", "orderType", "market"),),
+}
 
 
 class Envelope(Mapping[str, Any]):
@@ -261,10 +281,19 @@ def to_frame(
         if "feeDetail" in kinds and "feeDetail" in columns:
             columns["fee"], columns["feeCoin"] = _flatten_fees(list(columns["feeDetail"]))
         ordered = [c for c in kinds if c in columns] + [c for c in columns if c not in kinds]
+        for name in ordered:
+            if name in SPELLINGS:
+                words = SPELLINGS[name]
+                columns[name] = [words.get(v, v) if isinstance(v, str) else v
+                                 for v in columns[name]]  # fmt: skip
         data = {}
         for name in ordered:
             kind = kinds.get(name, X)
             data[name] = columns[name] if kind == X else _CONVERTERS[kind](columns[name])
+        for name, by, value in NO_VALUE_WHEN.get(schema or "", ()):
+            if name in data and by in columns:
+                none = np.array([v == value for v in columns[by]], dtype=bool)
+                data[name] = np.where(none, np.nan, data[name])
         df = pd.DataFrame(data)
     if envelope is not None:
         df.attrs["envelope"] = Envelope(envelope)

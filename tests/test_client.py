@@ -120,7 +120,7 @@ def test_account_settings_and_info_are_series(client):
     settings = client.get_account_settings()
     assert settings["accountMode"] == "unified" and settings["holdMode"] == "one_way_mode"
     info = client.get_account_info()
-    assert info["permType"] == "read-and-write" and "uta_trade" in info["permissions"]
+    assert info["permType"] == "read_and_write" and "uta_trade" in info["permissions"]
     assert info["userId"] == info["uid"] == settings["uid"]
 
 
@@ -176,7 +176,7 @@ def test_private_call_without_credentials_fails_before_sending(exchange):
 
 def test_read_only_key_reads(exchange):
     with bg.BitgetClient(**exchange.read_only_credentials, base_url=exchange.base_url) as c:
-        assert c.get_account_info()["permType"] == "read-only"
+        assert c.get_account_info()["permType"] == "read_only"
 
 
 # -- clock ------------------------------------------------------------------------------------

@@ -104,13 +104,25 @@ MARGIN_COIN_LEVERAGE: Final = 3
 #: modelled. [unverified] spec §4.4.1 gives no ratios.
 COLLATERAL_RATIO: Final = 1
 
-#: Timestamps of scheduled instrument state changes when none is scheduled: ``"-1"``.
-#: [unverified] spec §4.5.2 ("empty/-1 when none"). Used by the data file.
+#: ``offTime`` / ``limitOpenTime`` of an instrument when nothing is scheduled: ``"-1"`` (the
+#: DOCS futures sample, spec §4.5.2, §10.2). Used by the data file.
 NO_SCHEDULED_TIME: Final = "-1"
+#: ``maintainTime`` when no maintenance is scheduled: ``""``, not ``"-1"``. [solid] spec §10.2:
+#: all three DOCS market/Get-Instruments samples (spot, futures, margin) show ``""``, and
+#: typed-bitget 0.6.0 types it ``TimestampMillis | ''`` ("empty string … confirmed live").
+NO_MAINTENANCE_TIME: Final = ""
 #: Borrowing leverage bounds of a margin coin (``set-leverage`` with ``category=MARGIN``).
 #: [unverified] spec §4.4.4 gives no bounds for margin coins.
 MARGIN_MIN_LEVERAGE: Final = 1
 MARGIN_MAX_LEVERAGE: Final = 10
+
+#: ``permType`` of account/info. [conflict, resolved for the live spelling] spec §1.6, §10.2:
+#: the DOCS account/info prose and JKorf/Bitget.Net's fixture (a copy of the DOCS sample) say
+#: ``read-and-write``; typed-bitget 0.6.0 records ``read_and_write`` — "underscore-separated
+#: on the wire, confirmed live" — and types the other value ``read_only``. The client reads
+#: either spelling (:data:`bitget_nb.vocab.PERM_TYPE_SPELLINGS`).
+PERM_TYPE_READ_WRITE: Final = "read_and_write"
+PERM_TYPE_READ_ONLY: Final = "read_only"
 
 #: ``account/info`` fields this exchange has nothing for (no referrer, no parent account, no
 #: channel, no IP whitelist) are empty strings. [unverified] spec §4.4.3 shows no empty form.
@@ -195,10 +207,13 @@ AUTO_CLIENT_OID_PREFIX: Final = "auto-"
 BATCH_OK_CODE: Final = ""
 BATCH_OK_MSG: Final = ""
 
-#: Order-info of orders that have no such value: a market order's ``price`` (the WS sample
-#: shows ""), the base ``qty`` of a spot market buy sized in quote (the DOCS sample shows "0"),
-#: the quote ``amount`` of orders sized in base, ``avgPrice`` before any fill. spec §4.1.10.
-MARKET_ORDER_PRICE: Final = ""
+#: Order-info of orders that have no such value: a market order's ``price``, the base ``qty``
+#: of a spot market buy sized in quote, the quote ``amount`` of orders sized in base,
+#: ``avgPrice`` before any fill. spec §4.1.10. The market price is ``"0"`` in REST, not "":
+#: [single] spec §10.2 — the DOCS trade/Get-Order-Details sample (a spot market buy, also
+#: JKorf/Bitget.Net's GetOrder fixture) shows ``"price": "0"`` with ``"qty": "0"``; only the
+#: WebSocket order sample shows "". The client reads a market order's price as missing.
+MARKET_ORDER_PRICE: Final = "0"
 QUOTE_SIZED_QTY: Final = "0"
 BASE_SIZED_AMOUNT: Final = "0"
 NO_FILL_AVG_PRICE: Final = "0"

@@ -241,12 +241,14 @@ def _instrument(wire: Mapping[str, Any], spot_fees: Mapping[str, str]) -> Instru
     for name, value in wire.items():
         if not isinstance(value, str):
             raise ValueError(f"{wire.get('symbol')}: {name} must be a string on the wire")
-    for name in ("offTime", "limitOpenTime", "maintainTime"):
-        value = wire.get(name, defaults.NO_SCHEDULED_TIME)
-        if value != defaults.NO_SCHEDULED_TIME and not value.isdigit():
-            raise ValueError(
-                f"{wire.get('symbol')}: {name} must be ms or {defaults.NO_SCHEDULED_TIME!r}"
-            )
+    for name, none in (
+        ("offTime", defaults.NO_SCHEDULED_TIME),
+        ("limitOpenTime", defaults.NO_SCHEDULED_TIME),
+        ("maintainTime", defaults.NO_MAINTENANCE_TIME),
+    ):
+        value = wire.get(name, none)
+        if value != none and not value.isdigit():
+            raise ValueError(f"{wire.get('symbol')}: {name} must be ms or {none!r}")
     price_decimals = int(wire["pricePrecision"])
     qty_decimals = int(wire["quantityPrecision"])
     # Futures carry the tick and the step explicitly; spot only gives decimals (spec §4.5.2).

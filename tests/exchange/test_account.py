@@ -83,7 +83,8 @@ def test_settings_show_a_unified_one_way_account_with_per_symbol_leverage(wire: 
     assert {row["coin"] for row in data["coinConfigList"]} >= {"BTC", "USDT"}
 
 
-@pytest.mark.parametrize(("key", "perm_type"), [("rw", "read-and-write"), ("ro", "read-only")])
+# the live spelling, with underscores (spec §10.2; defaults.PERM_TYPE_READ_WRITE)
+@pytest.mark.parametrize(("key", "perm_type"), [("rw", "read_and_write"), ("ro", "read_only")])
 def test_info_names_the_account_and_the_calling_keys_permissions(
     wire: Wire, key: str, perm_type: str
 ) -> None:

@@ -213,7 +213,7 @@ def test_public_endpoints_ignore_auth_headers(wire: Wire) -> None:
 
 def test_read_only_key_reads_but_gets_40014_on_write_endpoints(wire: Wire) -> None:
     info = ok_data(wire.get("/api/v3/account/info", signed=True, key="ro"))
-    assert info["permType"] == "read-only"
+    assert info["permType"] == "read_only"
     body = {"category": "USDT-FUTURES", "symbol": "BTCUSDT", "leverage": "5"}
     assert error_code(wire.post(LEVERAGE, body, key="ro")) == "40014"
     # Permission comes before routing to a handler, so it holds for endpoints that this

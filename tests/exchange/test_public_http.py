@@ -69,6 +69,16 @@ def test_instruments_filter_by_symbol_and_refuse_unknown_ones(wire: Wire) -> Non
     assert error_code(unknown) == "25100"
 
 
+@pytest.mark.parametrize("category", MARKET_CATEGORIES)
+def test_instruments_with_nothing_scheduled_have_an_empty_maintain_time(
+    wire: Wire, category: str
+) -> None:
+    # every DOCS Get-Instruments sample: maintainTime "" (spec §10.2); offTime stays "-1"
+    for row in ok_data(wire.get("/api/v3/market/instruments", {"category": category})):
+        assert row["maintainTime"] == ""
+        assert (row["offTime"], row["limitOpenTime"]) == ("-1", "-1")
+
+
 def test_instruments_of_the_margin_category_are_an_empty_list(wire: Wire) -> None:
     assert ok_data(wire.get("/api/v3/market/instruments", {"category": "MARGIN"})) == []
 

@@ -60,6 +60,15 @@ def test_order_info_has_every_field_of_the_spec_as_strings(trading_wire: Wire) -
     assert by_id == info
 
 
+def test_market_orders_carry_price_0_in_order_info_and_history(trading_wire: Wire) -> None:
+    # the DOCS Get-Order-Details sample, a spot market buy: "price": "0" (spec §10.2)
+    ack = _place(trading_wire, side="buy", orderType="market", qty="100")
+    info = _get(trading_wire, INFO, orderId=ack["orderId"])
+    assert (info["orderType"], info["orderStatus"], info["price"]) == ("market", "filled", "0")
+    (row,) = _get(trading_wire, HISTORY, category="SPOT")["list"]
+    assert row["orderId"] == ack["orderId"] and row["price"] == "0"
+
+
 def test_unfilled_orders_omit_cancel_reason_and_exec_type(trading_wire: Wire) -> None:
     _place(trading_wire)
     (row,) = _get(trading_wire, UNFILLED, category="spot")["list"]
