@@ -71,15 +71,19 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "markPrice": F, "indexPrice": F, "fundingRate": F, "openInterest": F, "ts": T,
         "deliveryStartTime": T, "deliveryTime": T,
     },
-    "public_fill": {"execId": S, "price": F, "size": F, "side": S, "ts": T, "isRPI": B},
+    "public_fill": {
+        "execId": S, "execLinkId": S, "price": F, "size": F, "side": S, "ts": T, "isRPI": B,
+    },
+    # spec §10.2: the newer DOCS sample adds "bonus" per coin and positionValue / leverage at
+    # the top; NODE and GO had typed the last two per coin (spec §4.4.1), read if they come
     "asset": {
         "coin": S, "equity": F, "usdValue": F, "balance": F, "available": F, "locked": F,
-        "debt": F, "positionValue": F, "leverage": F,
+        "debt": F, "bonus": F, "positionValue": F, "leverage": F,
     },
     "account_totals": {
         "accountEquity": F, "usdtEquity": F, "btcEquity": F, "unrealisedPnl": F,
         "usdtUnrealisedPnl": F, "btcUnrealizedPnl": F, "effEquity": F, "mmr": F, "imr": F,
-        "mgnRatio": F, "positionMgnRatio": F,
+        "mgnRatio": F, "positionMgnRatio": F, "positionValue": F, "leverage": F,
     },
     "account_settings": {
         "uid": S, "accountMode": S, "assetMode": S, "accountLevel": S, "holdMode": S,

@@ -124,6 +124,21 @@ def test_account_settings_and_info_are_series(client):
     assert info["userId"] == info["uid"] == settings["uid"]
 
 
+def test_the_fields_of_bitgets_newer_samples_reach_the_frames(client):
+    # spec §10.2: spot instruments, public fills and account assets carry more fields
+    spot = client.get_instruments(category="SPOT").set_index("symbol").loc["BTCUSDT"]
+    assert spot["symbolType"] == "crypto" and spot["maxPositionNum"] == 200
+    assert spot["launchTime"] == pd.Timestamp(1532454360000, unit="ms", tz="UTC")
+    assert pd.isna(spot["maintainTime"])  # "" when nothing is scheduled
+    fills = client.get_fills(category="SPOT", symbol="BTCUSDT", limit=5)
+    assert fills["execLinkId"].str.isdigit().all() and str(fills.dtypes["isRPI"]) == "boolean"
+    assert not fills["isRPI"].any()
+    balances = client.get_balances()
+    assert balances.dtypes["bonus"] == "float64" and (balances["bonus"] == 0).all()
+    account = balances.attrs["account"]
+    assert account["leverage"] >= 1 and account["positionValue"] >= 0
+
+
 def test_raw_returns_the_envelope(client):
     envelope = client.get_account_info(raw=True)
     assert envelope["code"] == "00000" and isinstance(envelope["requestTime"], int)

@@ -100,6 +100,11 @@ MARGIN_MODE: Final = "crossed"
 FUTURES_LEVERAGE: Final = 10
 MARGIN_COIN_LEVERAGE: Final = 3
 
+#: ``bonus`` of each coin in account/assets (newer DOCS sample, spec §10.2: "USDT bonus amount
+#: held for this coin" per typed-bitget): a paper account is never granted trading bonuses,
+#: so it is always "0". [choice]
+NO_BONUS: Final = "0"
+
 #: ``effEquity`` is the plain equity (every coin counted at 100 %) until collateral ratios are
 #: modelled. [unverified] spec §4.4.1 gives no ratios.
 COLLATERAL_RATIO: Final = 1
@@ -223,7 +228,12 @@ NO_FILL_AVG_PRICE: Final = "0"
 NOT_APPLICABLE: Final = ""
 #: ``delegateType`` (enum undocumented, spec §4.1.10): every order here comes from the API.
 DELEGATE_TYPE: Final = "api"
-#: ``execType`` of ordinary orders and ``isRPI`` of fills (no RPI orders here).
+#: ``execType`` of ordinary orders and ``isRPI`` of own and public fills (no RPI orders here,
+#: vocab.TIME_IN_FORCE). Lowercase ``yes``/``no``: [conflict] the DOCS Get-Fills and
+#: Get-Recent-Public-Fills samples (and JKorf/Bitget.Net's fixture of the latter) show
+#: ``"isRPI": "no"`` / ``"yes"``, and so do typed-bitget's WebSocket models; its REST models
+#: type ``'YES' | 'NO'`` without a live note, so the samples win (spec §10.2). The client
+#: reads either case.
 EXEC_TYPE: Final = "normal"
 IS_RPI: Final = "no"
 

@@ -434,11 +434,14 @@ def candle_record(candle: Candle, inst: Instrument) -> list[str]:
 
 
 def public_trade_record(trade: PublicTrade, inst: Instrument) -> dict[str, str]:
-    """One public trade (spec §4.5.6)."""
+    """One public trade, in the field order of the DOCS Get-Recent-Public-Fills sample
+    (spec §4.5.6, §10.2: ``execLinkId`` and ``isRPI`` [solid])."""
     return {
         "execId": trade.exec_id,
+        "execLinkId": trade.exec_link_id,
         "price": inst.format_price(trade.price),
         "size": inst.format_qty(trade.size),
         "side": trade.side,
         "ts": str(trade.ts),
+        "isRPI": defaults.IS_RPI,
     }

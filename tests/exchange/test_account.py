@@ -24,8 +24,10 @@ ASSET_TOTALS = {
     "imr",
     "mgnRatio",
     "positionMgnRatio",
+    "positionValue",  # the newer DOCS sample (spec §10.2)
+    "leverage",
 }
-COIN_FIELDS = {"coin", "equity", "usdValue", "balance", "available", "debt", "locked"}
+COIN_FIELDS = {"coin", "equity", "usdValue", "balance", "available", "debt", "locked", "bonus"}
 
 
 def _index_price(wire: Wire, symbol: str) -> Decimal:
@@ -49,6 +51,9 @@ def test_assets_value_the_default_wallet_at_current_prices(wire: Wire) -> None:
     assert Decimal(data["accountEquity"]) == total == Decimal(data["usdtEquity"])
     assert abs(Decimal(data["btcEquity"]) - total / btc_price) < Decimal("1e-7")
     assert data["btcUnrealizedPnl"] == "0"
+    # no positions, nothing borrowed: as in the DOCS sample (spec §10.2)
+    assert (data["positionValue"], data["leverage"]) == ("0", "1")
+    assert {row["bonus"] for row in coins.values()} == {"0"}  # paper accounts get no bonus
 
 
 def test_balances_are_configurable_and_zero_coins_are_not_listed() -> None:
