@@ -324,8 +324,13 @@ def batch_frame(
     items: Sequence[Mapping[str, Any]] | None, *, envelope: Mapping[str, Any] | None = None
 ) -> pd.DataFrame:
     """Per-item batch results with a boolean ``ok``: an item failed iff it carries a code
-    other than ``"00000"`` (spec §2.3: code/msg are set only on failed items)."""
+    other than ``"00000"`` (spec §2.3, §10.2: successful items carry only ``orderId`` and
+    ``clientOid``, so ``code``/``msg`` are missing on them — and absent from every item of a
+    batch that fully succeeded; the columns are there all the same)."""
     df = to_frame(items, "batch_result", envelope=envelope)
+    for name in ("code", "msg"):
+        if name not in df.columns:
+            df.insert(len(df.columns), name, pd.Series([None] * len(df), dtype="str"))
     codes = df["code"].astype("string").fillna("")
     df["ok"] = (codes == "") | (codes == "00000")
     return df

@@ -108,6 +108,15 @@ def test_batch_results_flag_failed_items():
     assert df["ok"].tolist() == [True, False, True]
 
 
+def test_a_batch_whose_items_carry_only_ids_is_all_ok_with_empty_code_and_msg():
+    # live Bitget: successful items have orderId and clientOid only (spec §10.2)
+    df = frames.batch_frame(
+        [{"orderId": "1", "clientOid": "a"}, {"orderId": "2", "clientOid": "b"}]
+    )
+    assert list(df.columns) == ["orderId", "clientOid", "code", "msg", "ok"]
+    assert df["ok"].tolist() == [True, True] and df["code"].isna().all() and df["msg"].isna().all()
+
+
 def test_candles_are_time_indexed_ascending_floats():
     rows = [
         ["1700000060000", "2", "3", "1", "2.5", "10", "25"],

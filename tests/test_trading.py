@@ -132,6 +132,9 @@ def test_batch_with_a_partial_failure_reports_each_item_in_input_order(client, e
     assert list(result["clientOid"]) == ["b-1", "b-2", "b-3"]
     assert list(result["ok"]) == [True, False, True]
     assert result.loc[1, "code"] == "25202"
+    # the exchange sends code/msg on the failed item only (spec §10.2)
+    assert result[["code", "msg"]].loc[[0, 2]].isna().all().all()
+    assert "code" not in result.attrs["envelope"]["data"][0]
     assert {o.client_oid for o in store(exchange).open_orders()} == {"b-1", "b-3"}
 
 

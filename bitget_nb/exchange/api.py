@@ -250,7 +250,12 @@ def _ack(order: Order) -> dict[str, str]:
 
 
 def _item_ok(order: Order) -> dict[str, str]:
-    return {**_ack(order), "code": defaults.BATCH_OK_CODE, "msg": defaults.BATCH_OK_MSG}
+    """A successful per-item result (batch endpoints, cancel-symbol-order, close-positions):
+    ``orderId`` and ``clientOid`` only — ``code``/``msg`` appear on failed items alone.
+    [solid] spec §2.3, §10.2: DOCS trade/Place-Batch ("set only on failed items"), NODE's and
+    GO's result types, and ccxt's captured live responses, whose successful items carry no
+    code or msg."""
+    return _ack(order)
 
 
 def _item_error(item: Any, exc: ExchangeError) -> dict[str, str]:

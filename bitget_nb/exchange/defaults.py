@@ -207,11 +207,6 @@ CAP_ONLY_RESTING_ORDERS: Final = True
 #: regex of spec §5.7, ≤ 32 characters). [unverified] what Bitget echoes.
 AUTO_CLIENT_OID_PREFIX: Final = "auto-"
 
-#: Per-item batch results (spec §2.3): ``code``/``msg`` "set only on failed items". Successful
-#: items carry both keys with empty strings so every item has the same four keys. [unverified]
-BATCH_OK_CODE: Final = ""
-BATCH_OK_MSG: Final = ""
-
 #: Order-info of orders that have no such value: a market order's ``price``, the base ``qty``
 #: of a spot market buy sized in quote, the quote ``amount`` of orders sized in base,
 #: ``avgPrice`` before any fill. spec §4.1.10. The market price is ``"0"`` in REST, not "":

@@ -38,7 +38,10 @@ def test_close_positions_closes_each_selected_position_with_a_market_order() -> 
     assert set(desk.positions()) == {"long"}
     # Everything else of the category.
     result = desk.call("close_all_positions", {"category": "usdt-futures"})
-    assert len(result["list"]) == 2 and all(r["code"] == "" for r in result["list"])
+    # successful items carry the ids only (spec §10.2)
+    assert len(result["list"]) == 2 and all(
+        set(r) == {"orderId", "clientOid"} for r in result["list"]
+    )
     assert desk.call("get_current_position", {"category": "USDT-FUTURES"}) == {"list": None}
 
 
