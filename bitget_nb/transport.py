@@ -69,8 +69,10 @@ class RateLimiter:
     A request occupies its slot from the moment it is sent until one ``window`` after its
     answer arrived. The exchange counts a request when it arrives, which is never after the
     answer, so no server-side window of the same length can ever see more than ``rate`` of
-    them — whatever the latency. In-flight requests hold their slot, so threads sharing one
-    limiter stay within the budget together.
+    them — whatever the latency — and a token bucket of ``rate`` tokens refilled at ``rate``
+    per window (the local exchange's, spec §10.4) admits every such sequence of arrivals.
+    In-flight requests hold their slot, so threads sharing one limiter stay within the budget
+    together.
     """
 
     def __init__(

@@ -25,6 +25,15 @@ MISSING_SIGN_CODE: Final = "40003"
 #: Auth errors answer HTTP 400. [unverified] spec §9 #3.
 AUTH_HTTP_STATUS: Final = 400
 
+#: Rate limits are token buckets of ``limit`` tokens refilled at ``limit`` per second; a
+#: request is admitted while its bucket holds at least ``1 - RATE_LIMIT_TOLERANCE`` tokens.
+#: [unverified] spec §10.4 — how live Bitget counts is not documented. ccxt spaces calls
+#: exactly 1/limit apart, start to start, and got 429s from a strict sliding window of
+#: arrivals on the 1/s endpoints (1 to 3 in 10); half a token lets arrivals jitter by half an
+#: interval (0.5 s at 1/s) while a burst still gets at most ``limit`` through at once and the
+#: sustained rate stays ``limit`` per second (:mod:`.ratelimit`).
+RATE_LIMIT_TOLERANCE: Final = 0.5
+
 #: Unknown ``category`` value, and any other malformed parameter → 25200.
 #: [unverified] spec §2.4.5 ("would be 25200 or 40034").
 BAD_PARAMETER_CODE: Final = "25200"
