@@ -232,14 +232,17 @@ NO_FILL_AVG_PRICE: Final = "0"
 NOT_APPLICABLE: Final = ""
 #: ``delegateType`` (enum undocumented, spec §4.1.10): every order here comes from the API.
 DELEGATE_TYPE: Final = "api"
-#: ``execType`` of ordinary orders and ``isRPI`` of own and public fills (no RPI orders here,
-#: vocab.TIME_IN_FORCE). Lowercase ``yes``/``no``: [conflict] the DOCS Get-Fills and
-#: Get-Recent-Public-Fills samples (and JKorf/Bitget.Net's fixture of the latter) show
-#: ``"isRPI": "no"`` / ``"yes"``, and so do typed-bitget's WebSocket models; its REST models
-#: type ``'YES' | 'NO'`` without a live note, so the samples win (spec §10.2). The client
-#: reads either case.
+#: ``execType`` of ordinary orders, and ``isRPI`` of own fills (trade/fills) and public fills
+#: (market/fills) — always "no" here: no RPI orders (vocab.TIME_IN_FORCE). Its CASE is a
+#: [conflict], resolved for uppercase on REST like ``reduceOnly`` (spec §7 #1): the DOCS
+#: Get-Fills and Get-Recent-Public-Fills samples (and JKorf/Bitget.Net's copy of the latter)
+#: print ``"no"`` / ``"yes"``, with made-up ids (``"execId": "1"``); but typed-bitget 0.6.0,
+#: whose trade/fills page is "confirmed live", validates REST fills against ``'YES' | 'NO'``
+#: (and WebSocket fills against ``'yes' | 'no'``, as the WS samples print), and a third-party
+#: suite's REST capture with real-looking ids shows ``"isRPI": "NO"``. Lowercase made
+#: typed-bitget refuse every fill. The client reads either case (frames ``_to_bool``).
 EXEC_TYPE: Final = "normal"
-IS_RPI: Final = "no"
+IS_RPI: Final = "NO"
 
 #: History windows (spec §4.0: 90-day look-back, ≤ 30-day span, both solid) apply to
 #: ``createdTime``. When both ``startTime`` and ``endTime`` are omitted the window is the last

@@ -435,7 +435,8 @@ def candle_record(candle: Candle, inst: Instrument) -> list[str]:
 
 def public_trade_record(trade: PublicTrade, inst: Instrument) -> dict[str, str]:
     """One public trade, in the field order of the DOCS Get-Recent-Public-Fills sample
-    (spec §4.5.6, §10.2: ``execLinkId`` and ``isRPI`` [solid])."""
+    (spec §4.5.6, §10.2: ``execLinkId`` and ``isRPI`` [solid]; the case of ``isRPI``:
+    :data:`defaults.IS_RPI`)."""
     return {
         "execId": trade.exec_id,
         "execLinkId": trade.exec_link_id,

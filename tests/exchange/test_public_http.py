@@ -226,7 +226,8 @@ def test_public_fills_are_newest_first_and_shaped(wire: Wire) -> None:
 def test_public_fills_link_each_trade_and_flag_rpi_as_the_docs_sample_does(wire: Wire) -> None:
     params = {"category": "USDT-FUTURES", "symbol": "BTCUSDT", "limit": 50}
     rows = ok_data(wire.get("/api/v3/market/fills", params))
-    assert {r["isRPI"] for r in rows} == {"no"}  # no RPI orders on the paper exchange
+    # no RPI orders on the paper exchange; uppercase on REST (defaults.IS_RPI)
+    assert {r["isRPI"] for r in rows} == {"NO"}
     links = [r["execLinkId"] for r in rows]
     assert all(link.isdigit() for link in links) and len(set(links)) == len(rows)
     assert not {r["execId"] for r in rows} & set(links)

@@ -82,6 +82,7 @@ def test_fills_have_every_field_of_the_spec_and_positive_fees(trading_wire: Wire
     assert set(fill) == FILL_FIELDS
     assert_all_strings(fill)
     assert fill["tradeScope"] == "taker" and fill["category"] == "SPOT"
+    assert fill["isRPI"] == "NO"  # uppercase on REST (defaults.IS_RPI)
     (fee,) = fill["feeDetail"]
     assert fee["feeCoin"] == "BTC" and float(fee["fee"]) > 0
 
