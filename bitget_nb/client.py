@@ -208,11 +208,10 @@ class BitgetClient:
             case Shape.LIST:
                 return frames.to_frame(data, ep.schema, envelope=envelope)
             case Shape.PAGE | Shape.ITEMS:
-                records = (data or {}).get("list") if isinstance(data, Mapping) else data
-                return frames.to_frame(records, ep.schema, envelope=envelope)
+                # null, [] and a missing list all give the schema's empty frame (spec §10.2)
+                return frames.to_frame(paging.page_rows(data), ep.schema, envelope=envelope)
             case Shape.BATCH:
-                items = data.get("list") if isinstance(data, Mapping) else data
-                return frames.batch_frame(items, envelope=envelope)
+                return frames.batch_frame(paging.page_rows(data), envelope=envelope)
             case Shape.OBJECT:
                 return frames.to_series(data, ep.schema, envelope=envelope)
             case Shape.SERVER_TIME:
@@ -631,8 +630,7 @@ class BitgetClient:
                     cursor_key=ep.cursor_key,
                 ):
                     pages.append(envelope)
-                    data = envelope.get("data") or {}
-                    rows += (data.get("list") if isinstance(data, Mapping) else data) or []
+                    rows += paging.page_rows(envelope.get("data"))
                     if bar is not None:
                         bar.update(1)
                 if max_rows is not None and len(rows) >= max_rows:

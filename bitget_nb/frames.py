@@ -4,6 +4,9 @@ Every list the API returns becomes a ``DataFrame`` whose columns have declared d
 numeric strings → ``float64`` (or nullable ``Int64`` for counts), millisecond timestamps →
 ``datetime64[ms, UTC]``, ``YES``/``NO`` flags → nullable ``boolean``, the rest strings. A single
 record becomes a ``Series``. An empty list gives an empty frame with the schema's columns.
+Values the wire spells two ways are read as one word (``permType`` ``read-and-write`` is
+``read_and_write``), and a value that stands for "none" reads as missing (a market order's
+``price`` ``"0"`` is ``NaN``, spec §10.2).
 Fields the schema does not know are kept as they came. The decoded envelope rides along in
 ``.attrs["envelope"]`` (shared, never deep-copied), so nothing is lost.
 
@@ -20,8 +23,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .vocab import PERM_TYPE_SPELLINGS
+
 __all__ = [
+    "NO_VALUE_WHEN",
     "SCHEMAS",
+    "SPELLINGS",
     "Envelope",
     "assets_frame",
     "batch_frame",
@@ -65,16 +72,20 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "markPrice": F, "indexPrice": F, "fundingRate": F, "openInterest": F, "ts": T,
         "deliveryStartTime": T, "deliveryTime": T,
     },
-    "public_fill": {"execId": S, "price": F, "size": F, "side": S, "ts": T, "isRPI": B},
+    "public_fill": {
+        "execId": S, "execLinkId": S, "price": F, "size": F, "side": S, "ts": T, "isRPI": B,
+    },
     "spot_coin": {"coinId": S, "coin": S, "transfer": B, "chains": X, "areaCoin": B},
+    # spec §10.2: the newer DOCS sample adds "bonus" per coin and positionValue / leverage at
+    # the top; NODE and GO had typed the last two per coin (spec §4.4.1), read if they come
     "asset": {
         "coin": S, "equity": F, "usdValue": F, "balance": F, "available": F, "locked": F,
-        "debt": F, "positionValue": F, "leverage": F,
+        "debt": F, "bonus": F, "positionValue": F, "leverage": F,
     },
     "account_totals": {
         "accountEquity": F, "usdtEquity": F, "btcEquity": F, "unrealisedPnl": F,
         "usdtUnrealisedPnl": F, "btcUnrealizedPnl": F, "effEquity": F, "mmr": F, "imr": F,
-        "mgnRatio": F, "positionMgnRatio": F,
+        "mgnRatio": F, "positionMgnRatio": F, "positionValue": F, "leverage": F,
     },
     "account_settings": {
         "uid": S, "accountMode": S, "assetMode": S, "accountLevel": S, "holdMode": S,
@@ -210,6 +221,19 @@ def one_row_per_strategy_order(records: Sequence[Mapping[str, Any]]) -> list[dic
 _NORMALISE = {"strategy_order": one_row_per_strategy_order}
 
 
+#: column → {spelling: word}: response words that live Bitget and its docs spell differently,
+#: read as one (spec §10.2: ``permType`` is ``read_and_write`` live, ``read-and-write`` in the
+#: DOCS prose).
+SPELLINGS: dict[str, Mapping[str, str]] = {"permType": PERM_TYPE_SPELLINGS}
+
+#: schema → (column, when column, has value): the column has no value on such rows, whatever
+#: the wire sends. A market order has no limit price: REST sends ``"0"`` (spec §10.2), the
+#: WebSocket "" — both read as ``NaN``, never as a price of 0.
+NO_VALUE_WHEN: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "order": (("price", "orderType", "market"),),
+}
+
+
 class Envelope(Mapping[str, Any]):
     """A read-only view of a decoded response envelope, kept in ``DataFrame.attrs``.
 
@@ -343,10 +367,19 @@ def to_frame(
         if "feeDetail" in kinds and "feeDetail" in columns:
             columns["fee"], columns["feeCoin"] = _flatten_fees(list(columns["feeDetail"]))
         ordered = [c for c in kinds if c in columns] + [c for c in columns if c not in kinds]
+        for name in ordered:
+            if name in SPELLINGS:
+                words = SPELLINGS[name]
+                columns[name] = [words.get(v, v) if isinstance(v, str) else v
+                                 for v in columns[name]]  # fmt: skip
         data = {}
         for name in ordered:
             kind = kinds.get(name, X)
             data[name] = columns[name] if kind == X else _CONVERTERS[kind](columns[name])
+        for name, by, value in NO_VALUE_WHEN.get(schema or "", ()):
+            if name in data and by in columns:
+                none = np.array([v == value for v in columns[by]], dtype=bool)
+                data[name] = np.where(none, np.nan, data[name])
         df = pd.DataFrame(data)
     if envelope is not None:
         df.attrs["envelope"] = Envelope(envelope)
@@ -373,8 +406,13 @@ def batch_frame(
     items: Sequence[Mapping[str, Any]] | None, *, envelope: Mapping[str, Any] | None = None
 ) -> pd.DataFrame:
     """Per-item batch results with a boolean ``ok``: an item failed iff it carries a code
-    other than ``"00000"`` (spec §2.3: code/msg are set only on failed items)."""
+    other than ``"00000"`` (spec §2.3, §10.2: successful items carry only ``orderId`` and
+    ``clientOid``, so ``code``/``msg`` are missing on them — and absent from every item of a
+    batch that fully succeeded; the columns are there all the same)."""
     df = to_frame(items, "batch_result", envelope=envelope)
+    for name in ("code", "msg"):
+        if name not in df.columns:
+            df.insert(len(df.columns), name, pd.Series([None] * len(df), dtype="str"))
     codes = df["code"].astype("string").fillna("")
     df["ok"] = (codes == "") | (codes == "00000")
     return df

@@ -3,7 +3,9 @@
 History endpoints (orders, fills, positions) answer at most the last 90 days, and one query's
 ``startTime``..``endTime`` may span at most 30 days (spec §4.0). Lists come back as
 ``{"list": [...], "cursor": "..."}`` pages, newest first; the cursor of one page fetches the
-next, and an empty cursor or an empty list ends it (spec §9 #6).
+next, and an empty cursor or an empty list ends it (spec §9 #6). Live Bitget sends ``null``
+for an empty ``list`` on some endpoints and for the cursor of a last page (spec §10.2):
+:func:`page_rows` and :func:`next_cursor` read ``null``, ``""``/``[]`` and a missing key alike.
 
 >>> DAY = 86_400_000
 >>> [(round(s / DAY), round(e / DAY)) for s, e in time_windows(0, 70 * DAY, now_ms=80 * DAY)]
@@ -19,7 +21,7 @@ import pandas as pd
 
 from .errors import ValidationError
 
-__all__ = ["LOOKBACK_MS", "WINDOW_MS", "follow_cursor", "time_windows"]
+__all__ = ["LOOKBACK_MS", "WINDOW_MS", "follow_cursor", "next_cursor", "page_rows", "time_windows"]
 
 DAY_MS = 86_400_000
 #: spec §4.0: history reaches back 90 days; one query spans at most 30 days.
@@ -64,6 +66,30 @@ def time_windows(
     return windows
 
 
+def page_rows(data: Any) -> list[Any]:
+    """The rows of an answer's ``data``: ``{"list": [...]}`` or a bare array. A ``list`` that
+    is ``null``, ``[]`` or missing — and a ``null`` ``data`` — are all no rows (spec §10.2).
+
+    >>> page_rows({"list": None}), page_rows({}), page_rows(None), page_rows([{"a": 1}])
+    ([], [], [], [{'a': 1}])
+    """
+    rows = data.get("list") if isinstance(data, Mapping) else data
+    return list(rows) if isinstance(rows, list) else []
+
+
+def next_cursor(data: Any, cursor_key: str = "cursor") -> str:
+    """The cursor of the next page (named ``cursor_key``), or ``""`` when there is none: a
+    cursor that is ``null``, ``""`` or missing ends the list (spec §10.2).
+
+    >>> next_cursor({"cursor": "42"}), next_cursor({"cursor": None}), next_cursor({})
+    ('42', '', '')
+    >>> next_cursor({"endId": "9"}, "endId")
+    '9'
+    """
+    cursor = data.get(cursor_key) if isinstance(data, Mapping) else None
+    return "" if cursor is None else str(cursor)
+
+
 def follow_cursor(
     fetch: Callable[[dict[str, Any]], Mapping[str, Any]],
     params: Mapping[str, Any],
@@ -87,10 +113,10 @@ def follow_cursor(
             page["cursor"] = cursor
         envelope = fetch(page)
         yield envelope
-        data = envelope.get("data") or {}
-        items = data.get("list") if isinstance(data, Mapping) else data
-        rows += len(items or [])
-        cursor = str(data.get(cursor_key) or "") if isinstance(data, Mapping) else ""
+        data = envelope.get("data")
+        items = page_rows(data)
+        rows += len(items)
+        cursor = next_cursor(data, cursor_key)
         if not items or not cursor or cursor in seen_cursors:
             return
         if max_rows is not None and rows >= max_rows:

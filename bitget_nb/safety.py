@@ -52,6 +52,7 @@ from .errors import (
     TimestampExpiredError,
     TransportError,
 )
+from .paging import page_rows
 from .transport import Transport
 
 __all__ = ["OrderWriter", "refused_unprocessed", "uncertain"]
@@ -248,13 +249,10 @@ class OrderWriter:
             or []
         )
         if not any(str(r.get(want[0])) == str(want[1]) for r in rows):
-            page = (
-                self.transport.call(
-                    ENDPOINTS["get_history_strategy_orders"], {"category": category}
-                )["data"]
-                or {}
-            )
-            rows += list(page.get("list") or [])
+            page = self.transport.call(
+                ENDPOINTS["get_history_strategy_orders"], {"category": category}
+            )["data"]
+            rows += page_rows(page)
         return next((r for r in rows if str(r.get(want[0])) == str(want[1])), None)
 
     # -- placements ---------------------------------------------------------------------------
@@ -427,8 +425,7 @@ class OrderWriter:
         scope = {k: payload[k] for k in ("category", "symbol") if payload.get(k)}
 
         def settled() -> bool | None:
-            rows = self.transport.call(ENDPOINTS["get_unfilled_orders"], scope)["data"] or {}
-            listed = rows.get("list") if isinstance(rows, Mapping) else rows
+            listed = page_rows(self.transport.call(ENDPOINTS["get_unfilled_orders"], scope)["data"])
             return True if not listed else None
 
         return self._by_state("cancel_all_orders", payload, settled)
@@ -439,8 +436,7 @@ class OrderWriter:
         scope = {k: payload[k] for k in ("category", "symbol") if payload.get(k)}
 
         def settled() -> bool | None:
-            data = self.transport.call(ENDPOINTS["get_current_position"], scope)["data"] or {}
-            rows = (data.get("list") if isinstance(data, Mapping) else data) or []
+            rows = page_rows(self.transport.call(ENDPOINTS["get_current_position"], scope)["data"])
             side = payload.get("posSide")
             left = [
                 r for r in rows

@@ -6,6 +6,9 @@ The signature is ``base64(HMAC-SHA256(secret, prehash))`` where::
 
 Everything here is a pure function over the exact text that travels on the wire: the client
 signs what it sends, and the local exchange verifies what it received, with the same code.
+For a GET, "what it sends" is the query percent-decoded (:func:`decode_query`, spec §10.1):
+that is what live Bitget checks, and :func:`encode_query` leaves every character unencoded
+that may be, so the two forms differ only where a character had to be escaped.
 
 >>> sign("bitget-sim-secret-0001", "1700000004000", "GET", "/api/v3/account/assets")
 'f78WXJfVmBB2IvYyZv+ML7T66CB9+zb3qUk1qbuCnb8='
@@ -19,9 +22,26 @@ import hmac
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote_plus
 
-__all__ = ["compact_json", "encode_query", "prehash", "sign", "signatures_equal"]
+__all__ = [
+    "QUERY_SAFE",
+    "compact_json",
+    "decode_query",
+    "encode_query",
+    "prehash",
+    "sign",
+    "signatures_equal",
+]
+
+#: Characters a query value carries as they are: the RFC 3986 unreserved set and the rest of
+#: ``pchar`` (with "/" and "?", legal anywhere in a query), less what a query parser reads as
+#: structure — "&" and "=" separate, "+" is a space, "#" ends the query, "%" escapes — and
+#: ";", which older parsers split on. So a ``clientOid`` such as ``ccxt:1/a.b`` (its pattern
+#: allows ``. : / _ -``, spec §5.7) is sent unencoded, and the sent query is the decoded one:
+#: a signature over it verifies whether the server checks the query as received or
+#: percent-decoded (spec §10.1).
+QUERY_SAFE = "-._~:@/?!$'()*,"
 
 
 def _as_bytes(text: str | bytes) -> bytes:
@@ -70,17 +90,33 @@ def encode_query(params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None) -
     """Encode GET parameters the way they are sent and signed.
 
     Keys are sorted (as the Node SDK and go-bitget do, spec §1.3) so that one set of parameters
-    always produces one string; ``None`` values are dropped; values are percent-encoded with
-    the RFC 3986 unreserved set kept as is.
+    always produces one string; ``None`` values are dropped; values are percent-encoded (UTF-8)
+    except for :data:`QUERY_SAFE`. The signature is made over :func:`decode_query` of this
+    text (spec §10.1).
 
     >>> encode_query({"symbol": "BTCUSDT", "category": "USDT-FUTURES", "limit": 20})
     'category=USDT-FUTURES&limit=20&symbol=BTCUSDT'
+    >>> encode_query({"clientOid": "ccxt:1/a.b", "symbol": "币USDT"})
+    'clientOid=ccxt:1/a.b&symbol=%E5%B8%81USDT'
     """
     if not params:
         return ""
     items = params.items() if isinstance(params, Mapping) else params
     pairs = sorted((str(k), _wire_value(v)) for k, v in items if v is not None)
-    return "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in pairs)
+    return "&".join(f"{quote(k, safe=QUERY_SAFE)}={quote(v, safe=QUERY_SAFE)}" for k, v in pairs)
+
+
+def decode_query(query: str) -> str:
+    """The percent-decoded form of a query string: ``%XX`` escapes as UTF-8, ``+`` as a space.
+
+    Live Bitget verifies a GET's signature over this form (spec §10.1: ccxt #28888/#28890,
+    JKorf/Bitget.Net #48), so the client signs it; the local exchange accepts a signature over
+    it or over the query exactly as received.
+
+    >>> decode_query("clientOid=ccxt%3A1%2Fa.b&symbol=%E5%B8%81USDT")
+    'clientOid=ccxt:1/a.b&symbol=币USDT'
+    """
+    return unquote_plus(query, encoding="utf-8", errors="replace")
 
 
 def compact_json(payload: Any) -> str:

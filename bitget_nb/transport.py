@@ -4,8 +4,9 @@ What happens to one call (:meth:`Transport.call`):
 
 1. the client-side limiter waits until the endpoint's per-second budget (endpoint table,
    spec §3) has room, so a well-behaved client never earns a 429;
-2. the request is encoded exactly once — query string or compact JSON body — and those exact
-   bytes are signed (spec §1.3) and sent;
+2. the request is encoded exactly once — query string or compact JSON body — and sent; a body
+   is signed byte for byte, a query in its percent-decoded form (spec §1.3, §10.1), which is
+   the sent text itself unless a character had to be escaped;
 3. any answer other than HTTP 2xx with ``code == "00000"`` becomes the exception of
    :mod:`bitget_nb.errors` for its code (spec §2.2);
 4. ``40008`` (timestamp expired): the offset to the exchange's clock is measured from its
@@ -53,7 +54,7 @@ from .errors import (
     TransportError,
     error_from_envelope,
 )
-from .signing import compact_json, encode_query, sign
+from .signing import compact_json, decode_query, encode_query, sign
 
 __all__ = ["RateLimiter", "Transport", "shared_limiter"]
 
@@ -68,8 +69,10 @@ class RateLimiter:
     A request occupies its slot from the moment it is sent until one ``window`` after its
     answer arrived. The exchange counts a request when it arrives, which is never after the
     answer, so no server-side window of the same length can ever see more than ``rate`` of
-    them — whatever the latency. In-flight requests hold their slot, so threads sharing one
-    limiter stay within the budget together.
+    them — whatever the latency — and a token bucket of ``rate`` tokens refilled at ``rate``
+    per window (the local exchange's, spec §10.4) admits every such sequence of arrivals.
+    In-flight requests hold their slot, so threads sharing one limiter stay within the budget
+    together.
     """
 
     def __init__(
@@ -275,8 +278,12 @@ class Transport:
             assert creds is not None
             timestamp = str(self.now_ms())
             headers["ACCESS-KEY"] = creds.api_key
+            # Live Bitget checks a GET's signature over the decoded query (spec §10.1); the
+            # sent query escapes only what must be escaped, so a server that checks the text
+            # as received gets the same string whenever nothing was escaped.
+            signed_query = decode_query(query)
             headers["ACCESS-SIGN"] = Secret(
-                sign(creds.api_secret, timestamp, method, endpoint.path, query, body)
+                sign(creds.api_secret, timestamp, method, endpoint.path, signed_query, body)
             )
             headers["ACCESS-TIMESTAMP"] = timestamp
             headers["ACCESS-PASSPHRASE"] = creds.api_pass

@@ -19,6 +19,8 @@ __all__ = [
     "MARGIN_MODES",
     "ORDER_STATUSES",
     "ORDER_TYPES",
+    "PERM_TYPES",
+    "PERM_TYPE_SPELLINGS",
     "POS_SIDES",
     "SIDES",
     "STP_MODES",
@@ -44,5 +46,9 @@ HOLD_MODES = ("one_way_mode", "hedge_mode")
 YES_NO = ("yes", "no")
 #: spec §5.1; ``new`` is never emitted by the local exchange (spec §9 #9).
 ORDER_STATUSES = ("live", "partially_filled", "filled", "cancelled")
+#: ``permType`` of account/info, as live Bitget spells it (spec §10.2), and the spelling of
+#: the DOCS prose (spec §1.6), which the client reads as the same value.
+PERM_TYPES = ("read_only", "read_and_write")
+PERM_TYPE_SPELLINGS = {"read-only": "read_only", "read-and-write": "read_and_write"}
 #: spec §4.1.1 / §5.7.
 CLIENT_OID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,32}$")

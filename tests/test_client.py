@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import urlsplit
 
 import pandas as pd
 import pytest
@@ -11,6 +12,8 @@ import requests
 
 import bitget_nb as bg
 from bitget_nb.endpoints import Endpoint, Shape
+from bitget_nb.frames import SCHEMAS
+from bitget_nb.signing import sign
 
 START = "2026-01-05T00:00:00Z"
 START_MS = int(pd.Timestamp(START).value // 1_000_000)
@@ -127,8 +130,23 @@ def test_account_settings_and_info_are_series(client):
     settings = client.get_account_settings()
     assert settings["accountMode"] == "unified" and settings["holdMode"] == "one_way_mode"
     info = client.get_account_info()
-    assert info["permType"] == "read-and-write" and "uta_trade" in info["permissions"]
+    assert info["permType"] == "read_and_write" and "uta_trade" in info["permissions"]
     assert info["userId"] == info["uid"] == settings["uid"]
+
+
+def test_the_fields_of_bitgets_newer_samples_reach_the_frames(client):
+    # spec §10.2: spot instruments, public fills and account assets carry more fields
+    spot = client.get_instruments(category="SPOT").set_index("symbol").loc["BTCUSDT"]
+    assert spot["symbolType"] == "crypto" and spot["maxPositionNum"] == 200
+    assert spot["launchTime"] == pd.Timestamp(1532454360000, unit="ms", tz="UTC")
+    assert pd.isna(spot["maintainTime"])  # "" when nothing is scheduled
+    fills = client.get_fills(category="SPOT", symbol="BTCUSDT", limit=5)
+    assert fills["execLinkId"].str.isdigit().all() and str(fills.dtypes["isRPI"]) == "boolean"
+    assert not fills["isRPI"].any()
+    balances = client.get_balances()
+    assert balances.dtypes["bonus"] == "float64" and (balances["bonus"] == 0).all()
+    account = balances.attrs["account"]
+    assert account["leverage"] >= 1 and account["positionValue"] >= 0
 
 
 def test_raw_returns_the_envelope(client):
@@ -191,7 +209,7 @@ def test_private_call_without_credentials_fails_before_sending(exchange):
 
 def test_read_only_key_reads(exchange):
     with bg.BitgetClient(**exchange.read_only_credentials, base_url=exchange.base_url) as c:
-        assert c.get_account_info()["permType"] == "read-only"
+        assert c.get_account_info()["permType"] == "read_only"
 
 
 # -- clock ------------------------------------------------------------------------------------
@@ -256,6 +274,51 @@ def test_refused_connection_is_a_transport_error_after_bounded_retries():
     ):
         c.get_tickers(category="SPOT")
     assert len(waits) == 2 and not info.value.maybe_sent
+
+
+# -- empty lists ------------------------------------------------------------------------------
+def test_null_lists_and_cursors_give_empty_frames_with_their_columns():
+    # a fresh account: the exchange answers "list": null and "cursor": null (spec §10.2)
+    with (
+        bg.LocalExchange(seed=7, start_time=START) as ex,
+        bg.BitgetClient(**ex.credentials, base_url=ex.base_url) as c,
+    ):
+        fills = c.get_trade_fills()
+        positions = c.get_current_position(category="USDT-FUTURES")
+        closed = c.get_position_history(category="USDT-FUTURES")
+        orders = c.get_unfilled_orders()
+    assert fills.attrs["envelope"]["pages"][0]["data"] == {"list": None, "cursor": None}
+    assert positions.attrs["envelope"]["data"] == {"list": None}
+    for frame, schema in ((fills, "fill"), (positions, "position"), (closed, "position_history"),
+                          (orders, "order")):  # fmt: skip
+        assert frame.empty and list(frame.columns) == list(SCHEMAS[schema])
+    assert str(fills.dtypes["createdTime"]) == UTC_MS and fills.dtypes["execPrice"] == "float64"
+
+
+# -- signing ----------------------------------------------------------------------------------
+def test_signed_gets_with_every_client_oid_character_and_a_non_ascii_symbol_are_answered(
+    exchange,
+):
+    sent: list[requests.PreparedRequest] = []
+    session = requests.Session()
+    session.hooks["response"].append(lambda r, *a, **k: sent.append(r.request))
+    creds = exchange.credentials
+    client_oid = "ccxt:1/a.b_AZ-09"  # every character class of the pattern (spec §5.7)
+    with bg.BitgetClient(**creds, base_url=exchange.base_url, session=session) as c:
+        c.submit_new_order(category="SPOT", symbol="BTCUSDT", side="buy", orderType="limit",
+                           qty="0.001", price="50000", clientOid=client_oid)  # fmt: skip
+        assert c.get_order_info(clientOid=client_oid)["clientOid"] == client_oid
+        empty = c.get_unfilled_orders(category="SPOT", symbol="币USDT")
+    assert empty.empty and {"orderId", "clientOid", "price"} <= set(empty.columns)
+    by_path = {urlsplit(r.url).path: r for r in sent}
+    # nothing in the clientOid needs escaping (spec §10.1): sent and decoded query are one
+    assert urlsplit(by_path["/api/v3/trade/order-info"].url).query == f"clientOid={client_oid}"
+    unfilled = by_path["/api/v3/trade/unfilled-orders"]
+    assert urlsplit(unfilled.url).query == "category=SPOT&symbol=%E5%B8%81USDT"
+    # ...and where something must be escaped, the signature is over the decoded form
+    decoded = sign(creds["api_secret"], unfilled.headers["ACCESS-TIMESTAMP"], "GET",
+                   "/api/v3/trade/unfilled-orders", "category=SPOT&symbol=币USDT")  # fmt: skip
+    assert unfilled.headers["ACCESS-SIGN"] == decoded
 
 
 # -- secrets ----------------------------------------------------------------------------------

@@ -70,6 +70,33 @@ def test_instrument_times_of_minus_one_are_missing():
     assert df["offTime"].isna().all() and df["launchTime"].isna().all()
 
 
+def test_instrument_maintain_time_empty_when_none_is_missing():
+    # spec §10.2: maintainTime is "" when nothing is scheduled; offTime stays "-1"
+    df = frames.to_frame([{"symbol": "X", "maintainTime": "", "offTime": "-1"}], "instrument")
+    assert (
+        df["maintainTime"].isna().all() and str(df.dtypes["maintainTime"]) == "datetime64[ms, UTC]"
+    )
+
+
+def test_a_market_orders_price_reads_as_missing_never_as_zero():
+    # REST sends "0" (spec §10.2), the WebSocket "": neither is a price
+    rows = [
+        {**ORDER, "orderType": "market", "price": "0"},
+        {**ORDER, "orderType": "market", "price": ""},
+        {**ORDER, "orderType": "limit", "price": "60000"},
+    ]
+    df = frames.to_frame(rows, "order")
+    assert df["price"].isna().tolist() == [True, True, False] and df.loc[2, "price"] == 60000
+    assert pd.isna(frames.to_series(rows[0], "order")["price"])
+
+
+def test_perm_type_reads_the_same_in_either_spelling():
+    # live: read_and_write (typed-bitget); DOCS prose: read-and-write (spec §10.2)
+    rows = [{"permType": w} for w in ("read_and_write", "read-and-write", "read-only", "read_only")]
+    df = frames.to_frame(rows, "account_info")
+    assert df["permType"].tolist() == ["read_and_write", "read_and_write", "read_only", "read_only"]
+
+
 def test_batch_results_flag_failed_items():
     df = frames.batch_frame(
         [
@@ -79,6 +106,15 @@ def test_batch_results_flag_failed_items():
         ]
     )
     assert df["ok"].tolist() == [True, False, True]
+
+
+def test_a_batch_whose_items_carry_only_ids_is_all_ok_with_empty_code_and_msg():
+    # live Bitget: successful items have orderId and clientOid only (spec §10.2)
+    df = frames.batch_frame(
+        [{"orderId": "1", "clientOid": "a"}, {"orderId": "2", "clientOid": "b"}]
+    )
+    assert list(df.columns) == ["orderId", "clientOid", "code", "msg", "ok"]
+    assert df["ok"].tolist() == [True, True] and df["code"].isna().all() and df["msg"].isna().all()
 
 
 def test_candles_are_time_indexed_ascending_floats():

@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from bitget_nb.errors import ValidationError
-from bitget_nb.paging import DAY_MS, follow_cursor, time_windows
+from bitget_nb.paging import DAY_MS, follow_cursor, next_cursor, page_rows, time_windows
 
 
 def test_windows_cover_the_range_newest_first_without_overlap():
@@ -60,6 +60,33 @@ def test_a_page_naming_its_cursor_otherwise_is_followed_by_that_name(cursor_key)
     assert [len(p["data"]["list"]) for p in pages] == [100, 100, 50]
     # read by the default name, the same pages end after the first one
     assert len(list(follow_cursor(fetch, {}))) == 1
+
+
+@pytest.mark.parametrize(
+    "end", [{"cursor": None}, {"cursor": ""}, {}], ids=["null", "empty", "absent"]
+)
+def test_a_null_empty_or_missing_cursor_ends_the_list(end):
+    # live Bitget ends a list with "cursor": null (spec §10.2); "" and no key end it too
+    answers = iter(
+        [
+            {"data": {"list": [{"id": 0}], "cursor": "0"}},
+            {"data": {"list": [{"id": 1}], **end}},
+            {"data": {"list": [{"id": 2}], "cursor": None}},
+        ]
+    )
+    pages = list(follow_cursor(lambda params: next(answers), {}))
+    assert [page_rows(p["data"]) for p in pages] == [[{"id": 0}], [{"id": 1}]]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"list": None, "cursor": None}, {"list": [], "cursor": ""}, {"cursor": None}, {}, None],
+    ids=["null", "empty", "absent", "no-keys", "null-data"],
+)
+def test_a_null_empty_or_missing_list_has_no_rows_and_ends_the_list(data):
+    assert page_rows(data) == [] and next_cursor(data) == ""
+    pages = list(follow_cursor(lambda params: {"data": data}, {}))
+    assert len(pages) == 1
 
 
 def test_max_rows_stops_early():

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bitget_nb.signing import compact_json, encode_query, prehash, sign, signatures_equal
+from bitget_nb.signing import (
+    compact_json,
+    decode_query,
+    encode_query,
+    prehash,
+    sign,
+    signatures_equal,
+)
 
 SECRET = "bitget-sim-secret-0001"
 
@@ -57,9 +64,31 @@ def test_query_is_sorted_so_one_parameter_set_gives_one_string():
                 encode_query(params)) == VECTORS[1][-1]  # fmt: skip
 
 
-def test_query_drops_none_and_percent_encodes_reserved_characters():
-    assert encode_query({"a": None, "b": "x y/z", "c": ""}) == "b=x%20y%2Fz&c="
+def test_query_drops_none_and_escapes_only_what_a_query_parser_would_misread():
+    # "/" and ":" are legal in a query (RFC 3986 pchar) and go as they are (spec §10.1);
+    # space, "&", "=", "+", "#", "%" and ";" would be read as structure, so they are escaped
+    assert encode_query({"a": None, "b": "x y/z", "c": ""}) == "b=x%20y/z&c="
+    assert encode_query({"v": "a&b=c+d#e%f;g"}) == "v=a%26b%3Dc%2Bd%23e%25f%3Bg"
     assert encode_query(None) == "" and encode_query({}) == ""
+
+
+def test_every_client_oid_character_is_sent_unencoded_so_both_forms_agree():
+    # every character class of the clientOid pattern (spec §5.7): . A-Z : / a-z 0-9 _ -
+    query = encode_query({"clientOid": "AZ.az:09/_-", "category": "SPOT"})
+    assert query == "category=SPOT&clientOid=AZ.az:09/_-"
+    assert decode_query(query) == query  # whichever form a server checks, the signature holds
+
+
+def test_non_ascii_values_are_sent_as_utf8_escapes_and_decoded_for_signing():
+    query = encode_query({"symbol": "币USDT", "clientOid": "ccxt:1/a.b"})
+    assert query == "clientOid=ccxt:1/a.b&symbol=%E5%B8%81USDT"
+    assert decode_query(query) == "clientOid=ccxt:1/a.b&symbol=币USDT"
+
+
+def test_decoding_reverses_encoding_for_any_value():
+    value = "a b&c=d+e#f%g;h/i:j@k币"
+    assert decode_query(encode_query({"v": value})) == f"v={value}"
+    assert decode_query("v=a+b%20c") == "v=a b c"  # "+" is a space in a query, as ccxt sends it
 
 
 def test_compact_json_reproduces_vector_v7b_body():

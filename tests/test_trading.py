@@ -75,6 +75,18 @@ def test_market_buy_fills_and_moves_balances(client, exchange):
     assert str(fills.dtypes["createdTime"]) == "datetime64[ms, UTC]"
 
 
+def test_a_market_orders_price_is_missing_not_zero_in_info_and_history(client):
+    # the exchange sends "price": "0" for a market order, as Bitget does (spec §10.2)
+    ack = client.submit_new_order(**SPOT, side="sell", orderType="market", qty="0.01")
+    info = client.get_order_info(orderId=ack["orderId"])
+    assert pd.isna(info["price"])
+    assert info.attrs["envelope"]["data"]["price"] == "0"
+    limit = client.submit_new_order(**far_bid(timeInForce="ioc"))
+    history = client.get_history_orders(category="SPOT").set_index("orderId")
+    assert pd.isna(history.loc[ack["orderId"], "price"])
+    assert history.loc[limit["orderId"], "price"] == 60000
+
+
 def test_cancel_twice_is_still_a_success(client):
     ack = client.submit_new_order(far_bid())
     client.cancel_order(orderId=ack["orderId"], category="SPOT")
@@ -120,6 +132,9 @@ def test_batch_with_a_partial_failure_reports_each_item_in_input_order(client, e
     assert list(result["clientOid"]) == ["b-1", "b-2", "b-3"]
     assert list(result["ok"]) == [True, False, True]
     assert result.loc[1, "code"] == "25202"
+    # the exchange sends code/msg on the failed item only (spec §10.2)
+    assert result[["code", "msg"]].loc[[0, 2]].isna().all().all()
+    assert "code" not in result.attrs["envelope"]["data"][0]
     assert {o.client_oid for o in store(exchange).open_orders()} == {"b-1", "b-3"}
 
 

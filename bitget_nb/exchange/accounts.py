@@ -6,7 +6,7 @@ passphrase.
 
 >>> key = ApiKey.generate(read_only=True)
 >>> key.perm_type, "secret" in repr(key)
-('read-only', False)
+('read_only', False)
 """
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ class ApiKey:
 
     @property
     def perm_type(self) -> str:
-        """``read-only`` or ``read-and-write`` (spec §4.4.3)."""
-        return "read-only" if self.read_only else "read-and-write"
+        """``read_only`` or ``read_and_write`` (:data:`defaults.PERM_TYPE_READ_WRITE`)."""
+        return defaults.PERM_TYPE_READ_ONLY if self.read_only else defaults.PERM_TYPE_READ_WRITE
 
     def credentials(self) -> dict[str, str]:
         """``{"api_key", "api_secret", "api_pass"}``: the keyword arguments of a client."""

@@ -56,6 +56,7 @@ from .records import (
     position_history_record,
     position_record,
     public_trade_record,
+    rows_of,
     strategy_record,
     transfer_record,
     turnover,
@@ -249,7 +250,12 @@ def _ack(order: Order) -> dict[str, str]:
 
 
 def _item_ok(order: Order) -> dict[str, str]:
-    return {**_ack(order), "code": defaults.BATCH_OK_CODE, "msg": defaults.BATCH_OK_MSG}
+    """A successful per-item result (batch endpoints, cancel-symbol-order, close-positions):
+    ``orderId`` and ``clientOid`` only — ``code``/``msg`` appear on failed items alone.
+    [solid] spec §2.3, §10.2: DOCS trade/Place-Batch ("set only on failed items"), NODE's and
+    GO's result types, and ccxt's captured live responses, whose successful items carry no
+    code or msg."""
+    return _ack(order)
 
 
 def _item_error(item: Any, exc: ExchangeError) -> dict[str, str]:
@@ -472,6 +478,15 @@ def assets(core: Core, params: Mapping[str, Any], caller: Caller | None) -> dict
     ``positionMgnRatio`` = imr / accountEquity (0 without positions). A coin's ``equity`` =
     balance + the unrealised PnL of the positions margined in it. [unverified] spec §4.4.1
     gives names only.
+
+    ``positionValue``, ``leverage`` (top level) and ``bonus`` (per coin) are in the newer
+    DOCS sample (2026-08, quoted by two third-party test suites; typed-bitget: "total position
+    value across the account, in USD", "overall account leverage"). [single] spec §10.2.
+    ``positionValue`` = the value at the mark price of every open position, in USD;
+    ``leverage`` = (the balances at market value + positionValue) / accountEquity — what the
+    account holds and is exposed to, per unit of equity: "1" for an account of coins it owns
+    outright with no positions, as in that sample (no positions, no debt, "1"); borrowing or
+    futures exposure raise it. ``bonus``: :data:`defaults.NO_BONUS`.
     """
     assert caller is not None
     account = caller.account
@@ -479,7 +494,7 @@ def assets(core: Core, params: Mapping[str, Any], caller: Caller | None) -> dict
     totals = core.futures.totals(now)
     zero = Decimal(0)
     coins = []
-    total = unrealised = imr = mmr = zero
+    total = unrealised = imr = mmr = held = exposure = zero
     for coin, bal in account.balances.items():
         futures = totals.get(coin, {})
         if bal.total == 0 and bal.debt == 0 and not futures:
@@ -495,6 +510,8 @@ def assets(core: Core, params: Mapping[str, Any], caller: Caller | None) -> dict
         unrealised += upnl * price
         imr += futures.get("im", zero) * price
         mmr += futures.get("mm", zero) * price
+        held += bal.total * price
+        exposure += futures.get("value", zero) * price
         coins.append(
             {
                 "coin": coin,
@@ -504,6 +521,7 @@ def assets(core: Core, params: Mapping[str, Any], caller: Caller | None) -> dict
                 "available": amount(max(zero, available)),
                 "debt": amount(bal.debt),
                 "locked": amount(bal.locked),
+                "bonus": defaults.NO_BONUS,
             }
         )
     btc = _coin_usd_price(core, "BTC", now)
@@ -521,6 +539,8 @@ def assets(core: Core, params: Mapping[str, Any], caller: Caller | None) -> dict
         "imr": amount(imr),
         "mgnRatio": amount(mmr / total) if total > 0 else "0",
         "positionMgnRatio": amount(imr / total) if total > 0 else "0",
+        "positionValue": amount(exposure),
+        "leverage": amount((held + exposure) / total) if total > 0 else "0",
         "assets": coins,
     }
 
@@ -898,7 +918,12 @@ def fills(core: Core, params: Mapping[str, Any], caller: Caller | None) -> dict:
     def record(fill: Fill) -> dict[str, Any]:
         return fill_record(fill, _inst_of(core, fill.category, fill.symbol))
 
-    return listing(found, key=lambda f: f.exec_id, record=record)
+    return listing(
+        found,
+        key=lambda f: f.exec_id,
+        record=record,
+        null_when_empty="get_trade_fills" in defaults.NULL_WHEN_EMPTY,
+    )
 
 
 # -- strategy (TP/SL) orders (spec §4.2) -------------------------------------------------------
@@ -1050,11 +1075,12 @@ def current_position(core: Core, params: Mapping[str, Any], caller: Caller | Non
     symbol = _symbol(core, params, category)
     pos_side = p.choice(params, "posSide", vocab.POS_SIDES)
     now = core.clock.now_ms()
+    rows = [
+        _position_row(core, position, now)
+        for position in core.positions.open_positions(category, symbol, pos_side)
+    ]
     return {
-        "list": [
-            _position_row(core, position, now)
-            for position in core.positions.open_positions(category, symbol, pos_side)
-        ]
+        "list": rows_of(rows, null_when_empty="get_current_position" in defaults.NULL_WHEN_EMPTY)
     }
 
 
@@ -1076,7 +1102,13 @@ def position_history(core: Core, params: Mapping[str, Any], caller: Caller | Non
     rows = core.positions.newest_closed(
         before, category=category, symbol=symbol, start=start, end=end
     )
-    return page(rows, limit=limit, key=lambda pos: pos.position_id, record=position_history_record)
+    return page(
+        rows,
+        limit=limit,
+        key=lambda pos: pos.position_id,
+        record=position_history_record,
+        null_when_empty="get_position_history" in defaults.NULL_WHEN_EMPTY,
+    )
 
 
 # -- copy trading, lead trader (spec §4.6) ------------------------------------------------------
@@ -1183,7 +1215,12 @@ def transfer_records(core: Core, params: Mapping[str, Any], caller: Caller | Non
     )
     before = cursor(params)
     found = core.lead.records(start=start, end=end, before=before, limit=limit)
-    return listing(found, key=lambda t: t.transfer_id, record=transfer_record)
+    return listing(
+        found,
+        key=lambda t: t.transfer_id,
+        record=transfer_record,
+        last=defaults.TRANSFER_LAST_CURSOR,
+    )
 
 
 # Followers and profit share of the lead account (spec §10.3).

@@ -9,7 +9,8 @@ Checks run in this order, each failure with its own code (HTTP 400):
 5. key unknown → 40006
 6. passphrase wrong → 40012
 7. timestamp outside the window around the exchange clock → 40008
-8. signature wrong → 40009 (prehash over the raw query string and raw body received)
+8. signature wrong → 40009: the prehash is over the raw body received and over the query
+   either exactly as received or percent-decoded (spec §10.1, :func:`signed_queries`)
 
 and then, per endpoint, a read-only key on a write endpoint → 40014 (:func:`authorize`).
 Headers are matched case-insensitively by the caller passing a lower-cased mapping.
@@ -23,12 +24,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ..endpoints import Endpoint
-from ..signing import sign, signatures_equal
+from ..signing import decode_query, sign, signatures_equal
 from . import defaults
 from .params import ExchangeError
 from .venue import Caller
 
-__all__ = ["SignedRequest", "authenticate", "authorize"]
+__all__ = ["SignedRequest", "authenticate", "authorize", "signed_queries"]
 
 _TIMESTAMP = re.compile(r"[0-9]{1,19}")
 
@@ -45,6 +46,26 @@ class SignedRequest:
     query: str
     body: bytes
     headers: Mapping[str, str]
+
+
+def signed_queries(query: str) -> tuple[str, ...]:
+    """The forms of a received query a GET signature may be made over: as received, and
+    percent-decoded when that differs.
+
+    [conflict, resolved by accepting both] spec §1.3 / §10.1: the Node SDK and go-bitget sign
+    the query they send (percent-encoded), while live ``api.bitget.com`` verifies over the
+    DECODED query — it answered 40009 to ccxt for an encoded non-ASCII symbol (ccxt issue
+    #28888, PR #28890, 2026-06; the earlier ``%24`` → ``$`` workaround, ccxt #21169), and
+    JKorf/Bitget.Net #48 and Bitget's own signature sample sign a query with nothing encoded.
+    ccxt therefore sends ``clientOid=ccxt%3A1%2Fa.b`` and signs ``clientOid=ccxt:1/a.b``.
+
+    >>> signed_queries("clientOid=ccxt%3A1%2Fa.b")
+    ('clientOid=ccxt%3A1%2Fa.b', 'clientOid=ccxt:1/a.b')
+    >>> signed_queries("symbol=BTCUSDT")
+    ('symbol=BTCUSDT',)
+    """
+    decoded = decode_query(query)
+    return (query,) if decoded == query else (query, decoded)
 
 
 def _fail(code: str) -> ExchangeError:
@@ -79,10 +100,14 @@ def authenticate(
         raise _fail(defaults.WRONG_PASSPHRASE_CODE)
     if abs(int(timestamp) - now_ms) > window_ms:
         raise _fail("40008")
-    expected = sign(
-        caller.key.secret, timestamp, request.method, request.path, request.query, request.body
-    )
-    if not signatures_equal(expected, signature):
+    matches = [
+        signatures_equal(
+            sign(caller.key.secret, timestamp, request.method, request.path, query, request.body),
+            signature,
+        )
+        for query in signed_queries(request.query)
+    ]
+    if not any(matches):
         raise _fail("40009")
     return caller
 

@@ -25,6 +25,15 @@ MISSING_SIGN_CODE: Final = "40003"
 #: Auth errors answer HTTP 400. [unverified] spec §9 #3.
 AUTH_HTTP_STATUS: Final = 400
 
+#: Rate limits are token buckets of ``limit`` tokens refilled at ``limit`` per second; a
+#: request is admitted while its bucket holds at least ``1 - RATE_LIMIT_TOLERANCE`` tokens.
+#: [unverified] spec §10.4 — how live Bitget counts is not documented. ccxt spaces calls
+#: exactly 1/limit apart, start to start, and got 429s from a strict sliding window of
+#: arrivals on the 1/s endpoints (1 to 3 in 10); half a token lets arrivals jitter by half an
+#: interval (0.5 s at 1/s) while a burst still gets at most ``limit`` through at once and the
+#: sustained rate stays ``limit`` per second (:mod:`.ratelimit`).
+RATE_LIMIT_TOLERANCE: Final = 0.5
+
 #: Unknown ``category`` value, and any other malformed parameter → 25200.
 #: [unverified] spec §2.4.5 ("would be 25200 or 40034").
 BAD_PARAMETER_CODE: Final = "25200"
@@ -114,17 +123,34 @@ MARGIN_MODE: Final = "crossed"
 FUTURES_LEVERAGE: Final = 10
 MARGIN_COIN_LEVERAGE: Final = 3
 
+#: ``bonus`` of each coin in account/assets (newer DOCS sample, spec §10.2: "USDT bonus amount
+#: held for this coin" per typed-bitget): a paper account is never granted trading bonuses,
+#: so it is always "0". [choice]
+NO_BONUS: Final = "0"
+
 #: ``effEquity`` is the plain equity (every coin counted at 100 %) until collateral ratios are
 #: modelled. [unverified] spec §4.4.1 gives no ratios.
 COLLATERAL_RATIO: Final = 1
 
-#: Timestamps of scheduled instrument state changes when none is scheduled: ``"-1"``.
-#: [unverified] spec §4.5.2 ("empty/-1 when none"). Used by the data file.
+#: ``offTime`` / ``limitOpenTime`` of an instrument when nothing is scheduled: ``"-1"`` (the
+#: DOCS futures sample, spec §4.5.2, §10.2). Used by the data file.
 NO_SCHEDULED_TIME: Final = "-1"
+#: ``maintainTime`` when no maintenance is scheduled: ``""``, not ``"-1"``. [solid] spec §10.2:
+#: all three DOCS market/Get-Instruments samples (spot, futures, margin) show ``""``, and
+#: typed-bitget 0.6.0 types it ``TimestampMillis | ''`` ("empty string … confirmed live").
+NO_MAINTENANCE_TIME: Final = ""
 #: Borrowing leverage bounds of a margin coin (``set-leverage`` with ``category=MARGIN``).
 #: [unverified] spec §4.4.4 gives no bounds for margin coins.
 MARGIN_MIN_LEVERAGE: Final = 1
 MARGIN_MAX_LEVERAGE: Final = 10
+
+#: ``permType`` of account/info. [conflict, resolved for the live spelling] spec §1.6, §10.2:
+#: the DOCS account/info prose and JKorf/Bitget.Net's fixture (a copy of the DOCS sample) say
+#: ``read-and-write``; typed-bitget 0.6.0 records ``read_and_write`` — "underscore-separated
+#: on the wire, confirmed live" — and types the other value ``read_only``. The client reads
+#: either spelling (:data:`bitget_nb.vocab.PERM_TYPE_SPELLINGS`).
+PERM_TYPE_READ_WRITE: Final = "read_and_write"
+PERM_TYPE_READ_ONLY: Final = "read_only"
 
 #: ``account/info`` fields this exchange has nothing for (no referrer, no parent account, no
 #: channel, no IP whitelist) are empty strings. [unverified] spec §4.4.3 shows no empty form.
@@ -204,15 +230,13 @@ CAP_ONLY_RESTING_ORDERS: Final = True
 #: regex of spec §5.7, ≤ 32 characters). [unverified] what Bitget echoes.
 AUTO_CLIENT_OID_PREFIX: Final = "auto-"
 
-#: Per-item batch results (spec §2.3): ``code``/``msg`` "set only on failed items". Successful
-#: items carry both keys with empty strings so every item has the same four keys. [unverified]
-BATCH_OK_CODE: Final = ""
-BATCH_OK_MSG: Final = ""
-
-#: Order-info of orders that have no such value: a market order's ``price`` (the WS sample
-#: shows ""), the base ``qty`` of a spot market buy sized in quote (the DOCS sample shows "0"),
-#: the quote ``amount`` of orders sized in base, ``avgPrice`` before any fill. spec §4.1.10.
-MARKET_ORDER_PRICE: Final = ""
+#: Order-info of orders that have no such value: a market order's ``price``, the base ``qty``
+#: of a spot market buy sized in quote, the quote ``amount`` of orders sized in base,
+#: ``avgPrice`` before any fill. spec §4.1.10. The market price is ``"0"`` in REST, not "":
+#: [single] spec §10.2 — the DOCS trade/Get-Order-Details sample (a spot market buy, also
+#: JKorf/Bitget.Net's GetOrder fixture) shows ``"price": "0"`` with ``"qty": "0"``; only the
+#: WebSocket order sample shows "". The client reads a market order's price as missing.
+MARKET_ORDER_PRICE: Final = "0"
 QUOTE_SIZED_QTY: Final = "0"
 BASE_SIZED_AMOUNT: Final = "0"
 NO_FILL_AVG_PRICE: Final = "0"
@@ -222,9 +246,17 @@ NO_FILL_AVG_PRICE: Final = "0"
 NOT_APPLICABLE: Final = ""
 #: ``delegateType`` (enum undocumented, spec §4.1.10): every order here comes from the API.
 DELEGATE_TYPE: Final = "api"
-#: ``execType`` of ordinary orders and ``isRPI`` of fills (no RPI orders here).
+#: ``execType`` of ordinary orders, and ``isRPI`` of own fills (trade/fills) and public fills
+#: (market/fills) — always "no" here: no RPI orders (vocab.TIME_IN_FORCE). Its CASE is a
+#: [conflict], resolved for uppercase on REST like ``reduceOnly`` (spec §7 #1): the DOCS
+#: Get-Fills and Get-Recent-Public-Fills samples (and JKorf/Bitget.Net's copy of the latter)
+#: print ``"no"`` / ``"yes"``, with made-up ids (``"execId": "1"``); but typed-bitget 0.6.0,
+#: whose trade/fills page is "confirmed live", validates REST fills against ``'YES' | 'NO'``
+#: (and WebSocket fills against ``'yes' | 'no'``, as the WS samples print), and a third-party
+#: suite's REST capture with real-looking ids shows ``"isRPI": "NO"``. Lowercase made
+#: typed-bitget refuse every fill. The client reads either case (frames ``_to_bool``).
 EXEC_TYPE: Final = "normal"
-IS_RPI: Final = "no"
+IS_RPI: Final = "NO"
 
 #: History windows (spec §4.0: 90-day look-back, ≤ 30-day span, both solid) apply to
 #: ``createdTime``. When both ``startTime`` and ``endTime`` are omitted the window is the last
@@ -234,9 +266,20 @@ IS_RPI: Final = "no"
 HISTORY_DEFAULT_SPAN_MS: Final = 30 * 86_400_000
 
 #: Lists (unfilled, history, fills) come newest first by id (ids grow with time); ``cursor``
-#: is the id of the last row returned and "" when no row is left. spec §9 #6.
+#: is the id of the last row returned while rows are left. spec §9 #6.
 LIST_LIMIT_DEFAULT: Final = 100
 LIST_LIMIT_MAX: Final = 100
+#: ``cursor`` of the last page: JSON null, not "". [single] spec §10.2 — typed-bitget 0.6.0
+#: records it "explicitly null on the wire … confirmed live" for unfilled-orders,
+#: history-orders, fills, history-strategy-orders and history-position.
+LAST_PAGE_CURSOR: Final = None
+#: Endpoints whose ``list`` is JSON null, not [], when nothing matches. [single] spec §10.2 —
+#: typed-bitget 0.6.0, "confirmed live": fills ("null, not []"), history-position and
+#: current-position ("None rather than an empty array"). unfilled-orders was seen live with
+#: both null and [] (same source): it keeps []; so do the other lists.
+NULL_WHEN_EMPTY: Final = frozenset(
+    {"get_trade_fills", "get_position_history", "get_current_position"}
+)
 
 # --------------------------------------------------------------------------------------------
 # Futures (spec §4.1.1, §4.3, §4.4, §5.3): positions, margin, PnL, funding
@@ -382,8 +425,9 @@ LEAD_CATEGORY: Final = "USDT-FUTURES"
 #: [unverified]
 LEAD_MAX_POSITIONS_PER_SIDE: Final = 10
 #: Transfer records: newest first, ``cursor`` = the ``transferId`` of the last row of a page
-#: ("" at the end), ``limit`` default 20, max 100; ``status`` is always ``Successful``
-#: (capitalised, spec §4.6). [unverified direction]
+#: ("" at the end: no source shows this endpoint's last page), ``limit`` default 20, max 100;
+#: ``status`` is always ``Successful`` (capitalised, spec §4.6). [unverified direction]
+TRANSFER_LAST_CURSOR: Final = ""
 TRANSFER_LIMIT_DEFAULT: Final = 20
 TRANSFER_LIMIT_MAX: Final = 100
 TRANSFER_STATUS: Final = "Successful"

@@ -379,16 +379,17 @@ class FuturesDesk:
         return self.settlement(inst).leverage(inst, position.pos_side)
 
     def totals(self, now: int) -> dict[str, dict[str, Decimal]]:
-        """Per margin coin: unrealised PnL (all, and of crossed positions), initial margin and
-        maintenance margin of the open positions, in that coin."""
+        """Per margin coin: unrealised PnL (all, and of crossed positions), initial margin,
+        maintenance margin and value at the mark price of the open positions, in that coin."""
         out: dict[str, dict[str, Decimal]] = {}
         for position in self.positions.open_positions():
             inst = self.inst(position)
             mark = self.mark(inst, now)
             row = out.setdefault(
                 position.margin_coin,
-                {"upnl": _ZERO, "cross_upnl": _ZERO, "im": _ZERO, "mm": _ZERO},
+                {"upnl": _ZERO, "cross_upnl": _ZERO, "im": _ZERO, "mm": _ZERO, "value": _ZERO},
             )
+            row["value"] += position_value(inst, position.size, position.cost, mark)
             gain = position.unrealised(inst, mark)
             row["upnl"] += gain
             if position.margin_mode == "crossed":

@@ -52,7 +52,7 @@ from . import defaults
 from .auth import SignedRequest, authenticate, authorize
 from .faults import Fault, Faults
 from .params import ExchangeError, nests_deeper_than
-from .ratelimit import SlidingWindowLimiter
+from .ratelimit import TokenBucketLimiter
 from .venue import Caller, Venue
 
 __all__ = ["ExchangeApp", "ExchangeServer", "is_classic_private"]
@@ -120,7 +120,7 @@ class ExchangeApp:
         timestamp_window_ms: int = defaults.TIMESTAMP_WINDOW_MS,
         rate_limits: bool = True,
         max_body_bytes: int = 1_048_576,
-        limiter: SlidingWindowLimiter | None = None,
+        limiter: TokenBucketLimiter | None = None,
         faults: Faults | None = None,
     ) -> None:
         self.venue = venue
@@ -128,7 +128,7 @@ class ExchangeApp:
         self.timestamp_window_ms = timestamp_window_ms
         self.rate_limits = rate_limits
         self.max_body_bytes = max_body_bytes
-        self.limiter = limiter or SlidingWindowLimiter()
+        self.limiter = limiter or TokenBucketLimiter()
         routes: dict[str, dict[str, Endpoint]] = {}
         for (method, path), endpoint in BY_ROUTE.items():
             routes.setdefault(path, {})[method] = endpoint

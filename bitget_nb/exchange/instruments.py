@@ -27,6 +27,12 @@ from . import defaults
 __all__ = ["Catalogue", "Instrument", "MarketSpec", "UnderlyingSpec"]
 
 _FUTURES = ("USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES")
+#: Fields every instrument of the data file carries, spot included. spec §10.2 [single]: the
+#: DOCS market/Get-Instruments spot sample (BTCUSDT) has ``"maxPositionNum": "200"``,
+#: ``"symbolType": "crypto"`` and ``"launchTime": "1532454360000"``, which the spot rows
+#: take (the other spot rows launch with the futures lines); spec §4.5.2 had listed them as
+#: futures fields. ``maxPositionNum`` caps futures positions only (``max_position``).
+_EVERY_INSTRUMENT = ("symbolType", "launchTime", "maxPositionNum", "maintainTime")
 #: Quote coins valued at 1 USD (spec §4.4.1 reports equity in USD and USDT alike).
 STABLE_COINS = ("USDT", "USDC", "USD")
 
@@ -258,12 +264,19 @@ def _instrument(wire: Mapping[str, Any], spot_fees: Mapping[str, str]) -> Instru
     for name, value in wire.items():
         if not isinstance(value, str):
             raise ValueError(f"{wire.get('symbol')}: {name} must be a string on the wire")
-    for name in ("offTime", "limitOpenTime", "maintainTime"):
-        value = wire.get(name, defaults.NO_SCHEDULED_TIME)
-        if value != defaults.NO_SCHEDULED_TIME and not value.isdigit():
-            raise ValueError(
-                f"{wire.get('symbol')}: {name} must be ms or {defaults.NO_SCHEDULED_TIME!r}"
-            )
+    missing = [name for name in _EVERY_INSTRUMENT if name not in wire]
+    if missing:
+        raise ValueError(f"{wire.get('symbol')}: missing {', '.join(missing)}")
+    if not wire["launchTime"].isdigit():
+        raise ValueError(f"{wire.get('symbol')}: launchTime must be ms")
+    for name, none in (
+        ("offTime", defaults.NO_SCHEDULED_TIME),
+        ("limitOpenTime", defaults.NO_SCHEDULED_TIME),
+        ("maintainTime", defaults.NO_MAINTENANCE_TIME),
+    ):
+        value = wire.get(name, none)
+        if value != none and not value.isdigit():
+            raise ValueError(f"{wire.get('symbol')}: {name} must be ms or {none!r}")
     price_decimals = int(wire["pricePrecision"])
     qty_decimals = int(wire["quantityPrecision"])
     # Futures carry the tick and the step explicitly; spot only gives decimals (spec §4.5.2).

@@ -699,13 +699,15 @@ class MarketProcess:
                     side = "buy" if prices[i] > before[i] else "sell"
                 else:
                     side = "buy" if coin_flips[i] < 0.5 else "sell"
+                exec_id = f"{ts}{i:03d}"
                 out.append(
                     PublicTrade(
-                        exec_id=f"{ts}{i:03d}",
+                        exec_id=exec_id,
                         ts=ts,
                         price=int(prices[i]),
                         size=int(steps[i]),
                         side=side,
+                        exec_link_id=str(_stable_id(f"match:{inst.key}:{exec_id}")),
                     )
                 )
                 if len(out) == limit:

@@ -58,13 +58,15 @@ class Book:
 
 @dataclass(frozen=True, slots=True)
 class PublicTrade:
-    """One public trade (prices in ticks, size in steps)."""
+    """One public trade (prices in ticks, size in steps). ``exec_link_id`` is the id of the
+    match that the taker's and the maker's executions share (``execLinkId``, spec §4.5.6)."""
 
     exec_id: str
     ts: int
     price: int
     size: int
     side: str
+    exec_link_id: str
 
 
 @dataclass(frozen=True, slots=True)

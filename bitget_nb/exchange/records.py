@@ -44,6 +44,7 @@ __all__ = [
     "position_history_record",
     "position_record",
     "public_trade_record",
+    "rows_of",
     "strategy_record",
     "transfer_record",
     "turnover",
@@ -172,25 +173,46 @@ def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f") if value else "0"
 
 
-def listing(found: Page[T], *, key: Callable[[T], str], record: Callable[[T], Any]) -> dict:
-    """``{"list": [...], "cursor": "..."}`` of a domain page: the cursor is the id of the
-    last row while more rows follow, else "" (spec §9 #6)."""
+def rows_of(records: list[Any], *, null_when_empty: bool = False) -> list[Any] | None:
+    """The ``list`` of an answer: JSON null instead of [] when nothing matched on the
+    endpoints of :data:`defaults.NULL_WHEN_EMPTY` (spec §10.2)."""
+    return None if null_when_empty and not records else records
+
+
+def listing(
+    found: Page[T],
+    *,
+    key: Callable[[T], str],
+    record: Callable[[T], Any],
+    last: str | None = defaults.LAST_PAGE_CURSOR,
+    null_when_empty: bool = False,
+) -> dict:
+    """``{"list": [...], "cursor": ...}`` of a domain page: the cursor is the id of the last
+    row while more rows follow, else ``last`` (spec §9 #6, §10.2)."""
     return {
-        "list": [record(row) for row in found.rows],
-        "cursor": key(found.rows[-1]) if found.more and found.rows else "",
+        "list": rows_of([record(row) for row in found.rows], null_when_empty=null_when_empty),
+        "cursor": key(found.rows[-1]) if found.more and found.rows else last,
     }
 
 
 def page(
-    rows: Iterable[T], *, limit: int, key: Callable[[T], str], record: Callable[[T], Any]
+    rows: Iterable[T],
+    *,
+    limit: int,
+    key: Callable[[T], str],
+    record: Callable[[T], Any],
+    null_when_empty: bool = False,
 ) -> dict[str, Any]:
-    """``{"list": [...], "cursor": "..."}``: up to ``limit`` rows; the cursor is the id of the
-    last row returned while more rows follow, else "" (spec §9 #6).
+    """``{"list": [...], "cursor": ...}``: up to ``limit`` rows; the cursor is the id of the
+    last row returned while more rows follow, else :data:`defaults.LAST_PAGE_CURSOR`
+    (spec §9 #6, §10.2).
 
     >>> page(iter("abc"), limit=2, key=str.upper, record=str)
     {'list': ['a', 'b'], 'cursor': 'B'}
     >>> page(iter("ab"), limit=2, key=str.upper, record=str)
-    {'list': ['a', 'b'], 'cursor': ''}
+    {'list': ['a', 'b'], 'cursor': None}
+    >>> page(iter(""), limit=2, key=str.upper, record=str, null_when_empty=True)
+    {'list': None, 'cursor': None}
     """
     chosen: list[T] = []
     more = False
@@ -200,8 +222,8 @@ def page(
             break
         chosen.append(row)
     return {
-        "list": [record(row) for row in chosen],
-        "cursor": key(chosen[-1]) if more and chosen else "",
+        "list": rows_of([record(row) for row in chosen], null_when_empty=null_when_empty),
+        "cursor": key(chosen[-1]) if more and chosen else defaults.LAST_PAGE_CURSOR,
     }
 
 
@@ -436,11 +458,15 @@ def candle_record(candle: Candle, inst: Instrument) -> list[str]:
 
 
 def public_trade_record(trade: PublicTrade, inst: Instrument) -> dict[str, str]:
-    """One public trade (spec §4.5.6)."""
+    """One public trade, in the field order of the DOCS Get-Recent-Public-Fills sample
+    (spec §4.5.6, §10.2: ``execLinkId`` and ``isRPI`` [solid]; the case of ``isRPI``:
+    :data:`defaults.IS_RPI`)."""
     return {
         "execId": trade.exec_id,
+        "execLinkId": trade.exec_link_id,
         "price": inst.format_price(trade.price),
         "size": inst.format_qty(trade.size),
         "side": trade.side,
         "ts": str(trade.ts),
+        "isRPI": defaults.IS_RPI,
     }

@@ -20,7 +20,7 @@ Private operations take the :class:`Caller` of a key; :attr:`Venue.trader` is th
 one, so benches can seed thousands of orders without HTTP:
 
 >>> venue.call("get_unfilled_orders", {}, venue.trader)
-{'list': [], 'cursor': ''}
+{'list': [], 'cursor': None}
 
 The domain state is plain objects a test may read directly: ``venue.account`` (balances,
 settings), ``venue.trading`` (the core: ``.store`` orders and fills, ``.positions`` open and

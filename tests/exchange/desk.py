@@ -81,7 +81,8 @@ class Desk:
 
     def positions(self, inst: Instrument = PERP) -> dict[str, dict[str, Any]]:
         """current-position rows of ``inst`` by posSide."""
-        rows = self.call("get_current_position", {"category": inst.category})["list"]
+        # no positions: "list" is null (spec §10.2)
+        rows = self.call("get_current_position", {"category": inst.category})["list"] or []
         return {r["posSide"]: r for r in rows if r["symbol"] == inst.symbol}
 
     def position(self, side: str = "long", inst: Instrument = PERP) -> Any:

@@ -24,8 +24,10 @@ ASSET_TOTALS = {
     "imr",
     "mgnRatio",
     "positionMgnRatio",
+    "positionValue",  # the newer DOCS sample (spec §10.2)
+    "leverage",
 }
-COIN_FIELDS = {"coin", "equity", "usdValue", "balance", "available", "debt", "locked"}
+COIN_FIELDS = {"coin", "equity", "usdValue", "balance", "available", "debt", "locked", "bonus"}
 
 
 def _index_price(wire: Wire, symbol: str) -> Decimal:
@@ -49,6 +51,9 @@ def test_assets_value_the_default_wallet_at_current_prices(wire: Wire) -> None:
     assert Decimal(data["accountEquity"]) == total == Decimal(data["usdtEquity"])
     assert abs(Decimal(data["btcEquity"]) - total / btc_price) < Decimal("1e-7")
     assert data["btcUnrealizedPnl"] == "0"
+    # no positions, nothing borrowed: as in the DOCS sample (spec §10.2)
+    assert (data["positionValue"], data["leverage"]) == ("0", "1")
+    assert {row["bonus"] for row in coins.values()} == {"0"}  # paper accounts get no bonus
 
 
 def test_balances_are_configurable_and_zero_coins_are_not_listed() -> None:
@@ -83,7 +88,8 @@ def test_settings_show_a_unified_one_way_account_with_per_symbol_leverage(wire: 
     assert {row["coin"] for row in data["coinConfigList"]} >= {"BTC", "USDT"}
 
 
-@pytest.mark.parametrize(("key", "perm_type"), [("rw", "read-and-write"), ("ro", "read-only")])
+# the live spelling, with underscores (spec §10.2; defaults.PERM_TYPE_READ_WRITE)
+@pytest.mark.parametrize(("key", "perm_type"), [("rw", "read_and_write"), ("ro", "read_only")])
 def test_info_names_the_account_and_the_calling_keys_permissions(
     wire: Wire, key: str, perm_type: str
 ) -> None:

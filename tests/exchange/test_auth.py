@@ -13,6 +13,8 @@ from .wire import START, Wire, error_code, ok_data
 ASSETS = "/api/v3/account/assets"
 FEE = "/api/v3/account/fee-rate"
 LEVERAGE = "/api/v3/account/set-leverage"
+ORDER_INFO = "/api/v3/trade/order-info"
+UNFILLED = "/api/v3/trade/unfilled-orders"
 
 
 def _headers_without(wire: Wire, name: str) -> dict[str, str]:
@@ -114,6 +116,50 @@ def test_signature_is_over_the_raw_query_as_sent(wire: Wire) -> None:
     assert error_code(wire.get(FEE, query=unsorted, headers=signed_sorted)) == "40009"
 
 
+#: Every character class the clientOid pattern allows (spec §5.7): . A-Z : / a-z 0-9 _ -
+CLIENT_OID = "ccxt:1/a.b_AZ-09"
+
+
+@pytest.mark.parametrize(
+    "signed_form",
+    [
+        # ccxt: sends the query percent-encoded, signs it decoded (spec §10.1)
+        "clientOid=ccxt:1/a.b_AZ-09",
+        # the Node SDK / go-bitget: sign the query exactly as sent
+        "clientOid=ccxt%3A1%2Fa.b_AZ-09",
+    ],
+)
+def test_get_signed_over_the_decoded_or_the_received_query_is_answered(
+    trading_wire: Wire, signed_form: str
+) -> None:
+    order = {"category": "SPOT", "symbol": "BTCUSDT", "side": "buy", "orderType": "limit",
+             "qty": "0.001", "price": "50000", "clientOid": CLIENT_OID}  # fmt: skip
+    ok_data(trading_wire.post("/api/v3/trade/place-order", order))
+    sent = "clientOid=ccxt%3A1%2Fa.b_AZ-09"
+    headers = trading_wire.auth_headers("GET", ORDER_INFO, signed_form)
+    assert ok_data(trading_wire.get(ORDER_INFO, query=sent, headers=headers))["clientOid"] == (
+        CLIENT_OID
+    )
+
+
+def test_get_with_a_non_ascii_value_is_answered_when_signed_decoded(wire: Wire) -> None:
+    sent = "category=SPOT&symbol=%E5%B8%81USDT"
+    for signed_form in (sent, "category=SPOT&symbol=币USDT"):
+        headers = wire.auth_headers("GET", UNFILLED, signed_form)
+        assert ok_data(wire.get(UNFILLED, query=sent, headers=headers))["list"] == []
+
+
+def test_get_signed_over_neither_form_of_the_query_is_40009(wire: Wire) -> None:
+    sent = "clientOid=ccxt%3A1%2Fa.b"
+    # another value, and the same value escaped otherwise than sent
+    for signed_form in ("clientOid=ccxt:1/a.c", "clientOid=ccxt%3a1%2fa.b"):
+        headers = wire.auth_headers("GET", ORDER_INFO, signed_form)
+        assert error_code(wire.get(ORDER_INFO, query=sent, headers=headers)) == "40009"
+    # "%20" decodes to a space, not to "+"
+    plus = wire.auth_headers("GET", ORDER_INFO, "clientOid=a+b")
+    assert error_code(wire.get(ORDER_INFO, query="clientOid=a%20b", headers=plus)) == "40009"
+
+
 def test_signature_covers_the_raw_post_body_bytes(wire: Wire) -> None:
     # Spec §1.9 V7a: a body with spaces is fine when those exact bytes were signed.
     spaced = '{"holdMode": "one_way_mode"}'
@@ -167,7 +213,7 @@ def test_public_endpoints_ignore_auth_headers(wire: Wire) -> None:
 
 def test_read_only_key_reads_but_gets_40014_on_write_endpoints(wire: Wire) -> None:
     info = ok_data(wire.get("/api/v3/account/info", signed=True, key="ro"))
-    assert info["permType"] == "read-only"
+    assert info["permType"] == "read_only"
     body = {"category": "USDT-FUTURES", "symbol": "BTCUSDT", "leverage": "5"}
     assert error_code(wire.post(LEVERAGE, body, key="ro")) == "40014"
     # Permission comes before routing to a handler, so it holds for endpoints that this

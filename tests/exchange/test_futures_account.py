@@ -151,6 +151,29 @@ def test_assets_follow_the_positions_equity_is_balance_plus_unrealised_pnl() -> 
     assert Decimal(assets["positionMgnRatio"]) == (position.margin / equity).quantize(Q8)
 
 
+def test_assets_carry_the_position_value_and_the_leverage_it_makes() -> None:
+    # spec §10.2: positionValue (USD, at the mark) and leverage at the top of account/assets
+    desk = Desk()
+    before = desk.call("get_balances", {})
+    assert (before["positionValue"], before["leverage"]) == ("0", "1")
+    desk.future(side="buy", orderType="market", qty="1")
+    desk.future(inst=ETH_PERP, side="sell", orderType="market", qty="10")
+    assets = desk.call("get_balances", {})
+    value = sum(
+        desk.position(side, inst).size * desk.price(inst, "mark")
+        for side, inst in (("long", PERP), ("short", ETH_PERP))
+    )
+    assert Decimal(assets["positionValue"]) == value.quantize(Q8)
+    # what the account holds at market value (usdValue is equity × the coin's USD price)
+    held = sum(
+        desk.venue.account.balance(a["coin"]).total * Decimal(a["usdValue"]) / Decimal(a["equity"])
+        for a in assets["assets"]
+    )
+    leverage = (held + value) / Decimal(assets["accountEquity"])
+    assert abs(Decimal(assets["leverage"]) - leverage) < Decimal("0.000001")
+    assert Decimal(assets["leverage"]) > 1
+
+
 def test_liquidation_and_break_even_estimates_follow_the_documented_formulas() -> None:
     desk = Desk(balances={"USDT": "10000"})
     desk.call("set_leverage", {**FUT, "leverage": "20", "marginMode": "isolated"})

@@ -38,8 +38,11 @@ def test_close_positions_closes_each_selected_position_with_a_market_order() -> 
     assert set(desk.positions()) == {"long"}
     # Everything else of the category.
     result = desk.call("close_all_positions", {"category": "usdt-futures"})
-    assert len(result["list"]) == 2 and all(r["code"] == "" for r in result["list"])
-    assert desk.call("get_current_position", {"category": "USDT-FUTURES"}) == {"list": []}
+    # successful items carry the ids only (spec §10.2)
+    assert len(result["list"]) == 2 and all(
+        set(r) == {"orderId", "clientOid"} for r in result["list"]
+    )
+    assert desk.call("get_current_position", {"category": "USDT-FUTURES"}) == {"list": None}
 
 
 def test_close_positions_cancels_the_open_close_orders_first() -> None:
@@ -117,7 +120,7 @@ def test_countdown_expiry_cancels_normal_orders_of_every_category_not_strategy_o
     futures = desk.future(side="buy", orderType="limit", qty="0.1", price="50000.0")
     desk.call("countdown_cancel_all", {"countdown": "5"})
     desk.advance(5 * SECOND)
-    assert desk.call("get_unfilled_orders", {}) == {"list": [], "cursor": ""}
+    assert desk.call("get_unfilled_orders", {}) == {"list": [], "cursor": None}
     assert desk.info(spot["orderId"])["cancelReason"] == defaults.CANCEL_REASON_COUNTDOWN
     assert desk.info(futures["orderId"])["cancelReason"] == defaults.CANCEL_REASON_COUNTDOWN
     assert [r["status"] for r in desk.strategy_rows()] == ["pending"]

@@ -151,7 +151,7 @@ def test_position_rows_carry_pos_side_in_one_way_mode() -> None:
     (row,) = desk.call("get_current_position", {"category": "USDT-FUTURES"})["list"]
     assert (row["posSide"], row["holdMode"]) == ("short", "one_way_mode")
     filtered = desk.call("get_current_position", {"category": "USDT-FUTURES", "posSide": "long"})
-    assert filtered == {"list": []}
+    assert filtered == {"list": None}  # spec §10.2
 
 
 def test_margin_mode_on_an_order_must_match_the_symbol() -> None:

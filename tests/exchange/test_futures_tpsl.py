@@ -149,7 +149,7 @@ def test_attached_tp_sl_of_an_order_cancelled_unfilled_is_discarded() -> None:
     desk.advance(WINDOW)
     assert desk.strategy_rows() == []
     history = desk.call("get_history_strategy_orders", {"category": "USDT-FUTURES"})
-    assert history == {"list": [], "cursor": ""}
+    assert history == {"list": [], "cursor": None}
 
 
 def test_a_fired_leg_cancels_its_sibling_and_a_closed_position_cancels_every_leg() -> None:

@@ -32,6 +32,8 @@ TICKER_FIELDS = {
     "ts",
 }
 FUTURES_TICKER_FIELDS = {"indexPrice", "markPrice", "fundingRate", "openInterest"}
+#: The DOCS Get-Recent-Public-Fills sample, in its order (spec §4.5.6, §10.2).
+PUBLIC_FILL_FIELDS = ["execId", "execLinkId", "price", "size", "side", "ts", "isRPI"]
 
 
 def _on_tick(price: str, tick: Decimal) -> bool:
@@ -69,6 +71,16 @@ def test_instruments_filter_by_symbol_and_refuse_unknown_ones(wire: Wire) -> Non
     assert [r["symbol"] for r in rows] == ["BTCUSDT"]
     unknown = wire.get("/api/v3/market/instruments", {"category": "SPOT", "symbol": "NOPEUSDT"})
     assert error_code(unknown) == "25100"
+
+
+@pytest.mark.parametrize("category", MARKET_CATEGORIES)
+def test_instruments_with_nothing_scheduled_have_an_empty_maintain_time(
+    wire: Wire, category: str
+) -> None:
+    # every DOCS Get-Instruments sample: maintainTime "" (spec §10.2); offTime stays "-1"
+    for row in ok_data(wire.get("/api/v3/market/instruments", {"category": category})):
+        assert row["maintainTime"] == ""
+        assert (row["offTime"], row["limitOpenTime"]) == ("-1", "-1")
 
 
 def test_instruments_of_the_margin_category_are_an_empty_list(wire: Wire) -> None:
@@ -202,7 +214,7 @@ def test_public_fills_are_newest_first_and_shaped(wire: Wire) -> None:
     rows = ok_data(wire.get("/api/v3/market/fills", {"category": "SPOT", "symbol": "BTCUSDT"}))
     assert len(rows) == 100
     assert_all_strings(rows)
-    assert all(set(r) == {"execId", "price", "size", "side", "ts"} for r in rows)
+    assert all(list(r) == PUBLIC_FILL_FIELDS for r in rows)
     stamps = [int(r["ts"]) for r in rows]
     assert stamps == sorted(stamps, reverse=True) and stamps[0] <= wire.exchange.now_ms()
     assert len({r["execId"] for r in rows}) == 100
@@ -211,6 +223,27 @@ def test_public_fills_are_newest_first_and_shaped(wire: Wire) -> None:
         wire.get("/api/v3/market/fills", {"category": "SPOT", "symbol": "BTCUSDT", "limit": 3})
     )
     assert few == rows[:3]
+
+
+def test_public_fills_link_each_trade_and_flag_rpi_as_the_docs_sample_does(wire: Wire) -> None:
+    params = {"category": "USDT-FUTURES", "symbol": "BTCUSDT", "limit": 50}
+    rows = ok_data(wire.get("/api/v3/market/fills", params))
+    # no RPI orders on the paper exchange; uppercase on REST (defaults.IS_RPI)
+    assert {r["isRPI"] for r in rows} == {"NO"}
+    links = [r["execLinkId"] for r in rows]
+    assert all(link.isdigit() for link in links) and len(set(links)) == len(rows)
+    assert not {r["execId"] for r in rows} & set(links)
+    assert ok_data(wire.get("/api/v3/market/fills", params)) == rows  # stable ids
+
+
+def test_spot_instruments_carry_symbol_type_launch_time_and_max_position_num(wire: Wire) -> None:
+    # the DOCS spot sample (spec §10.2): symbolType "crypto", launchTime in ms, maxPositionNum
+    rows = ok_data(wire.get("/api/v3/market/instruments", {"category": "SPOT"}))
+    for row in rows:
+        assert row["symbolType"] == "crypto" and row["launchTime"].isdigit()
+        assert int(row["maxPositionNum"]) > 0
+    btc = next(r for r in rows if r["symbol"] == "BTCUSDT")
+    assert (btc["launchTime"], btc["maxPositionNum"]) == ("1532454360000", "200")
 
 
 def test_same_seed_and_time_give_identical_market_data_on_two_exchanges() -> None:

@@ -73,7 +73,7 @@ def test_fok_that_cannot_fill_is_cancelled_without_fills() -> None:
     assert order["orderStatus"] == "cancelled"
     assert order["cancelReason"] == defaults.CANCEL_REASON_FOK
     assert order["cumExecQty"] == "0.000000" and order["feeDetail"] == []
-    assert desk.fills(order["orderId"]) == []
+    assert desk.fills(order["orderId"]) is None  # no fills: "list" is null (spec §10.2)
     assert desk.available("USDT") == before and desk.locked("USDT") == 0
 
 
@@ -114,7 +114,7 @@ def test_market_sell_walks_several_levels_with_slippage() -> None:
     size = bids[0][1] + bids[1][1] + bids[2][1] / 2
     order = desk.place(side="sell", orderType="market", qty=qty(size))
     assert order["orderStatus"] == "filled" and Decimal(order["cumExecQty"]) == size
-    assert order["price"] == defaults.MARKET_ORDER_PRICE
+    assert order["price"] == defaults.MARKET_ORDER_PRICE == "0"  # spec §10.2
     fills = desk.fills(order["orderId"])
     assert len(fills) == 3 and {f["tradeScope"] for f in fills} == {"taker"}
     value = sum(Decimal(f["execValue"]) for f in fills)

@@ -60,6 +60,15 @@ def test_order_info_has_every_field_of_the_spec_as_strings(trading_wire: Wire) -
     assert by_id == info
 
 
+def test_market_orders_carry_price_0_in_order_info_and_history(trading_wire: Wire) -> None:
+    # the DOCS Get-Order-Details sample, a spot market buy: "price": "0" (spec §10.2)
+    ack = _place(trading_wire, side="buy", orderType="market", qty="100")
+    info = _get(trading_wire, INFO, orderId=ack["orderId"])
+    assert (info["orderType"], info["orderStatus"], info["price"]) == ("market", "filled", "0")
+    (row,) = _get(trading_wire, HISTORY, category="SPOT")["list"]
+    assert row["orderId"] == ack["orderId"] and row["price"] == "0"
+
+
 def test_unfilled_orders_omit_cancel_reason_and_exec_type(trading_wire: Wire) -> None:
     _place(trading_wire)
     (row,) = _get(trading_wire, UNFILLED, category="spot")["list"]
@@ -73,6 +82,7 @@ def test_fills_have_every_field_of_the_spec_and_positive_fees(trading_wire: Wire
     assert set(fill) == FILL_FIELDS
     assert_all_strings(fill)
     assert fill["tradeScope"] == "taker" and fill["category"] == "SPOT"
+    assert fill["isRPI"] == "NO"  # uppercase on REST (defaults.IS_RPI)
     (fee,) = fill["feeDetail"]
     assert fee["feeCoin"] == "BTC" and float(fee["fee"]) > 0
 
@@ -131,6 +141,29 @@ def test_fills_pages_chain_through_every_fill(trading_wire: Wire) -> None:
     assert ids == [f["execId"] for f in everything] and max(sizes) == 3
 
 
+def test_empty_answers_and_last_pages_carry_null_as_live_bitget_does(trading_wire: Wire) -> None:
+    # spec §10.2: "list" is null on empty fills, history-position and current-position; the
+    # cursor of a last page is null on every paged list, never ""
+    positions = "/api/v3/position/history-position"
+    for path, params in ((FILLS, {}), (positions, {"category": "USDT-FUTURES"})):
+        assert _get(trading_wire, path, **params) == {"list": None, "cursor": None}
+    current = _get(trading_wire, "/api/v3/position/current-position", category="USDT-FUTURES")
+    assert current == {"list": None}
+    strategies = "/api/v3/trade/history-strategy-orders"
+    for path, params in (
+        (UNFILLED, {}),
+        (HISTORY, {"category": "SPOT"}),
+        (strategies, {"category": "USDT-FUTURES"}),
+    ):
+        assert _get(trading_wire, path, **params) == {"list": [], "cursor": None}
+    _closed(trading_wire)
+    _closed(trading_wire)
+    first = _get(trading_wire, HISTORY, category="SPOT", limit=1)
+    assert first["cursor"] == first["list"][0]["orderId"]  # more rows follow
+    last = _get(trading_wire, HISTORY, category="SPOT", limit=1, cursor=first["cursor"])
+    assert len(last["list"]) == 1 and last["cursor"] is None
+
+
 @pytest.mark.parametrize(
     ("params", "rule"),
     [
@@ -163,7 +196,7 @@ def test_history_reaches_back_90_days_in_windows_of_at_most_30(trading_wire: Wir
     assert window(startTime=start + 5 * DAY_MS) == [made[30], made[20], made[10]]
     assert window(endTime=start + 15 * DAY_MS) == [made[10], made[0]]
     fills_window = _get(trading_wire, FILLS, startTime=start, endTime=start + DAY_MS)
-    assert fills_window == {"list": [], "cursor": ""}
+    assert fills_window == {"list": None, "cursor": None}
 
     now = ex.now_ms()
     too_long = trading_wire.get(

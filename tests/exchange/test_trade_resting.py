@@ -156,7 +156,7 @@ def test_stp_cancel_both_cancels_both_orders(inside: tuple[Desk, dict, Decimal])
     assert taker["orderStatus"] == "cancelled" and taker["cumExecQty"] == "0.000000"
     assert desk.info(maker["orderId"])["orderStatus"] == "cancelled"
     assert desk.locked("BTC") == 0 and desk.locked("USDT") == 0
-    assert desk.call("get_trade_fills", {})["list"] == []
+    assert desk.call("get_trade_fills", {})["list"] is None  # no fills: null (spec §10.2)
 
 
 def test_stp_mode_defaults_to_the_account_setting(inside: tuple[Desk, dict, Decimal]) -> None:

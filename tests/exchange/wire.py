@@ -119,10 +119,18 @@ def error_code(response: requests.Response, status: int = 400) -> str:
     return body["code"]
 
 
+#: Keys a list answer may carry as JSON null: an empty ``list``, the last page's ``cursor``
+#: (spec §10.2).
+NULLABLE = frozenset({"list", "cursor"})
+
+
 def assert_all_strings(value: Any, where: str = "data") -> None:
-    """Every scalar inside ``value`` is a string (spec §4.0: numbers travel as strings)."""
+    """Every scalar inside ``value`` is a string (spec §4.0: numbers travel as strings), but
+    for the :data:`NULLABLE` keys of a list answer."""
     if isinstance(value, dict):
         for k, v in value.items():
+            if v is None and k in NULLABLE:
+                continue
             assert_all_strings(v, f"{where}.{k}")
     elif isinstance(value, list):
         for i, v in enumerate(value):
