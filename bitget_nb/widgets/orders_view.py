@@ -157,11 +157,15 @@ class OrdersView(Panel):
         self._position_rows: dict[str, Mapping[str, Any]] = {}
         self._updating = False
 
+        wide = {"description_width": "initial"}  # the whole label: "positions of"
         self.order_category = w.Dropdown(
-            options=CATEGORIES, value=category.upper(), description="orders of"
+            options=CATEGORIES, value=category.upper(), description="orders of", style=wide
         )
         self.position_category = w.Dropdown(
-            options=FUTURES_CATEGORIES, value=position_category.upper(), description="positions of"
+            options=FUTURES_CATEGORIES,
+            value=position_category.upper(),
+            description="positions of",
+            style=wide,
         )
         self.refresh_button = styled_button("Refresh", "bgnb-refresh", tooltip="read again")
         self._orders_html = w.HTML()
