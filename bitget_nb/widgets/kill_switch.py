@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..errors import BitgetError, ValidationError
 from ..vocab import CATEGORIES, FUTURES_CATEGORIES
-from ._ui import Panel, esc, explain, frame_html, message_html, styled_button
+from ._ui import Panel, announce_write, esc, explain, frame_html, message_html, styled_button
 from .orders_view import OUTCOME_COLUMNS, batch_outcomes, error_outcome, outcome_frame
 
 if TYPE_CHECKING:
@@ -153,6 +153,7 @@ class KillSwitch(Panel):
             "error" if failed else "ok",
         )
         self._sync_buttons()
+        announce_write(self, f"the kill switch on {category}")
         return self.result
 
     def _on_category(self, _change: Mapping[str, Any]) -> None:

@@ -41,7 +41,17 @@ from ..models import PlaceOrderRequestV3, decimal_text, new_client_oid
 from ..rules import InstrumentRules, Violation, check_pos_side
 from ..signing import compact_json
 from ..vocab import FUTURES_CATEGORIES
-from ._ui import _TAGS, Panel, badge_html, error_html, esc, explain, message_html, styled_button
+from ._ui import (
+    _TAGS,
+    Panel,
+    announce_write,
+    badge_html,
+    error_html,
+    esc,
+    explain,
+    message_html,
+    styled_button,
+)
 
 if TYPE_CHECKING:
     from ..client import BitgetClient
@@ -454,6 +464,8 @@ class OrderForm(Panel):
             self._result_html.value = error_html(result, title)
             self._refresh()  # the clientOid stays, so a second attempt is matched to the first
             self._say(f"{title.lower()}: {result['message']}", "error")
+        if result["ok"] or unknown:  # the exchange may have changed: views on it read again
+            announce_write(self, f"order {frozen.clientOid} from an order form")
         return result
 
     def round_field(self, name: str) -> str:

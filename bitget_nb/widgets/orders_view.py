@@ -1,5 +1,6 @@
 """``OrdersView``: open orders and positions, with cancel / close of the selected rows behind
-the same Review → Confirm step as the order ticket.
+the same Review → Confirm step as the order ticket. It reads again by itself after another
+widget on the same client (an ``OrderForm``, a ``KillSwitch``, another view) confirms a write.
 
 >>> import bitget_nb as bg
 >>> with bg.LocalExchange(seed=7, start_time="2026-01-05T00:00:00Z") as ex:
@@ -26,7 +27,17 @@ import pandas as pd
 
 from ..errors import BitgetError, ValidationError
 from ..vocab import CATEGORIES, FUTURES_CATEGORIES
-from ._ui import Panel, error_html, esc, explain, frame_html, message_html, styled_button
+from ._ui import (
+    Panel,
+    announce_write,
+    error_html,
+    esc,
+    explain,
+    frame_html,
+    listen_for_writes,
+    message_html,
+    styled_button,
+)
 
 if TYPE_CHECKING:
     from ..client import BitgetClient
@@ -229,6 +240,7 @@ class OrdersView(Panel):
         ]
         self.add_class("bgnb-orders-view")
         self.refresh()
+        listen_for_writes(self)
 
     # -- reading -------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -238,6 +250,25 @@ class OrdersView(Panel):
 
     def _reload(self, what: str) -> None:
         self._discard()
+        self._read(what)
+
+    def _written_elsewhere(self, what: str) -> None:
+        """Read again after ``what`` was confirmed in another widget on this client; a review
+        stays while every row it acts on is still listed."""
+        plan = self._gate.plan
+        self._read("orders")
+        self._read("positions")
+        if plan is not None and not self._listed(plan):
+            self._discard()
+        self._say(f"read again after {what}", "info")
+
+    def _listed(self, plan: Plan) -> bool:
+        if plan.kind == "cancel":
+            return all(str(item["orderId"]) in self._order_rows for item in plan.items)
+        keys = (f"{item.get('symbol')}:{item.get('posSide')}" for item in plan.items)
+        return all(key in self._position_rows for key in keys)
+
+    def _read(self, what: str) -> None:
         assert self._client is not None
         if what == "orders":
             category = self.order_category.value
@@ -325,11 +356,12 @@ class OrdersView(Panel):
         failed = int((~self.result["ok"]).sum())
         self._result_html.value = frame_html(self.result, OUTCOME_COLUMNS, empty="nothing done")
         self._plan_html.value = ""
+        self._reload("orders")
+        self._reload("positions")
         self._say(
             f"{plan.kind}: {len(rows) - failed} ok, {failed} failed", "error" if failed else "ok"
         )
-        self._reload("orders")
-        self._reload("positions")
+        announce_write(self, f"the {plan.kind} from an orders view")
         return self.result
 
     def _run(self, kind: str, item: Mapping[str, Any]) -> list[dict[str, Any]]:

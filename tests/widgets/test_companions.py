@@ -244,3 +244,14 @@ def test_kill_switch_reports_a_lost_but_settled_cancel_all_as_done(exchange, cli
     result = switch.confirm()
     assert list(result["ok"]) == [True] and "answer lost" in result.loc[0, "message"]
     assert client.get_unfilled_orders(category="SPOT").empty
+
+
+# -- the orders view hears of writes made elsewhere -----------------------------------------------
+def test_a_kill_switch_confirm_makes_the_orders_view_read_again(client, exchange):
+    rest(client, "kv-1")
+    view = bg.OrdersView(client)
+    kill = bg.KillSwitch(client, category="SPOT")
+    kill.review()
+    kill.confirm()
+    assert view.orders.empty and "no open SPOT orders" in text_of(view._orders_html)
+    assert view.status == "read again after the kill switch on SPOT"

@@ -514,6 +514,31 @@ def test_reduce_only_does_not_apply_in_hedge_mode(client):
     assert "reduceOnly" not in form.payload and form.payload["posSide"] == "long"
 
 
+def test_an_orders_view_on_the_same_client_reads_again_after_a_confirm(client, exchange):
+    view = bg.OrdersView(client)
+    resting = client.submit_new_order(**{**LIMIT_BUY, "price": "59000"}, clientOid="rv-rest")
+    view.refresh()
+    view.review_cancel([resting["orderId"]])
+    form = bg.OrderForm(client, **LIMIT_BUY, clientOid="rv-form-1")
+    form.review()
+    form.confirm()
+    assert set(view.orders["clientOid"]) == {"rv-rest", "rv-form-1"}  # no Refresh clicked
+    assert "rv-form-1" in text_of(view._orders_html)
+    assert view.status == "read again after order rv-form-1 from an order form"
+    assert view._gate.plan is not None  # the reviewed cancel still lists its order
+    view.confirm()
+    assert store(exchange).by_client_oid("rv-rest").status == "cancelled"
+    assert store(exchange).by_client_oid("rv-form-1").status == "live"
+    refused = bg.OrderForm(client, **{**LIMIT_BUY, "qty": "50", "side": "sell"}, clientOid="rv-2")
+    refused.review()
+    refused.confirm()  # nothing changed on the exchange: the view is left as it is
+    assert view.status.startswith("cancel: 1 ok")
+    view.close()
+    form.review()
+    form.confirm()  # a closed view is no longer told
+    assert "rv-form-1" in set(view.orders["clientOid"]) and len(view.orders) == 1
+
+
 def test_every_label_fits(client):
     form = bg.OrderForm(client, **{**LIMIT_BUY, "qty": "0.0010005", "price": "60000.123"})
     widgets = [form, bg.OrdersView(client), bg.KillSwitch(client), bg.DeadMansSwitchToggle(client)]
