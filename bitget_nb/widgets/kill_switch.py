@@ -157,6 +157,7 @@ class KillSwitch(Panel):
         return self.result
 
     def _on_category(self, _change: Mapping[str, Any]) -> None:
+        self._say("")  # what the status said was about the other category
         if self._gate.discard():
             self._plan_html.value = message_html(
                 "the category changed after Review: the review is discarded", "warn"

@@ -214,8 +214,10 @@ class OrdersView(Panel):
         self.confirm_button.on_click(lambda b: self._clicked(b, self.confirm))
         for control in (self.order_select, self.position_select):
             control.observe(self._on_select, names="value")
-        self.order_category.observe(lambda _c: self._safely(self._reload, "orders"), "value")
-        self.position_category.observe(lambda _c: self._safely(self._reload, "positions"), "value")
+        self.order_category.observe(lambda _c: self._safely(self._switched, "orders"), "value")
+        self.position_category.observe(
+            lambda _c: self._safely(self._switched, "positions"), "value"
+        )
 
         self.children = [
             w.HBox(
@@ -251,6 +253,10 @@ class OrdersView(Panel):
     def _reload(self, what: str) -> None:
         self._discard()
         self._read(what)
+
+    def _switched(self, what: str) -> None:
+        self._say("")  # what the status said was about the other category
+        self._reload(what)
 
     def _written_elsewhere(self, what: str) -> None:
         """Read again after ``what`` was confirmed in another widget on this client; a review
@@ -313,6 +319,10 @@ class OrdersView(Panel):
         label = _order_label if control is self.order_select else _position_label
         self._updating = True
         try:
+            # Unselect first: the browser applies the new option labels before the new
+            # selection, and a selected index past the end of them fails there ("Cannot set
+            # properties of undefined (setting 'selected')").
+            control.value = ()
             control.options = [(label(row), key) for key, row in rows.items()]
             control.value = kept
         finally:
@@ -421,6 +431,7 @@ class OrdersView(Panel):
 
     def _on_select(self, _change: Mapping[str, Any]) -> None:
         if not self._updating:
+            self._say("")  # what the status said was about the rows selected before
             self._discard()
 
     def _sync_buttons(self) -> None:

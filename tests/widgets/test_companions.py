@@ -246,7 +246,45 @@ def test_kill_switch_reports_a_lost_but_settled_cancel_all_as_done(exchange, cli
     assert client.get_unfilled_orders(category="SPOT").empty
 
 
-# -- the orders view hears of writes made elsewhere -----------------------------------------------
+# -- what a browser is sent, stale status lines, the countdown's range ----------------------------
+def test_a_selection_never_outlives_the_options_it_points_at(client):
+    """The browser applies new option labels before the new selection: labels that arrive while
+    an index past their end is still selected fail there ("Cannot set properties of undefined
+    (setting 'selected')"), so the view unselects before it changes the options."""
+    acks = [rest(client, f"opt-{i}", price=str(59000 + i)) for i in range(3)]
+    view = bg.OrdersView(client)
+    seen: list[tuple[int, tuple[int, ...]]] = []
+    view.order_select.observe(
+        lambda change: seen.append((len(change["new"]), view.order_select.index)),
+        names="_options_labels",
+    )
+    view.review_cancel([ack["orderId"] for ack in acks])
+    view.confirm()  # three rows selected, then none left to list
+    rest(client, "opt-3")
+    view.refresh()
+    assert [count for count, _ in seen] == [0, 1]
+    assert all(all(i < count for i in index) for count, index in seen)
+
+
+def test_changing_what_is_selected_or_listed_clears_the_status(client):
+    first, second = rest(client, "clr-1"), rest(client, "clr-2", price="59000")
+    view = bg.OrdersView(client)
+    view.review_cancel([first["orderId"]])
+    view.confirm()
+    assert view.status == "cancel: 1 ok, 0 failed"
+    view.order_select.value = (second["orderId"],)
+    assert view.status == ""
+    with pytest.raises(bg.ValidationError):
+        view.review_close()
+    view.position_category.value = "USDC-FUTURES"
+    assert view.status == ""
+    kill = bg.KillSwitch(client, category="SPOT")
+    kill.review()
+    assert kill.status.startswith("reviewed:")
+    kill.category.value = "USDT-FUTURES"
+    assert kill.status == ""
+
+
 def test_a_kill_switch_confirm_makes_the_orders_view_read_again(client, exchange):
     rest(client, "kv-1")
     view = bg.OrdersView(client)
