@@ -246,6 +246,17 @@ def test_kill_switch_reports_a_lost_but_settled_cancel_all_as_done(exchange, cli
     assert client.get_unfilled_orders(category="SPOT").empty
 
 
+# -- the orders view hears of writes made elsewhere -----------------------------------------------
+def test_a_kill_switch_confirm_makes_the_orders_view_read_again(client, exchange):
+    rest(client, "kv-1")
+    view = bg.OrdersView(client)
+    kill = bg.KillSwitch(client, category="SPOT")
+    kill.review()
+    kill.confirm()
+    assert view.orders.empty and "no open SPOT orders" in text_of(view._orders_html)
+    assert view.status == "read again after the kill switch on SPOT"
+
+
 # -- what a browser is sent, stale status lines, the countdown's range ----------------------------
 def test_a_selection_never_outlives_the_options_it_points_at(client):
     """The browser applies new option labels before the new selection: labels that arrive while
@@ -285,11 +296,19 @@ def test_changing_what_is_selected_or_listed_clears_the_status(client):
     assert kill.status == ""
 
 
-def test_a_kill_switch_confirm_makes_the_orders_view_read_again(client, exchange):
-    rest(client, "kv-1")
-    view = bg.OrdersView(client)
-    kill = bg.KillSwitch(client, category="SPOT")
-    kill.review()
-    kill.confirm()
-    assert view.orders.empty and "no open SPOT orders" in text_of(view._orders_html)
-    assert view.status == "read again after the kill switch on SPOT"
+def test_a_countdown_outside_5_to_60_says_so_instead_of_becoming_5(client, exchange, wire):
+    toggle = bg.DeadMansSwitchToggle(client, countdown=3, watch=0)
+    assert toggle.countdown.value == 3 and toggle.toggle.disabled
+    assert "countdown 3 s is outside the exchange's range: choose 5–60 seconds" in toggle.status
+    with pytest.raises(bg.ValidationError, match="choose 5–60"):
+        toggle.arm()
+    toggle.countdown.value = 61
+    assert toggle.countdown.value == 61 and "countdown 61 s" in toggle.status
+    assert not [r for r in wire.requests if "countdown" in r[1]]  # nothing was sent
+    toggle.countdown.value = 30
+    assert toggle.status == "disarmed" and not toggle.toggle.disabled
+    toggle.toggle.value = True
+    try:
+        assert toggle.armed and toggle.switch.countdown == 30
+    finally:
+        toggle.close()
