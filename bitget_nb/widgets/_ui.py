@@ -221,7 +221,9 @@ def _cell(value: Any) -> str:
 def styled_button(description: str, css: str, *, style: str = "", tooltip: str = "") -> w.Button:
     """A button with a stable CSS class (for browser tests and styling)."""
     button = w.Button(description=description, button_style=style, tooltip=tooltip)
-    button.layout.width = "auto"  # the whole label, never "Review cancel of s…"
+    # the whole label, never "round to st…": as wide as it, and not squeezed by its row
+    button.layout.width = "auto"
+    button.layout.flex = "0 0 auto"
     button.add_class(css)
     return button
 

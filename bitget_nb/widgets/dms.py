@@ -85,7 +85,7 @@ class DeadMansSwitchToggle(Panel):
         self.toggle = w.ToggleButton(
             value=False, description="Dead man's switch: OFF", icon="power-off", button_style=""
         )
-        self.toggle.layout = w.Layout(width="auto")
+        self.toggle.layout = w.Layout(width="auto", flex="0 0 auto")  # the whole label
         self.toggle.add_class("bgnb-dms-toggle")
         # not a BoundedIntText: it would turn 90 into 60 without a word
         self.countdown = w.IntText(

@@ -56,7 +56,6 @@ class KillSwitch(Panel):
             "bgnb-confirm",
             style="danger",
         )
-        self.confirm_button.layout = w.Layout(width="auto")
         self.confirm_button.disabled = True
         self._plan_html = w.HTML()
         self._plan_html.add_class("bgnb-plan")

@@ -256,7 +256,7 @@ class OrderForm(Panel):
         common: dict[str, Any] = {
             "description": f.name,
             "style": {"description_width": _LABEL_WIDTH},
-            "layout": w.Layout(width="330px"),
+            "layout": w.Layout(width="330px", flex="0 0 auto"),  # messages wrap, not labels
         }
         required = f.default is dataclasses.MISSING
         if f.name == "symbol" and self._client is not None:

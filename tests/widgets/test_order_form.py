@@ -544,8 +544,8 @@ def test_every_label_fits(client):
     widgets = [form, bg.OrdersView(client), bg.KillSwitch(client), bg.DeadMansSwitchToggle(client)]
     buttons = [b for x in widgets for b in all_widgets(x) if isinstance(b, w.Button)]
     assert {b.description for b in buttons} >= {"round to step", "round to tick", "new"}
-    for button in buttons:  # sized to its label, never cut to "round to st…"
-        assert button.layout.width in (None, "auto"), button.description
+    for button in buttons:  # sized to its label and never squeezed: not "round to st…"
+        assert button.layout.width == "auto" and button.layout.flex == "0 0 auto", button
     width = form.fields["qty"].style.description_width
     assert width.endswith("ch")
     assert all(int(width[:-2]) >= len(name) + 2 for name in form.fields)
