@@ -7,7 +7,9 @@ every label and button text shown whole.
   review, confirm onto a local exchange started by this test; the view lists the order with
   no Refresh, cancels it; a countdown out of range is said so;
 * the ``05-order-form`` tutorial as Voila renders it: each displayed ticket shows the state
-  its own cell built (the text form nbval keeps in the stored output).
+  its own cell built (the text form nbval keeps in the stored output);
+* the same tutorial in JupyterLab: Run All, save, reload the page — the widgets' state is
+  restored from the kernel.
 
 Under ``CI`` a missing Chromium, Playwright or Voila fails the test; elsewhere it is skipped
 with the reason. Every wait is bounded; Voila is stopped by its process group.
@@ -51,6 +53,7 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 VOILA = Path(sys.executable).with_name("voila")
+JUPYTER = Path(sys.executable).with_name("jupyter")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 TUTORIAL = ROOT / "notebooks" / "05-order-form.ipynb"
 
@@ -78,6 +81,15 @@ TICKETS_JS = """() => [...document.querySelectorAll('.bgnb-order-form')].map(for
     return {fields: Object.fromEntries(names.map(n => [n, value(n)])), messages,
             preview: form.querySelector('.bgnb-preview').textContent};
 })"""
+
+
+#: JupyterLab shows the notebook, and its kernel is connected and idle.
+KERNEL_READY_JS = """() => {
+    const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const kernel = panel && panel.sessionContext && panel.sessionContext.session
+        && panel.sessionContext.session.kernel;
+    return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
+}"""
 
 
 def _missing(reason: str) -> None:
@@ -108,13 +120,13 @@ def _wait_for_port(port: int, proc: subprocess.Popen, log: Path, timeout: float)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"voila exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+            pytest.fail(f"{log.stem} exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             sock.settimeout(0.5)
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.1)
-    pytest.fail(f"voila did not listen on {port} within {timeout} s:\n{log.read_text()[-3000:]}")
+    pytest.fail(f"{log.stem} did not listen on {port} in {timeout} s:\n{log.read_text()[-3000:]}")
 
 
 def _write_notebook(path: Path) -> None:
@@ -159,10 +171,10 @@ def _notebook_env() -> dict[str, str]:
 
 
 @contextmanager
-def _voila(notebook: Path, tmp_path: Path, env: Mapping[str, str]) -> Iterator[str]:
-    """Voila serving ``notebook`` with ``env`` (nothing of this process's BITGET_ or JUPYTER
-    settings), until the block ends."""
-    _requirements()
+def _server(name: str, command: list[str], cwd: Path, tmp_path: Path, env: Mapping[str, str],
+            port: int) -> Iterator[None]:  # fmt: skip
+    """``command`` running with ``env`` (nothing of this process's BITGET_ or JUPYTER settings)
+    until the block ends, once it listens on ``port``."""
     full = {k: v for k, v in os.environ.items() if not k.startswith(("BITGET_", "JUPYTER"))}
     full.update(
         env,
@@ -172,28 +184,15 @@ def _voila(notebook: Path, tmp_path: Path, env: Mapping[str, str]) -> Iterator[s
         JUPYTER_PLATFORM_DIRS="1",
         IPYTHONDIR=str(tmp_path / "ipython"),
     )
-    port = _free_port()
-    log = tmp_path / "voila.log"
-    command = [
-        str(VOILA if VOILA.exists() else shutil.which("voila")),
-        str(notebook),
-        "--no-browser",
-        f"--port={port}",
-        "--Voila.ip=127.0.0.1",
-        "--show_tracebacks=True",
-    ]
+    log = tmp_path / f"{name}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            command,
-            cwd=notebook.parent,
-            env=full,
-            stdout=out,
-            stderr=subprocess.STDOUT,
+            command, cwd=cwd, env=full, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True,
-        )
+        )  # fmt: skip
     try:
-        _wait_for_port(port, proc, log, timeout=30)
-        yield f"http://127.0.0.1:{port}/"
+        _wait_for_port(port, proc, log, timeout=60)
+        yield
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -202,6 +201,23 @@ def _voila(notebook: Path, tmp_path: Path, env: Mapping[str, str]) -> Iterator[s
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
+
+
+@contextmanager
+def _voila(notebook: Path, tmp_path: Path, env: Mapping[str, str]) -> Iterator[str]:
+    """Voila serving ``notebook``; yields its URL."""
+    _requirements()
+    port = _free_port()
+    command = [
+        str(VOILA if VOILA.exists() else shutil.which("voila")),
+        str(notebook),
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--show_tracebacks=True",
+    ]
+    with _server("voila", command, notebook.parent, tmp_path, env, port):
+        yield f"http://127.0.0.1:{port}/"
 
 
 @contextmanager
@@ -376,5 +392,55 @@ def test_each_ticket_of_the_order_form_tutorial_shows_the_state_its_cell_built(t
             shown = " ".join(fields[n] for n in ("category", "symbol", "side", "orderType", "qty"))
             assert (shown, fields["price"] or None) == (match["fields"], match["price"]), text
             assert ticket["messages"] == 0, (text, ticket)
+        assert _settled(page, lambda: page.evaluate(CUT_LABELS_JS)) == []
+        assert _settled(page, lambda: problems) == []
+
+
+def test_the_order_form_tutorial_in_jupyterlab_runs_and_restores_with_no_console_error(
+    tmp_path: Path,
+):
+    from playwright.sync_api import expect
+
+    _requirements()
+    if not JUPYTER.exists():
+        _missing("jupyterlab is not installed (pip install -e '.[browser]')")
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(TUTORIAL, work / TUTORIAL.name)  # JupyterLab saves into what it opens
+    # start the notebook's kernel without asking ("Select Kernel" would wait for a click)
+    settings = tmp_path / "jupyter-config" / "lab" / "user-settings" / "@jupyterlab"
+    (settings / "notebook-extension").mkdir(parents=True)
+    (settings / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
+        json.dumps({"autoStartDefaultKernel": True})
+    )
+    port = _free_port()
+    command = [
+        str(JUPYTER), "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+        "--IdentityProvider.token=", "--LabApp.expose_app_in_browser=True",
+        f"--notebook-dir={work}", "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        *(["--allow-root"] if os.getuid() == 0 else []),
+    ]  # fmt: skip
+    url = f"http://127.0.0.1:{port}/lab/tree/{TUTORIAL.name}"
+    commands = "window.jupyterapp && window.jupyterapp.commands"
+    with (
+        _server("jupyterlab", command, work, tmp_path, _notebook_env(), port),
+        _chromium(url) as (page, problems),
+    ):
+        page.wait_for_function(f"{commands}.hasCommand('notebook:run-all-cells')", timeout=60_000)
+        expect(page.locator(".jp-Notebook")).to_be_visible()
+        page.wait_for_function(KERNEL_READY_JS, timeout=60_000)
+        page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+        expect(page.locator(".bgnb-dms")).to_be_visible(timeout=90_000)  # the last output
+        expect(page.locator(".bgnb-order-form")).to_have_count(4)
+        assert _settled(page, lambda: problems) == []
+        page.evaluate("() => { window.jupyterapp.commands.execute('docmanager:save'); }")
+        expect(page.locator(".jp-mod-dirty")).to_have_count(0, timeout=10_000)
+        page.reload(wait_until="domcontentloaded")  # the widgets come back from the kernel
+        expect(page.locator(".bgnb-dms")).to_be_visible(timeout=60_000)
+        expect(page.locator(".bgnb-order-form")).to_have_count(4)
+        view_status = page.locator(".bgnb-orders-view .bgnb-status")  # its last state, restored
+        expect(view_status).to_have_text("read again after the kill switch on USDT-FUTURES")
+        page.screenshot(path=str(ARTIFACTS / "order-form-tutorial-lab.png"))
         assert _settled(page, lambda: page.evaluate(CUT_LABELS_JS)) == []
         assert _settled(page, lambda: problems) == []
