@@ -1,5 +1,6 @@
 # The two commands of the README:
 #   make lab   — set everything up and open JupyterLab on notebooks/ against the local exchange
+#                (extra JupyterLab arguments: make lab ARGS="--port 8899")
 #   make test  — set everything up and run the whole test suite (lint, unit, integration, notebooks)
 # Only Python 3.11+ is needed; everything else is installed into .venv from the registries.
 
@@ -37,10 +38,13 @@ chromium:
 	  fi; }
 
 # BITGET_NB_ENV=local: the notebooks talk to the embedded paper exchange, whatever the shell has.
-# BITGET_NB_DATA=:memory:: the tutorials expect a freshly funded account (fixed clientOids, hold
-# mode switches), so each kernel gets its own; your own `bg.connect()` elsewhere persists.
+# Your own notebooks' `bg.connect()` keeps the paper account that survives restarts
+# (BITGET_NB_DATA, else the user data directory); each tutorial takes a fresh account of its
+# own (`bg.connect("local", fresh=True)`), so it runs the same every time and never touches yours.
+# ARGS go to JupyterLab as they are: make lab ARGS="--port 8899 --no-browser"
+ARGS ?=
 lab: $(STAMP)
-	BITGET_NB_ENV=local BITGET_NB_DATA=:memory: $(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=notebooks
+	BITGET_NB_ENV=local $(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=notebooks $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -21,6 +21,12 @@ to keep that file in), or ``:memory:`` for an account that lives as long as the 
 With ``BITGET_NB_START`` set (repeatable runs) the default is in memory, so stored notebook
 outputs never depend on what an earlier run left behind. ``python -m bitget_nb reset`` and
 ``export`` work on the same file.
+
+``connect("local", fresh=True)`` is for notebooks that must start from the same state every
+time they run — the tutorials: the process's embedded exchange starts over on a new, funded
+account in memory (seeded from ``BITGET_NB_SEED`` and ``BITGET_NB_START`` as above). A second
+Run All, or a Restart & Run All, then finds exactly what the first found, and the persistent
+paper account of your own notebooks is never opened, let alone changed.
 """
 
 from __future__ import annotations
@@ -83,32 +89,57 @@ def data_path(environ: Mapping[str, str] | None = None) -> Path | None:
     return Path(platformdirs.user_data_dir("bitget_nb")) / DATA_FILE
 
 
+def _new_exchange(path: Path | None) -> LocalExchange:
+    """A started exchange seeded from ``BITGET_NB_SEED``, clocked from ``BITGET_NB_START``."""
+    from .exchange import LocalExchange  # lazy: keeps `import bitget_nb` light
+
+    seed_text = os.environ.get(SEED_VAR, "").strip()
+    try:
+        # None: 7 for a new paper account, the file's seed for an existing one.
+        seed = int(seed_text) if seed_text else None
+    except ValueError:
+        raise ConfigurationError(f"{SEED_VAR} must be an integer, got {seed_text!r}") from None
+    start = os.environ.get(START_VAR, "").strip() or None
+    return LocalExchange(seed=seed, start_time=start, path=path).start()
+
+
+def _close_default() -> None:
+    """Stop the embedded exchange, if one runs (at exit)."""
+    global _default
+    with _lock:
+        exchange, _default = _default, None
+        if exchange is not None:
+            exchange.close()
+
+
+atexit.register(_close_default)
+
+
 def default_exchange() -> LocalExchange:
     """The process's embedded exchange, started on first use and stopped at exit."""
     global _default
     with _lock:
         if _default is None:
-            from .exchange import LocalExchange  # lazy: keeps `import bitget_nb` light
+            _default = _new_exchange(data_path())
+        return _default
 
-            seed_text = os.environ.get(SEED_VAR, "").strip()
-            try:
-                # None: 7 for a new paper account, the file's seed for an existing one.
-                seed = int(seed_text) if seed_text else None
-            except ValueError:
-                raise ConfigurationError(
-                    f"{SEED_VAR} must be an integer, got {seed_text!r}"
-                ) from None
-            start = os.environ.get(START_VAR, "").strip() or None
-            exchange = LocalExchange(seed=seed, start_time=start, path=data_path())
-            exchange.start()
-            atexit.register(exchange.close)
-            _default = exchange
+
+def _fresh_exchange() -> LocalExchange:
+    """Start the process's embedded exchange over on a new account in memory; the one before
+    is stopped and lets go of its file, which stays as it was."""
+    global _default
+    with _lock:
+        previous, _default = _default, None
+        if previous is not None:
+            previous.close()
+        _default = _new_exchange(None)
         return _default
 
 
 def connect(
     env: str | None = None,
     *,
+    fresh: bool = False,
     api_key: str | None = None,
     api_secret: str | None = None,
     api_pass: str | None = None,
@@ -119,14 +150,33 @@ def connect(
     ``env`` defaults to ``$BITGET_NB_ENV``, else ``"local"``. Extra keyword arguments go to
     :class:`BitgetClient` (``timeout``, ``max_retries``, ``locale``…).
 
+    ``fresh=True`` (``local`` only) starts the process's embedded exchange over on a new,
+    funded paper account in memory, so a notebook finds the same state on every run; the
+    exchange before it is stopped (its clients stop working; a file it kept is left as it
+    was), and ``BITGET_NB_DATA`` and ``BITGET_NB_LOCAL_URL`` do not apply.
+
     >>> client = connect()           # the embedded paper exchange
     >>> client.env
     'local'
+    >>> tutorial = connect("local", fresh=True)
+    >>> tutorial.get_unfilled_orders().empty, default_exchange().path is None
+    (True, True)
     """
     # masked at once: a verbose traceback of any error below prints this frame's locals
     api_secret = Secret(api_secret) if api_secret else api_secret
     api_pass = Secret(api_pass) if api_pass else api_pass
     chosen = environment(env)
+    if fresh:
+        if chosen.name != "local":
+            raise ConfigurationError(
+                f"fresh=True starts a new paper account on the local exchange; {chosen.name} "
+                "is Bitget's own, whose account cannot be started over: use "
+                "connect('local', fresh=True)"
+            )
+        exchange = _fresh_exchange()
+        return BitgetClient(
+            **exchange.credentials, base_url=exchange.base_url, env="local", **client_options
+        )
     shared_url = os.environ.get(LOCAL_URL_VAR, "").strip()
     if chosen.name == "local" and shared_url:
         if not is_loopback_url(shared_url):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -77,3 +78,18 @@ def test_ci_runs_exactly_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "exec make test" in ci
     assert "make test" in readme and "make lab" in readme
+
+
+def test_make_lab_hands_args_to_jupyterlab_and_forces_no_account_into_memory():
+    # a dry run: make prints the commands and runs none (nothing installed, nothing started)
+    done = subprocess.run(
+        ["make", "-n", "lab", "ARGS=--port 8899 --no-browser"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    [lab] = [line for line in done.stdout.splitlines() if "/jupyter lab " in line]
+    assert lab.endswith(" --notebook-dir=notebooks --port 8899 --no-browser")
+    assert lab.startswith("BITGET_NB_ENV=local ") and "BITGET_NB_DATA" not in lab

@@ -1,5 +1,7 @@
-"""Shared pieces of the widgets: the environment badge, error explanations, HTML tables, and
-the review → confirm gate that lets one reviewed write go out at most once.
+"""Shared pieces of the widgets: the environment badge, error explanations, HTML tables, the
+review → confirm gate that lets one reviewed write go out at most once, and the word a widget
+passes to the others on its client after a write (so an ``OrdersView`` reads again when an
+``OrderForm`` on the same client has placed an order).
 
 Everything here writes through trait values (``HTML.value``), never ``print`` or ``with out:``,
 so the widgets behave the same in pytest, nbval, Voila and JupyterLab.
@@ -17,6 +19,7 @@ import html
 import logging
 import re
 import threading
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -49,12 +52,14 @@ __all__ = [
     "Gate",
     "Panel",
     "account_id",
+    "announce_write",
     "badge_html",
     "descendants",
     "error_html",
     "esc",
     "explain",
     "frame_html",
+    "listen_for_writes",
     "message_html",
     "styled_button",
 ]
@@ -216,7 +221,9 @@ def _cell(value: Any) -> str:
 def styled_button(description: str, css: str, *, style: str = "", tooltip: str = "") -> w.Button:
     """A button with a stable CSS class (for browser tests and styling)."""
     button = w.Button(description=description, button_style=style, tooltip=tooltip)
-    button.layout.width = "auto"  # the whole label, never "Review cancel of s…"
+    # the whole label, never "round to st…": as wide as it, and not squeezed by its row
+    button.layout.width = "auto"
+    button.layout.flex = "0 0 auto"
     button.add_class(css)
     return button
 
@@ -277,6 +284,31 @@ def descendants(widget: w.Widget) -> list[w.Widget]:
     return out
 
 
+#: The widgets that show what a client's account holds, by client. Widgets made one by one in
+#: a notebook know nothing of each other; this is how a confirm in one reaches the others on
+#: the same client. Weak on both sides: a dropped client or widget leaves nothing behind.
+_listeners: weakref.WeakKeyDictionary[Any, weakref.WeakSet[Panel]] = weakref.WeakKeyDictionary()
+_listeners_lock = threading.Lock()
+
+
+def listen_for_writes(panel: Panel) -> None:
+    """Have ``panel._written_elsewhere(what)`` called after each write another widget on the
+    same client confirms (until the panel is closed)."""
+    if panel.client is not None:
+        with _listeners_lock:
+            _listeners.setdefault(panel.client, weakref.WeakSet()).add(panel)
+
+
+def announce_write(source: Panel, what: str) -> None:
+    """Tell the other widgets listening on ``source``'s client that ``what`` was written."""
+    if source.client is None:
+        return
+    with _listeners_lock:
+        panels = [p for p in _listeners.get(source.client, ()) if p is not source]
+    for panel in panels:
+        panel._safely(panel._written_elsewhere, what)
+
+
 class Panel(w.VBox):
     """Base of the widgets: a status line, button handlers that never raise into the
     kernel, and :meth:`close` that closes everything inside."""
@@ -329,8 +361,17 @@ class Panel(w.VBox):
         self._say(str(exc), "error")
         return exc
 
+    def _written_elsewhere(self, what: str) -> None:
+        """Another widget on this client confirmed a write (see :func:`listen_for_writes`)."""
+
     def close(self) -> None:
         """Close this widget and every widget inside it."""
+        client = getattr(self, "_client", None)  # None too when __init__ failed early
+        if client is not None:
+            with _listeners_lock:
+                listening = _listeners.get(client)
+                if listening is not None:
+                    listening.discard(self)
         for widget in descendants(self):
             widget.close()
         super().close()

@@ -13,6 +13,15 @@ is armed, the last heartbeat, and failures (refreshed every ``watch`` seconds wh
 ...     client.close()
 >>> toggle.armed, toggle.toggle.value       # … so the toggle falls back to off
 (False, False)
+
+A countdown outside the exchange's 5–60 seconds is said so, and the toggle waits for a good one:
+
+>>> toggle.countdown.value = 90
+>>> print(toggle.status)
+disarmed
+countdown 90 s is outside the exchange's range: choose 5–60 seconds
+>>> toggle.toggle.disabled, toggle.countdown.value
+(True, 90)
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from ..errors import BitgetError
+from ..errors import BitgetError, ValidationError
 from ._ui import Panel, esc, explain
 
 if TYPE_CHECKING:
@@ -48,10 +57,11 @@ def _when(epoch: float | None) -> str:
 class DeadMansSwitchToggle(Panel):
     """A toggle bound to :meth:`BitgetClient.dead_mans_switch` (start / stop).
 
-    ``toggle`` (a ``ToggleButton``) arms and disarms; ``countdown`` (5–60 s) is fixed while
-    armed. :meth:`arm`, :meth:`disarm` and :meth:`refresh` mirror the controls; ``switch`` is
-    the running :class:`~bitget_nb.DeadMansSwitch` (its ``armed``, ``last_heartbeat``,
-    ``failures`` and ``last_error`` are what the status shows). ``watch`` is how often, in
+    ``toggle`` (a ``ToggleButton``) arms and disarms; ``countdown`` (5–60 s; another value
+    is refused with a message, never replaced) is fixed while armed. :meth:`arm`,
+    :meth:`disarm` and :meth:`refresh` mirror the controls; ``switch`` is the running
+    :class:`~bitget_nb.DeadMansSwitch` (its ``armed``, ``last_heartbeat``, ``failures`` and
+    ``last_error`` are what the status shows). ``watch`` is how often, in
     seconds, the status refreshes itself while armed (``0``: only on :meth:`refresh`).
     """
 
@@ -75,12 +85,11 @@ class DeadMansSwitchToggle(Panel):
         self.toggle = w.ToggleButton(
             value=False, description="Dead man's switch: OFF", icon="power-off", button_style=""
         )
-        self.toggle.layout = w.Layout(width="auto")
+        self.toggle.layout = w.Layout(width="auto", flex="0 0 auto")  # the whole label
         self.toggle.add_class("bgnb-dms-toggle")
-        self.countdown = w.BoundedIntText(
+        # not a BoundedIntText: it would turn 90 into 60 without a word
+        self.countdown = w.IntText(
             value=countdown,
-            min=5,
-            max=60,
             step=1,
             description="countdown s",
             style={"description_width": "initial"},
@@ -88,6 +97,7 @@ class DeadMansSwitchToggle(Panel):
         )
         self.countdown.add_class("bgnb-dms-countdown")
         self.toggle.observe(self._on_toggle, names="value")
+        self.countdown.observe(lambda _change: self._safely(self.refresh), names="value")
         self.children = [
             w.HBox([w.HTML("<b>Dead man's switch</b>&nbsp;"), w.HTML(self._badge())]),
             w.HBox([self.toggle, self.countdown]),
@@ -107,6 +117,11 @@ class DeadMansSwitchToggle(Panel):
         with self._lock:
             if self.switch is not None:
                 return self.switch
+            problem = self._countdown_problem()
+            if problem:
+                self._set_toggle(False)
+                self.refresh()
+                raise ValidationError(problem, field="countdown")
             switch = self._client.dead_mans_switch(
                 countdown=int(self.countdown.value), interval=self._interval
             )
@@ -146,9 +161,17 @@ class DeadMansSwitchToggle(Panel):
         self.refresh()
 
     def refresh(self) -> None:
-        """Show the switch's current state (armed, last heartbeat, failures); ``status`` is
-        the same as text."""
-        self._status.value = self._state_html()
+        """Show the switch's current state (armed, last heartbeat, failures) and what is wrong
+        with the countdown, if anything; ``status`` is the same as text."""
+        problem = "" if self.switch is not None else self._countdown_problem()
+        self.toggle.disabled = bool(problem)
+        self._status.value = self._state_html(error=problem)
+
+    def _countdown_problem(self) -> str:
+        value = self.countdown.value
+        if 5 <= value <= 60:
+            return ""
+        return f"countdown {value} s is outside the exchange's range: choose 5–60 seconds"
 
     def close(self) -> None:
         """Disarm (if armed) and close the widget."""

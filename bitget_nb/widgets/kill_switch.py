@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..errors import BitgetError, ValidationError
 from ..vocab import CATEGORIES, FUTURES_CATEGORIES
-from ._ui import Panel, esc, explain, frame_html, message_html, styled_button
+from ._ui import Panel, announce_write, esc, explain, frame_html, message_html, styled_button
 from .orders_view import OUTCOME_COLUMNS, batch_outcomes, error_outcome, outcome_frame
 
 if TYPE_CHECKING:
@@ -56,7 +56,6 @@ class KillSwitch(Panel):
             "bgnb-confirm",
             style="danger",
         )
-        self.confirm_button.layout = w.Layout(width="auto")
         self.confirm_button.disabled = True
         self._plan_html = w.HTML()
         self._plan_html.add_class("bgnb-plan")
@@ -153,9 +152,11 @@ class KillSwitch(Panel):
             "error" if failed else "ok",
         )
         self._sync_buttons()
+        announce_write(self, f"the kill switch on {category}")
         return self.result
 
     def _on_category(self, _change: Mapping[str, Any]) -> None:
+        self._say("")  # what the status said was about the other category
         if self._gate.discard():
             self._plan_html.value = message_html(
                 "the category changed after Review: the review is discarded", "warn"

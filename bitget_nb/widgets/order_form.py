@@ -16,6 +16,11 @@ Without a client the form is a payload builder:
 >>> form.fields["orderType"].value = "market"      # price is disabled for market orders
 >>> form.fields["price"].disabled, "price" in form.payload
 (True, False)
+
+Every field that is wrong says so at once, each next to itself:
+
+>>> sorted(OrderForm(symbol="BTCUSDT", qty="0,5", price="6e4", clientOid="doc-form-3").errors)
+['price', 'qty']
 """
 
 from __future__ import annotations
@@ -36,7 +41,17 @@ from ..models import PlaceOrderRequestV3, decimal_text, new_client_oid
 from ..rules import InstrumentRules, Violation, check_pos_side
 from ..signing import compact_json
 from ..vocab import FUTURES_CATEGORIES
-from ._ui import _TAGS, Panel, badge_html, error_html, esc, explain, message_html, styled_button
+from ._ui import (
+    _TAGS,
+    Panel,
+    announce_write,
+    badge_html,
+    error_html,
+    esc,
+    explain,
+    message_html,
+    styled_button,
+)
 
 if TYPE_CHECKING:
     from ..client import BitgetClient
@@ -46,12 +61,23 @@ __all__ = ["OrderForm"]
 logger = logging.getLogger(__name__)
 
 _FIELDS = dataclasses.fields(PlaceOrderRequestV3)
+_NAMES = {f.name for f in _FIELDS}
 #: Layout only (which box a field sits in); the fields themselves come from the model.
 _FUTURES_ONLY = ("posSide", "marginMode", "reduceOnly")
 _UNSET = ""
-_LABEL_WIDTH = "100px"
+#: Wide enough for the longest field name in any font: a label is never cut to "tpLimitPr…".
+_LABEL_WIDTH = f"{max(len(f.name) for f in _FIELDS) + 3}ch"
 #: Violation codes that "round to tick/step" fixes (InstrumentRules.violations).
 _ROUNDABLE = {"price": "25244", "qty": "25610"}
+#: Values the model accepts, put in place of a missing or wrong field while the rules between
+#: fields are checked, so that one wrong field does not hide what is wrong with the others.
+#: None of them decides another rule, except the price (see OrderForm._check).
+_STAND_INS = {"symbol": "X", "qty": "1", "price": "1", "tpLimitPrice": "1", "slLimitPrice": "1"}
+#: A market order takes no price and no time in force (spec §5.2: it ignores timeInForce).
+_LIMIT_ONLY = ("price", "timeInForce")
+_FIELD_META = {f.name: f.metadata for f in _FIELDS}
+#: An order that breaks no rule, to check one field's value on its own (the clientOid).
+_BASELINE = {"category": "SPOT", "symbol": "X", "side": "buy", "orderType": "market", "qty": "1"}
 
 
 def _leg(name: str) -> str | None:
@@ -140,13 +166,12 @@ class OrderForm(Panel):
             if f.name in _ROUNDABLE:
                 label = "round to tick" if f.name == "price" else "round to step"
                 button = styled_button(label, f"bgnb-round-{f.name}", tooltip=label)
-                button.layout = w.Layout(width="110px", display="none")
+                _show(button, False)
                 button.on_click(lambda b, name=f.name: self._clicked(b, self.round_field, name))
                 round_buttons[f.name] = button
                 extras.append(button)
             if f.name == "clientOid":
                 button = styled_button("new", "bgnb-new-oid", tooltip="a fresh clientOid")
-                button.layout = w.Layout(width="60px")
                 button.on_click(lambda b: self._clicked(b, self.new_client_oid))
                 extras.append(button)
             controls[f.name] = control
@@ -231,7 +256,7 @@ class OrderForm(Panel):
         common: dict[str, Any] = {
             "description": f.name,
             "style": {"description_width": _LABEL_WIDTH},
-            "layout": w.Layout(width="330px"),
+            "layout": w.Layout(width="330px", flex="0 0 auto"),  # messages wrap, not labels
         }
         required = f.default is dataclasses.MISSING
         if f.name == "symbol" and self._client is not None:
@@ -432,13 +457,15 @@ class OrderForm(Panel):
         self.result = result
         if result["ok"]:
             self._result_html.value = self._ok_html(result)
-            self._say("sent; the form has a fresh clientOid for the next order", "ok")
             self.new_client_oid()
+            self._say("sent; the form has a fresh clientOid for the next order", "ok")
         else:
             title = "Outcome unknown" if unknown else "Refused"
             self._result_html.value = error_html(result, title)
-            self._say(f"{title.lower()}: {result['message']}", "error")
             self._refresh()  # the clientOid stays, so a second attempt is matched to the first
+            self._say(f"{title.lower()}: {result['message']}", "error")
+        if result["ok"] or unknown:  # the exchange may have changed: views on it read again
+            announce_write(self, f"order {frozen.clientOid} from an order form")
         return result
 
     def round_field(self, name: str) -> str:
@@ -503,6 +530,8 @@ class OrderForm(Panel):
             self._say(f"could not update the form: {exc}", "error")
 
     def _edited(self) -> None:
+        # what the status said (a refusal, "reviewed") was about the order before this edit
+        self._say("")
         if self._gate.discard():
             self._say("edited after Review: the review is discarded — review again", "warn")
         self._refresh()
@@ -519,9 +548,11 @@ class OrderForm(Panel):
             visible -= set(_FUTURES_ONLY) | {f.name for f in _FIELDS if _leg(f.name)}
         elif hold == "one_way_mode":
             visible.discard("posSide")
+        elif hold == "hedge_mode":
+            visible.discard("reduceOnly")  # side + posSide say open or close (spec §5.3)
         enabled = set(visible)
         if values["orderType"] == "market":
-            enabled.discard("price")
+            enabled -= set(_LIMIT_ONLY)
         for leg in ("tp", "sl"):
             if values.get(f"{leg}OrderType") != "limit":
                 enabled.discard(f"{leg}LimitPrice")
@@ -540,28 +571,24 @@ class OrderForm(Panel):
             if message not in bucket:
                 bucket.append(message)
 
-        request: PlaceOrderRequestV3 | None = None
-        try:
-            request = PlaceOrderRequestV3.from_mapping(wire)
-        except ValidationError as exc:
-            add(exc.field, str(exc))
         if "clientOid" not in wire:
             add(
                 "clientOid",
                 "clientOid: required, so the order can be looked up after a lost "
                 "answer — click “new” for a fresh one",
             )
-            request = None
-        if request is not None and futures and hold is not None:
+        checked = self._check(wire, errors, add)
+        if checked is not None and futures and hold is not None:
             try:
-                check_pos_side(request, hold)
+                check_pos_side(checked, hold)
             except ValidationError as exc:
                 add(exc.field, str(exc))
-        violations = self._violations(wire, fresh_price=fresh_price)
+        violations = self._violations(wire, skip=set(errors), fresh_price=fresh_price)
         for violation in violations:
             add(violation.field, violation.message)
         self._errors = errors
-        self._request = request if not errors else None
+        # without errors no stand-in was used: `checked` is exactly the order of the controls
+        self._request = checked if not errors else None
 
         note = self._qty_note(wire)
         for name, message in self._messages.items():
@@ -583,6 +610,57 @@ class OrderForm(Panel):
                     f"fix the fields marked in red ({message})", "warn"
                 )
         self._sync_buttons()
+
+    def _check(
+        self,
+        wire: Mapping[str, Any],
+        errors: Mapping[str, list[str]],
+        add: Any,
+    ) -> PlaceOrderRequestV3 | None:
+        """Check every field, each on its own and against the others, and ``add`` what is
+        wrong with each one — all of them at once, not just the first the model meets.
+
+        Returns the request the fields describe when it could be built: exactly the order
+        when nothing is wrong, else one with stand-ins for the wrong fields (for the checks
+        that follow, like the hold mode's). ``None`` when even that could not be built.
+        """
+        trial: dict[str, Any] = {}
+        for name, value in wire.items():
+            try:
+                if _FIELD_META[name].get("decimal"):
+                    decimal_text(value, name)  # the model's own rule for an amount
+                elif name == "clientOid":
+                    PlaceOrderRequestV3(**_BASELINE, clientOid=value)
+            except ValidationError as exc:
+                add(name, str(exc))
+                continue
+            trial[name] = value
+        # The rules between fields, as the model checks them, one at a time: take the field
+        # each names out of the way (or put a stand-in in its place) and look again.
+        stood_in: set[str] = set()
+        for _ in range(2 * len(_FIELDS)):
+            try:
+                return PlaceOrderRequestV3.from_mapping(trial)
+            except ValidationError as exc:
+                name = exc.field
+                if name not in _NAMES:
+                    add(name, str(exc))
+                    return None
+                if "price" in stood_in and name in ("takeProfit", "stopLoss") and name in trial:
+                    return None  # its level was judged against the stand-in price: no verdict
+                if name not in errors:  # the first problem of a field is the one to fix
+                    add(name, str(exc))
+                if name in trial and name not in stood_in:
+                    del trial[name]
+                elif name not in trial and name in _STAND_INS:
+                    trial[name] = _STAND_INS[name]
+                    stood_in.add(name)
+                elif _leg(name) and any(_leg(n) == _leg(name) for n in trial):
+                    for other in [n for n in trial if _leg(n) == _leg(name)]:
+                        del trial[other]  # a leg without its trigger price: the rest is moot
+                else:
+                    return None
+        return None
 
     def _first_error(self) -> tuple[str | None, str]:
         for name, messages in self._errors.items():
@@ -606,27 +684,27 @@ class OrderForm(Panel):
             return None
         return self._client.instrument_rules(category, symbol)
 
-    def _violations(self, wire: Mapping[str, Any], *, fresh_price: bool) -> list[Violation]:
-        """The instrument's tick / step / minimum rules, as the client checks them."""
+    def _violations(
+        self, wire: Mapping[str, Any], *, skip: set[str], fresh_price: bool
+    ) -> list[Violation]:
+        """The instrument's tick / step / minimum rules, as the client checks them, for the
+        fields not in ``skip`` (those already have a message: a number that is not one)."""
         rules = self._rules()
-        if rules is None or "qty" not in wire or "side" not in wire:
+        qty = wire.get("qty") if "qty" not in skip else None
+        price = wire.get("price") if "price" not in skip else None
+        if rules is None or "side" not in wire or (qty is None and price is None):
             return []
-        try:
-            decimal_text(wire["qty"], "qty")
-            if "price" in wire:
-                decimal_text(wire["price"], "price")
-        except ValidationError:
-            return []  # the model already says what is wrong with the number
         reference = None
-        if wire.get("orderType") == "market":
+        if wire.get("orderType") == "market" and qty is not None:
             reference = self._reference_price(rules.category, rules.symbol, fresh=fresh_price)
-        return rules.violations(
+        found = rules.violations(
             side=wire["side"],
             orderType=wire["orderType"],
-            qty=wire["qty"],
-            price=wire.get("price"),
+            qty=qty if qty is not None else _STAND_INS["qty"],  # the price's tick still counts
+            price=price,
             reference_price=reference,
         )
+        return [v for v in found if v.field not in skip and (qty is not None or v.field != "qty")]
 
     def _qty_note(self, wire: Mapping[str, Any]) -> str:
         if (

@@ -1,5 +1,6 @@
 """``OrdersView``: open orders and positions, with cancel / close of the selected rows behind
-the same Review → Confirm step as the order ticket.
+the same Review → Confirm step as the order ticket. It reads again by itself after another
+widget on the same client (an ``OrderForm``, a ``KillSwitch``, another view) confirms a write.
 
 >>> import bitget_nb as bg
 >>> with bg.LocalExchange(seed=7, start_time="2026-01-05T00:00:00Z") as ex:
@@ -26,7 +27,17 @@ import pandas as pd
 
 from ..errors import BitgetError, ValidationError
 from ..vocab import CATEGORIES, FUTURES_CATEGORIES
-from ._ui import Panel, error_html, esc, explain, frame_html, message_html, styled_button
+from ._ui import (
+    Panel,
+    announce_write,
+    error_html,
+    esc,
+    explain,
+    frame_html,
+    listen_for_writes,
+    message_html,
+    styled_button,
+)
 
 if TYPE_CHECKING:
     from ..client import BitgetClient
@@ -157,11 +168,15 @@ class OrdersView(Panel):
         self._position_rows: dict[str, Mapping[str, Any]] = {}
         self._updating = False
 
+        wide = {"description_width": "initial"}  # the whole label: "positions of"
         self.order_category = w.Dropdown(
-            options=CATEGORIES, value=category.upper(), description="orders of"
+            options=CATEGORIES, value=category.upper(), description="orders of", style=wide
         )
         self.position_category = w.Dropdown(
-            options=FUTURES_CATEGORIES, value=position_category.upper(), description="positions of"
+            options=FUTURES_CATEGORIES,
+            value=position_category.upper(),
+            description="positions of",
+            style=wide,
         )
         self.refresh_button = styled_button("Refresh", "bgnb-refresh", tooltip="read again")
         self._orders_html = w.HTML()
@@ -199,8 +214,10 @@ class OrdersView(Panel):
         self.confirm_button.on_click(lambda b: self._clicked(b, self.confirm))
         for control in (self.order_select, self.position_select):
             control.observe(self._on_select, names="value")
-        self.order_category.observe(lambda _c: self._safely(self._reload, "orders"), "value")
-        self.position_category.observe(lambda _c: self._safely(self._reload, "positions"), "value")
+        self.order_category.observe(lambda _c: self._safely(self._switched, "orders"), "value")
+        self.position_category.observe(
+            lambda _c: self._safely(self._switched, "positions"), "value"
+        )
 
         self.children = [
             w.HBox(
@@ -225,6 +242,7 @@ class OrdersView(Panel):
         ]
         self.add_class("bgnb-orders-view")
         self.refresh()
+        listen_for_writes(self)
 
     # -- reading -------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -234,6 +252,29 @@ class OrdersView(Panel):
 
     def _reload(self, what: str) -> None:
         self._discard()
+        self._read(what)
+
+    def _switched(self, what: str) -> None:
+        self._say("")  # what the status said was about the other category
+        self._reload(what)
+
+    def _written_elsewhere(self, what: str) -> None:
+        """Read again after ``what`` was confirmed in another widget on this client; a review
+        stays while every row it acts on is still listed."""
+        plan = self._gate.plan
+        self._read("orders")
+        self._read("positions")
+        if plan is not None and not self._listed(plan):
+            self._discard()
+        self._say(f"read again after {what}", "info")
+
+    def _listed(self, plan: Plan) -> bool:
+        if plan.kind == "cancel":
+            return all(str(item["orderId"]) in self._order_rows for item in plan.items)
+        keys = (f"{item.get('symbol')}:{item.get('posSide')}" for item in plan.items)
+        return all(key in self._position_rows for key in keys)
+
+    def _read(self, what: str) -> None:
         assert self._client is not None
         if what == "orders":
             category = self.order_category.value
@@ -278,6 +319,10 @@ class OrdersView(Panel):
         label = _order_label if control is self.order_select else _position_label
         self._updating = True
         try:
+            # Unselect first: the browser applies the new option labels before the new
+            # selection, and a selected index past the end of them fails there ("Cannot set
+            # properties of undefined (setting 'selected')").
+            control.value = ()
             control.options = [(label(row), key) for key, row in rows.items()]
             control.value = kept
         finally:
@@ -321,11 +366,12 @@ class OrdersView(Panel):
         failed = int((~self.result["ok"]).sum())
         self._result_html.value = frame_html(self.result, OUTCOME_COLUMNS, empty="nothing done")
         self._plan_html.value = ""
+        self._reload("orders")
+        self._reload("positions")
         self._say(
             f"{plan.kind}: {len(rows) - failed} ok, {failed} failed", "error" if failed else "ok"
         )
-        self._reload("orders")
-        self._reload("positions")
+        announce_write(self, f"the {plan.kind} from an orders view")
         return self.result
 
     def _run(self, kind: str, item: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -385,6 +431,7 @@ class OrdersView(Panel):
 
     def _on_select(self, _change: Mapping[str, Any]) -> None:
         if not self._updating:
+            self._say("")  # what the status said was about the rows selected before
             self._discard()
 
     def _sync_buttons(self) -> None:

@@ -244,3 +244,71 @@ def test_kill_switch_reports_a_lost_but_settled_cancel_all_as_done(exchange, cli
     result = switch.confirm()
     assert list(result["ok"]) == [True] and "answer lost" in result.loc[0, "message"]
     assert client.get_unfilled_orders(category="SPOT").empty
+
+
+# -- the orders view hears of writes made elsewhere -----------------------------------------------
+def test_a_kill_switch_confirm_makes_the_orders_view_read_again(client, exchange):
+    rest(client, "kv-1")
+    view = bg.OrdersView(client)
+    kill = bg.KillSwitch(client, category="SPOT")
+    kill.review()
+    kill.confirm()
+    assert view.orders.empty and "no open SPOT orders" in text_of(view._orders_html)
+    assert view.status == "read again after the kill switch on SPOT"
+
+
+# -- what a browser is sent, stale status lines, the countdown's range ----------------------------
+def test_a_selection_never_outlives_the_options_it_points_at(client):
+    """The browser applies new option labels before the new selection: labels that arrive while
+    an index past their end is still selected fail there ("Cannot set properties of undefined
+    (setting 'selected')"), so the view unselects before it changes the options."""
+    acks = [rest(client, f"opt-{i}", price=str(59000 + i)) for i in range(3)]
+    view = bg.OrdersView(client)
+    seen: list[tuple[int, tuple[int, ...]]] = []
+    view.order_select.observe(
+        lambda change: seen.append((len(change["new"]), view.order_select.index)),
+        names="_options_labels",
+    )
+    view.review_cancel([ack["orderId"] for ack in acks])
+    view.confirm()  # three rows selected, then none left to list
+    rest(client, "opt-3")
+    view.refresh()
+    assert [count for count, _ in seen] == [0, 1]
+    assert all(all(i < count for i in index) for count, index in seen)
+
+
+def test_changing_what_is_selected_or_listed_clears_the_status(client):
+    first, second = rest(client, "clr-1"), rest(client, "clr-2", price="59000")
+    view = bg.OrdersView(client)
+    view.review_cancel([first["orderId"]])
+    view.confirm()
+    assert view.status == "cancel: 1 ok, 0 failed"
+    view.order_select.value = (second["orderId"],)
+    assert view.status == ""
+    with pytest.raises(bg.ValidationError):
+        view.review_close()
+    view.position_category.value = "USDC-FUTURES"
+    assert view.status == ""
+    kill = bg.KillSwitch(client, category="SPOT")
+    kill.review()
+    assert kill.status.startswith("reviewed:")
+    kill.category.value = "USDT-FUTURES"
+    assert kill.status == ""
+
+
+def test_a_countdown_outside_5_to_60_says_so_instead_of_becoming_5(client, exchange, wire):
+    toggle = bg.DeadMansSwitchToggle(client, countdown=3, watch=0)
+    assert toggle.countdown.value == 3 and toggle.toggle.disabled
+    assert "countdown 3 s is outside the exchange's range: choose 5–60 seconds" in toggle.status
+    with pytest.raises(bg.ValidationError, match="choose 5–60"):
+        toggle.arm()
+    toggle.countdown.value = 61
+    assert toggle.countdown.value == 61 and "countdown 61 s" in toggle.status
+    assert not [r for r in wire.requests if "countdown" in r[1]]  # nothing was sent
+    toggle.countdown.value = 30
+    assert toggle.status == "disarmed" and not toggle.toggle.disabled
+    toggle.toggle.value = True
+    try:
+        assert toggle.armed and toggle.switch.countdown == 30
+    finally:
+        toggle.close()

@@ -411,3 +411,141 @@ def test_import_bitget_nb_does_not_import_ipywidgets():
 def test_wire_records_what_was_sent(client, wire: Wire):
     client.get_balances()
     assert wire.requests[-1][:2] == ("GET", "/api/v3/account/assets") and wire.signatures
+
+
+# -- every message at once, nothing stale, nothing that does not apply -------------------------
+def test_every_wrong_field_shows_its_message_at_once(client):
+    form = bg.OrderForm(
+        client, **{**LIMIT_BUY, "qty": "abc", "price": "60000.123"}, clientOid="not ok!"
+    )
+    assert set(form.errors) == {"qty", "price", "clientOid"}
+    assert "not a plain decimal" in form.errors["qty"]
+    assert "tick size 0.01" in form.errors["price"]
+    assert "must be 1–32 characters" in form.errors["clientOid"]
+    for name in ("qty", "price", "clientOid"):
+        assert form.errors[name] in text_of(form._messages[name])
+    form.fields["qty"].value = "0.001"  # fixing one leaves the others standing
+    assert set(form.errors) == {"price", "clientOid"}
+
+
+def test_both_legs_on_the_wrong_side_of_the_price_are_shown_together(client):
+    form = bg.OrderForm(
+        client,
+        **{**LIMIT_BUY, "category": "USDT-FUTURES", "qty": "0.01"},
+        takeProfit="59000",
+        stopLoss="61000",
+        clientOid="legs-1",
+    )
+    assert set(form.errors) == {"takeProfit", "stopLoss"}
+    assert "must be above its price 60000" in form.errors["takeProfit"]
+    assert "must be below its price 60000" in form.errors["stopLoss"]
+    assert form.review_button.disabled
+
+
+def test_a_missing_price_does_not_hide_a_missing_leg_price_nor_invent_a_level_error(client):
+    form = bg.OrderForm(
+        client,
+        **{**LIMIT_BUY, "category": "USDT-FUTURES", "qty": "0.01", "price": ""},
+        takeProfit="70000",
+        tpOrderType="limit",
+        clientOid="legs-2",
+    )
+    # the take-profit's level cannot be judged without a price: no verdict on it yet
+    assert form.errors == {
+        "price": "price: required for a limit order",
+        "tpLimitPrice": "tpLimitPrice: required when tpOrderType is 'limit'",
+    }
+    form.set(price="60000", tpLimitPrice="69990")
+    assert form.errors == {} and form.payload["takeProfit"] == "70000"
+
+
+def test_the_status_line_clears_when_an_input_changes(client, exchange):
+    form = bg.OrderForm(
+        client, **{**LIMIT_BUY, "side": "sell", "qty": "50", "price": "90000"}, clientOid="st-1"
+    )
+    form.review()
+    form.confirm()
+    assert form.status.startswith("refused:") and "25202" in text_of(form._result_html)
+    form.fields["category"].value = "USDT-FUTURES"  # a stale "Insufficient balance" stayed here
+    assert form.status == ""
+    form.set(category="SPOT", qty="0.001", price="60000")
+    form.review()
+    assert form.status.startswith("reviewed:")
+    form.fields["qty"].value = "0.002"
+    assert form.status == "edited after Review: the review is discarded — review again"
+    form.review()
+    form.confirm()
+    assert form.status == "sent; the form has a fresh clientOid for the next order"
+
+
+def test_fields_that_no_longer_apply_are_dropped_from_the_payload(client, exchange, wire):
+    form = bg.OrderForm(client, **LIMIT_BUY, timeInForce="gtc", clientOid="gone-tif-1")
+    assert form.payload["timeInForce"] == "gtc"
+    form.set(category="USDT-FUTURES", orderType="market", qty="0.01", clientOid="gone-tif-2")
+    assert form.fields["timeInForce"].disabled and form.fields["price"].disabled
+    assert "timeInForce" not in form.payload and "price" not in form.payload
+    form.review()
+    form.confirm()
+    assert wire.payloads(PLACE) == [
+        {
+            "category": "USDT-FUTURES",
+            "symbol": "BTCUSDT",
+            "side": "buy",
+            "orderType": "market",
+            "qty": "0.01",
+            "clientOid": "gone-tif-2",
+        }
+    ]
+    form.fields["orderType"].value = "limit"  # what was typed comes back where it applies
+    assert form.payload["timeInForce"] == "gtc" and form.payload["price"] == "60000"
+
+
+def test_reduce_only_does_not_apply_in_hedge_mode(client):
+    form = bg.OrderForm(
+        client,
+        **{**LIMIT_BUY, "category": "USDT-FUTURES", "qty": "0.01"},
+        reduceOnly="no",
+        clientOid="ro-1",
+    )
+    assert form.payload["reduceOnly"] == "no"
+    client.set_hold_mode(holdMode="hedge_mode")
+    form.set(posSide="long")
+    assert form._rows["reduceOnly"].layout.display == "none"
+    assert "reduceOnly" not in form.payload and form.payload["posSide"] == "long"
+
+
+def test_an_orders_view_on_the_same_client_reads_again_after_a_confirm(client, exchange):
+    view = bg.OrdersView(client)
+    resting = client.submit_new_order(**{**LIMIT_BUY, "price": "59000"}, clientOid="rv-rest")
+    view.refresh()
+    view.review_cancel([resting["orderId"]])
+    form = bg.OrderForm(client, **LIMIT_BUY, clientOid="rv-form-1")
+    form.review()
+    form.confirm()
+    assert set(view.orders["clientOid"]) == {"rv-rest", "rv-form-1"}  # no Refresh clicked
+    assert "rv-form-1" in text_of(view._orders_html)
+    assert view.status == "read again after order rv-form-1 from an order form"
+    assert view._gate.plan is not None  # the reviewed cancel still lists its order
+    view.confirm()
+    assert store(exchange).by_client_oid("rv-rest").status == "cancelled"
+    assert store(exchange).by_client_oid("rv-form-1").status == "live"
+    refused = bg.OrderForm(client, **{**LIMIT_BUY, "qty": "50", "side": "sell"}, clientOid="rv-2")
+    refused.review()
+    refused.confirm()  # nothing changed on the exchange: the view is left as it is
+    assert view.status.startswith("cancel: 1 ok")
+    view.close()
+    form.review()
+    form.confirm()  # a closed view is no longer told
+    assert "rv-form-1" in set(view.orders["clientOid"]) and len(view.orders) == 1
+
+
+def test_every_label_fits(client):
+    form = bg.OrderForm(client, **{**LIMIT_BUY, "qty": "0.0010005", "price": "60000.123"})
+    widgets = [form, bg.OrdersView(client), bg.KillSwitch(client), bg.DeadMansSwitchToggle(client)]
+    buttons = [b for x in widgets for b in all_widgets(x) if isinstance(b, w.Button)]
+    assert {b.description for b in buttons} >= {"round to step", "round to tick", "new"}
+    for button in buttons:  # sized to its label and never squeezed: not "round to st…"
+        assert button.layout.width == "auto" and button.layout.flex == "0 0 auto", button
+    width = form.fields["qty"].style.description_width
+    assert width.endswith("ch")
+    assert all(int(width[:-2]) >= len(name) + 2 for name in form.fields)
