@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # JupyterLab refuses to run as root without this flag (CI and these machines run as root).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: test lab lint bench clean chromium
+.PHONY: test lab lint stubs bench clean chromium
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -45,6 +45,11 @@ lab: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The client's static signatures (bitget_nb/_api.pyi) from the endpoint table; a test says
+# when they are out of date.
+stubs: $(STAMP)
+	$(BIN)/python -c 'from bitget_nb._signatures import write_stub; write_stub()'
 
 bench: $(STAMP)
 	$(BIN)/python bench/overhead.py
