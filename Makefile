@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make lab   — set everything up and open JupyterLab on notebooks/ against the local exchange
-#   make test  — set everything up and run the whole test suite (lint, unit, integration, notebooks)
+#   make test  — set everything up and run the whole test suite (lint, types, unit, integration,
+#                notebooks)
 # Only Python 3.11+ is needed; everything else is installed into .venv from the registries.
 
 PYTHON ?= python3
@@ -24,6 +25,7 @@ $(STAMP): pyproject.toml
 test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # The browser test drives Debian's Chromium through Playwright (never `playwright install`,
