@@ -13,9 +13,11 @@ What happens to one call (:meth:`Transport.call`):
    server time, once, and the call is signed again and re-sent — it was refused before any
    processing, so this is safe for writes too;
 5. reads are retried with tenacity (bounded attempts, exponential backoff with jitter; a 429
-   waits for ``Retry-After`` or the rate window). Writes are never retried here: whether a
-   write that failed in flight may be sent again is decided above this layer, by looking the
-   order up by its ``clientOid``.
+   waits for ``Retry-After`` or the rate window). Each attempt *returns* its refusal to
+   tenacity rather than raising it, and the last one is raised by :meth:`Transport.call` once
+   tenacity has returned: the traceback of a refused read holds no retry machinery. Writes
+   are never retried here: whether a write that failed in flight may be sent again is decided
+   above this layer, by looking the order up by its ``clientOid``.
 
 Nothing here logs a header, a secret or a signature.
 """
@@ -36,7 +38,7 @@ import urllib3
 from tenacity import (
     RetryCallState,
     Retrying,
-    retry_if_exception,
+    retry_if_result,
     stop_after_attempt,
     wait_random_exponential,
 )
@@ -46,6 +48,7 @@ from .config import DEFAULT_POOL_SIZE, Credentials, Secret
 from .endpoints import ENDPOINTS, Endpoint
 from .errors import (
     BitgetAPIError,
+    BitgetError,
     ConfigurationError,
     RateLimitError,
     RedirectError,
@@ -130,12 +133,14 @@ def shared_limiter(base_url: str) -> RateLimiter:
         return limiter
 
 
-def _is_retryable_read(exc: BaseException) -> bool:
-    if isinstance(exc, RedirectError):
+def _is_retryable_read(outcome: object) -> bool:
+    """Whether a read's attempt should be made again: ``outcome`` is what the attempt
+    returned — an envelope, or the refusal it met."""
+    if isinstance(outcome, RedirectError):
         return False  # the same request gets the same redirect
-    if isinstance(exc, TransportError):
+    if isinstance(outcome, TransportError):
         return True
-    return isinstance(exc, BitgetAPIError) and exc.retryable
+    return isinstance(outcome, BitgetAPIError) and outcome.retryable
 
 
 class Transport:
@@ -193,8 +198,10 @@ class Transport:
         self._retrying = Retrying(
             stop=stop_after_attempt(max_retries + 1),
             wait=self._wait,
-            retry=retry_if_exception(_is_retryable_read),
+            retry=retry_if_result(_is_retryable_read),
             sleep=sleep,
+            # attempts exhausted: hand back the last outcome (call() raises it)
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
             reraise=True,
         )
 
@@ -221,7 +228,11 @@ class Transport:
             )
         if endpoint.write:
             return self._call_with_clock_fix(endpoint, params)
-        return self._retrying(self._call_with_clock_fix, endpoint, params)
+        outcome = self._retrying(self._attempt, endpoint, params)
+        if isinstance(outcome, BitgetError):
+            # raised here, after tenacity has returned: none of its frames are in the traceback
+            raise outcome
+        return outcome
 
     def sync_time(self) -> int:
         """Measure the offset between the local clock and the exchange's server time."""
@@ -241,16 +252,26 @@ class Transport:
             self._session.close()
 
     # -- internals ------------------------------------------------------------------------
+    def _attempt(self, endpoint: Endpoint, params: Params) -> dict[str, Any] | BitgetError:
+        """One attempt of a read: its envelope, or the refusal it met — returned, so that
+        tenacity decides on a value and :meth:`call` raises the last one itself."""
+        try:
+            return self._call_with_clock_fix(endpoint, params)
+        except BitgetError as refusal:
+            return refusal
+
     def _call_with_clock_fix(self, endpoint: Endpoint, params: Params) -> dict[str, Any]:
         try:
             return self._send(endpoint, params)
         except TimestampExpiredError:
             logger.debug("40008 on %s: resyncing the clock once", endpoint.path)
-            self.sync_time()
-            return self._send(endpoint, params)
+        # sent again outside the handler: a refusal of the second attempt does not carry the
+        # 40008 along as its __context__ (nothing to act on: the clock is fixed)
+        self.sync_time()
+        return self._send(endpoint, params)
 
     def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
+        exc = state.outcome.result() if state.outcome and not state.outcome.failed else None
         if isinstance(exc, RateLimitError):
             return exc.retry_after if exc.retry_after is not None else 1.0
         return self._backoff(state)
