@@ -19,6 +19,12 @@ What happens to one call (:meth:`Transport.call`):
    are never retried here: whether a write that failed in flight may be sent again is decided
    above this layer, by looking the order up by its ``clientOid``.
 
+A session the transport makes itself reads the proxy settings of the environment
+(``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``) and ``REQUESTS_CA_BUNDLE`` /
+``CURL_CA_BUNDLE`` once, when it is made (:func:`environment_settings`) — requests would
+otherwise scan them, and ``~/.netrc``, on every call — and never sends a loopback base URL
+(the local exchange) through a proxy.
+
 Nothing here logs a header, a secret or a signature.
 """
 
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import http.client
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -43,7 +50,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from ._net import base_url_problem, redact
+from ._net import base_url_problem, is_loopback_url, redact
 from .config import DEFAULT_POOL_SIZE, Credentials, Secret
 from .endpoints import ENDPOINTS, Endpoint
 from .errors import (
@@ -59,7 +66,7 @@ from .errors import (
 )
 from .signing import compact_json, decode_query, encode_query, sign
 
-__all__ = ["RateLimiter", "Transport", "shared_limiter"]
+__all__ = ["RateLimiter", "Transport", "environment_settings", "shared_limiter"]
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +140,20 @@ def shared_limiter(base_url: str) -> RateLimiter:
         return limiter
 
 
+def environment_settings(base_url: str) -> tuple[dict[str, str], str | None]:
+    """``(proxies, CA bundle)`` for a session that talks to ``base_url``, from the environment
+    as it is now: the proxies requests itself would pick (``HTTPS_PROXY``, ``HTTP_PROXY``,
+    ``ALL_PROXY``, honouring ``NO_PROXY``), none at all for a loopback URL, and
+    ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE`` if set.
+
+    >>> environment_settings("http://127.0.0.1:8080")[0]
+    {}
+    """
+    proxies = {} if is_loopback_url(base_url) else requests.utils.get_environ_proxies(base_url)
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
+    return dict(proxies), bundle
+
+
 def _is_retryable_read(outcome: object) -> bool:
     """Whether a read's attempt should be made again: ``outcome`` is what the attempt
     returned — an envelope, or the refusal it met."""
@@ -187,6 +208,14 @@ class Transport:
             )
             session.mount("http://", adapter)
             session.mount("https://", adapter)
+            # Read once, not on every call: requests scans the environment for proxies,
+            # NO_PROXY, .netrc and CA bundles per request of a session that trusts it (a fifth
+            # of the client's time). Loopback — the local exchange — is never proxied.
+            session.trust_env = False
+            proxies, bundle = environment_settings(self.base_url)
+            session.proxies = proxies
+            if bundle is not None:
+                session.verify = bundle
         self._session = session
         self._sleep = sleep
         self._clock = clock
