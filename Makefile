@@ -1,7 +1,8 @@
 # The two commands of the README:
 #   make lab   — set everything up and open JupyterLab on notebooks/ against the local exchange
 #                (extra JupyterLab arguments: make lab ARGS="--port 8899")
-#   make test  — set everything up and run the whole test suite (lint, unit, integration, notebooks)
+#   make test  — set everything up and run the whole test suite (lint, types, unit, integration,
+#                notebooks)
 # Only Python 3.11+ is needed; everything else is installed into .venv from the registries.
 
 PYTHON ?= python3
@@ -12,7 +13,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # JupyterLab refuses to run as root without this flag (CI and these machines run as root).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: test lab lint bench clean chromium
+.PHONY: test lab lint stubs bench clean chromium
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -25,6 +26,7 @@ $(STAMP): pyproject.toml
 test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # The browser test drives Debian's Chromium through Playwright (never `playwright install`,
@@ -49,6 +51,11 @@ lab: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The client's static signatures (bitget_nb/_api.pyi) from the endpoint table; a test says
+# when they are out of date.
+stubs: $(STAMP)
+	$(BIN)/python -c 'from bitget_nb._signatures import write_stub; write_stub()'
 
 bench: $(STAMP)
 	$(BIN)/python bench/overhead.py

@@ -225,7 +225,7 @@ def _parser() -> argparse.ArgumentParser:
         "--timestamp-window-ms",
         type=int,
         metavar="N",
-        help="accepted ACCESS-TIMESTAMP skew in ms (default 30000, spec §1.5)",
+        help="accepted ACCESS-TIMESTAMP skew in ms either side of server time (default 30000)",
     )
     ex.add_argument(
         "--allow-remote",

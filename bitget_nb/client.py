@@ -1,9 +1,13 @@
 """``BitgetClient``: thin methods over the endpoint table.
 
-Each public method is derived from one row of :data:`bitget_nb.endpoints.ENDPOINTS`: it takes
-a mapping of wire fields, keyword arguments with the same names, or both, sends them through
-the :class:`~bitget_nb.transport.Transport`, and turns ``data`` into the pandas object the
-row's shape calls for. ``raw=True`` returns the decoded envelope instead.
+Each public endpoint method is derived from one row of :data:`bitget_nb.endpoints.ENDPOINTS`
+(``_api.py`` lists them, ``_signatures.py`` makes them): its signature names the row's wire
+fields, and it takes them as keyword arguments, as a mapping, or both — a request model too,
+for the order endpoints. The call comes here, to :meth:`BitgetClient._call`: the fields are
+checked against the row (unknown names, required ones, times as ms, exact decimals), sent
+through the :class:`~bitget_nb.transport.Transport` — or through the safe writes of
+:mod:`bitget_nb.safety` — and ``data`` becomes the pandas object the row's shape calls for.
+``raw=True`` returns the decoded envelope instead.
 
 >>> import bitget_nb as bg
 >>> with bg.LocalExchange(seed=7, start_time="2026-01-05T00:00:00Z") as ex:
@@ -16,7 +20,6 @@ dtype('float64')
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -25,11 +28,19 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import frames, paging
+from ._api import EndpointMethods
 from ._net import is_loopback_url
+from ._signatures import check_fields, refusals_raised_here
 from .config import DEFAULT_POOL_SIZE, REST_HOST, Credentials
-from .endpoints import ENDPOINTS, Endpoint, Shape
+from .endpoints import ENDPOINTS, Endpoint, Kind, Param, Shape
 from .errors import BitgetError, OutcomeUnknownError, ValidationError
-from .models import PlaceOrderRequestV3, StrategyOrderRequestV3, decimal_text
+from .models import (
+    PlaceOrderRequestV3,
+    StrategyOrderRequestV3,
+    decimal_text,
+    seed_value,
+    time_ms,
+)
 from .rules import InstrumentRules, check_pos_side
 from .vocab import CATEGORIES, FUTURES_CATEGORIES, HOLD_MODES
 
@@ -45,28 +56,34 @@ if TYPE_CHECKING:
 
 __all__ = ["BitgetClient"]
 
-_TIME_FIELDS = frozenset({"startTime", "endTime"})
 
-
-def _wire(name: str, value: Any) -> Any:
-    """One request value in its wire form: times as ms, decimals exactly, enums as text."""
-    if isinstance(value, pd.Timestamp | _dt.datetime):
-        stamp = pd.Timestamp(value)
-        if stamp.tzinfo is None:
-            raise ValueError(f"{name}: give a timezone-aware time (e.g. UTC), got {value!r}")
-        return str(stamp.value // 1_000_000)
-    if isinstance(value, Decimal):
-        return format(value, "f")
+def _wire_value(param: Param | None, value: Any) -> Any:
+    """One request value in its wire form, by its parameter's kind: times as ms, amounts as
+    exact decimal strings, whole numbers as their digits, yes/no from a bool."""
+    kind = param.kind if param is not None else Kind.TEXT
+    name = param.name if param is not None else ""
+    if kind is Kind.TIME:
+        return str(time_ms(value, name))
+    if kind is Kind.DECIMAL:
+        return decimal_text(value, name)
+    if kind is Kind.INT and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, int) and name in _TIME_FIELDS:
-        return str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if kind is Kind.ENUM:
+        return seed_value(name, value)
     return value
 
 
-def _params(
-    endpoint: Endpoint, params: Any, fields: Mapping[str, Any]
-) -> dict[str, Any] | list[Any] | None:
+def _payload(
+    endpoint: Endpoint, params: Any, fields: Mapping[str, Any], *, check: bool = True
+) -> dict[str, Any]:
+    """The wire fields of one call: ``params`` (a mapping or a request model) and the keyword
+    ``fields``, which win; each key a field of the row (the seed documentation's names
+    translated), each value in its wire form, and — with ``check`` — every required field
+    and one of each ``one_of`` group present."""
     if params is not None and hasattr(params, "to_payload"):
         params = params.to_payload()
     if params is not None and not isinstance(params, Mapping):
@@ -74,12 +91,32 @@ def _params(
             f"{endpoint.name} takes a mapping of wire fields or keyword arguments, "
             f"not {type(params).__name__}"
         )
-    merged = {**(params or {}), **fields}
-    out = {k: _wire(k, v) for k, v in merged.items() if v is not None}
-    return out or None
+    declared = endpoint.params
+    given = dict(params or {})
+    if declared is not None and given:
+        given = check_fields(endpoint.name, declared, given)
+    merged = {**given, **fields}
+    by_name = {p.name: p for p in declared or ()}
+    out = {k: _wire_value(by_name.get(k), v) for k, v in merged.items() if v is not None}
+    if check and declared is not None:
+        _check_present(endpoint, out)
+    return out
 
 
-class BitgetClient:
+def _check_present(endpoint: Endpoint, payload: Mapping[str, Any]) -> None:
+    for param in endpoint.params or ():
+        if param.required and payload.get(param.name) in (None, ""):
+            choices = f" (one of {', '.join(param.choices)})" if param.choices else ""
+            raise ValidationError(
+                f"{param.name}: required by {endpoint.name}{choices}", field=param.name
+            )
+    if endpoint.one_of and not any(payload.get(name) for name in endpoint.one_of):
+        raise ValidationError(
+            f"{endpoint.name}: give {' or '.join(endpoint.one_of)}", field=endpoint.one_of[0]
+        )
+
+
+class BitgetClient(EndpointMethods):
     """A signed client for Bitget's V3 UTA REST API that returns pandas objects.
 
     Credentials are optional for public market data. ``base_url`` is required, so nothing
@@ -87,6 +124,12 @@ class BitgetClient:
     or :data:`bitget_nb.config.REST_HOST` for Bitget (``demo=True`` adds the ``paptrading: 1``
     header of Bitget's demo trading). :func:`bitget_nb.connect` picks these for you.
     ``session``, ``sleep`` and ``clock`` are injectable for tests.
+
+    Every endpoint method names its wire fields in its signature (``help(client.get_candles)``
+    lists them with their allowed values and limits); an unknown keyword raises
+    :class:`~bitget_nb.errors.UnknownFieldError` naming the valid ones. Times (``startTime``,
+    ``endTime``) may be ms, ISO strings (UTC unless they name a zone) or timezone-aware
+    datetimes.
 
     When the answer to a write is lost (a timeout, a dropped or cut answer, HTTP 5xx, an
     "outcome unknown" code), the write is never sent again: the client looks it up for up to
@@ -146,9 +189,8 @@ class BitgetClient:
         )
         from .safety import OrderWriter
 
-        self._writer = OrderWriter(
-            self._transport, settle_window=settle_window, **({"sleep": sleep} if sleep else {})
-        )
+        writer_options: dict[str, Any] = {"sleep": sleep} if sleep else {}
+        self._writer = OrderWriter(self._transport, settle_window=settle_window, **writer_options)
         self._instruments: dict[tuple[str, str], dict[str, Any]] = {}
         #: Categories whose whole instrument list was loaded: a symbol missing there is unknown.
         self._listed: set[str] = set()
@@ -193,13 +235,33 @@ class BitgetClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @refusals_raised_here
     def request(
         self, endpoint: str | Endpoint, params: Any = None, /, *, raw: bool = False, **fields: Any
     ) -> Any:
         """Call any endpoint of the table by name, e.g. ``client.request("get_tickers",
-        category="SPOT")``."""
+        category="SPOT")``, with its fields checked as its method checks them — but without
+        what the method adds (the safe writes' look-ups, paging). An :class:`Endpoint` of your
+        own with ``params=None`` is sent unchecked."""
         ep = ENDPOINTS[endpoint] if isinstance(endpoint, str) else endpoint
-        envelope = self._transport.call(ep, _params(ep, params, fields))
+        if ep.params is not None:
+            fields = check_fields(ep.name, ep.params, fields, also=("raw",), stacklevel=4)
+        return self._read(ep, params, fields, raw=raw)
+
+    def _call(self, name: str, first: Any, fields: dict[str, Any], **options: Any) -> Any:
+        """Where every endpoint method lands: ``first`` is its positional argument (a mapping,
+        a request model or a batch), ``fields`` the keywords given (checked against the row
+        already), ``options`` ``raw`` and the like."""
+        handler = _HANDLERS.get(name)
+        if handler is not None:
+            return handler(self, first, fields, **options)
+        ep = ENDPOINTS[name]
+        if ep.shape is Shape.PAGE:
+            return self._paged(ep, first, fields, **options)
+        return self._read(ep, first, fields, **options)
+
+    def _read(self, ep: Endpoint, params: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
+        envelope = self._transport.call(ep, _payload(ep, params, fields) or None)
         return envelope if raw else self._shape(ep, envelope)
 
     def _shape(self, ep: Endpoint, envelope: dict[str, Any]) -> Any:
@@ -227,15 +289,9 @@ class BitgetClient:
         raise AssertionError(f"unhandled shape {ep.shape}")  # pragma: no cover
 
     # -- instruments ----------------------------------------------------------------------------
-    def get_instruments(self, params: Any = None, /, *, raw: bool = False, **fields: Any) -> Any:
-        """Instruments of a category: ``GET /api/v3/market/instruments`` (public, 20/s per ip).
-
-        Returns a ``pandas.DataFrame``; ``raw=True`` returns the envelope. The rows are also
-        remembered, so later orders on these symbols are checked against their tick, lot step
-        and minimums before anything is sent.
-        """
+    def _get_instruments(self, params: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
         ep = ENDPOINTS["get_instruments"]
-        query = _params(ep, params, fields)
+        query = _payload(ep, params, fields)
         envelope = self._transport.call(ep, query)
         for row in envelope.get("data") or []:
             key = (str(row.get("category", "")).upper(), str(row.get("symbol", "")).upper())
@@ -244,6 +300,7 @@ class BitgetClient:
             self._listed.add(str(query["category"]).upper())
         return envelope if raw else self._shape(ep, envelope)
 
+    @refusals_raised_here
     def instrument_rules(self, category: str, symbol: str) -> InstrumentRules:
         """The tick / step / minimum rules of one instrument (fetched once, then cached)."""
         key = (category.upper(), symbol.upper())
@@ -255,21 +312,14 @@ class BitgetClient:
             )
         return InstrumentRules.from_record(self._instruments[key])
 
-    def round_order(
+    def _round_order(
         self,
-        request: Any = None,
-        /,
+        request: Any,
+        fields: Mapping[str, Any],
         *,
         price_rounding: str = "nearest",
         qty_rounding: str = "down",
-        **fields: Any,
     ) -> PlaceOrderRequestV3:
-        """The order with its price on the tick grid and its qty on the lot-step grid.
-
-        Takes the same inputs as :meth:`submit_new_order`. ``price_rounding`` and
-        ``qty_rounding`` are ``"nearest"``, ``"down"`` or ``"up"`` (qty rounds down by default,
-        so an order never grows).
-        """
         req = _order(request, fields)
         rules = self.instrument_rules(req.category, req.symbol)
         changes: dict[str, Any] = {
@@ -309,32 +359,12 @@ class BitgetClient:
         return req
 
     # -- trading --------------------------------------------------------------------------------
-    def submit_new_order(self, request: Any = None, /, *, raw: bool = False, **fields: Any) -> Any:
-        """Place an order: ``POST /api/v3/trade/place-order`` (signed, 10/s per uid).
-
-        Takes a :class:`PlaceOrderRequestV3`, a mapping of wire fields, or keyword arguments.
-        The request is validated first (and checked against the instrument when the client
-        knows it); a ``clientOid`` is generated when none is given. If the answer is lost,
-        the order is never sent again: it is looked up by ``clientOid`` until found or the
-        settle window has passed, then :class:`~bitget_nb.OutcomeUnknownError` names it (see
-        :mod:`bitget_nb.safety`). Returns a ``pandas.Series`` with ``orderId`` and
-        ``clientOid``; ``.attrs["reconciled"]`` says whether it was settled by a lookup.
-        """
+    def _submit_new_order(self, request: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
         req = self._checked(_order(request, fields))
         envelope = self._writer.place(req.to_payload())
         return envelope if raw else _ack_series(envelope)
 
-    def place_batch_orders(self, orders: Any, /, *, raw: bool = False) -> Any:
-        """Place many orders: ``POST /api/v3/trade/place-batch`` (signed, 5/s per uid).
-
-        ``orders`` is a sequence of requests or mappings. They go out in chunks of at most 20
-        (one category per chunk, as the API requires); every item is validated and gets a
-        ``clientOid``. Returns one row per input, in input order, with ``orderId``,
-        ``clientOid``, ``code``, ``msg`` and a boolean ``ok`` — partial failures show at a
-        glance. ``raw=True`` returns the list of per-item results. Items whose outcome stays
-        unknown after the settle window raise :class:`~bitget_nb.OutcomeUnknownError` naming
-        each ``clientOid``; its ``.results`` frame has every row (later chunks unsent).
-        """
+    def _place_batch_orders(self, orders: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
         requests_ = [self._checked(_order(o, {})) for o in orders]
         for req in requests_:
             _batchable(req)
@@ -348,61 +378,32 @@ class BitgetClient:
                 results[index] = item
         return results if raw else frames.batch_frame(results, envelope={"data": results})
 
-    def modify_order(self, params: Any = None, /, *, raw: bool = False, **fields: Any) -> Any:
-        """Modify an open order's price and/or quantity: ``POST /api/v3/trade/modify-order``.
-
-        ``orderId`` or ``clientOid`` names the order. Reconciled like a placement when the
-        answer is lost. Returns a ``pandas.Series`` with ``orderId`` and ``clientOid``.
-        """
+    def _modify_order(self, params: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
         payload = _id_payload("modify_order", params, fields)
         if payload.get("qty") is None and payload.get("price") is None:
             raise ValidationError("modify_order: give a new price and/or qty", field="price")
         envelope = self._writer.modify(payload)
         return envelope if raw else _ack_series(envelope)
 
-    def batch_modify_orders(self, modifications: Any, /, *, raw: bool = False) -> Any:
-        """Modify up to 20 orders per call: ``POST /api/v3/trade/batch-modify-order``.
-
-        Returns one row per input with ``orderId``, ``clientOid``, ``code``, ``msg``, ``ok``.
-        """
+    def _batch_modify_orders(
+        self, modifications: Any, fields: Mapping[str, Any], *, raw: bool
+    ) -> Any:
         payloads = [_id_payload("batch_modify_orders", m, {}) for m in modifications]
         results = self._batched("batch_modify_orders", payloads, "modify")
         return results if raw else frames.batch_frame(results, envelope={"data": results})
 
-    def cancel_order(self, params: Any = None, /, *, raw: bool = False, **fields: Any) -> Any:
-        """Cancel an order by ``orderId`` or ``clientOid``: ``POST /api/v3/trade/cancel-order``.
-
-        An order that turns out to be cancelled already counts as cancelled. Returns a
-        ``pandas.Series`` with ``orderId`` and ``clientOid``.
-        """
+    def _cancel_order(self, params: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
         envelope = self._writer.cancel(_id_payload("cancel_order", params, fields))
         return envelope if raw else _ack_series(envelope)
 
-    def cancel_batch_orders(self, cancels: Any, /, *, raw: bool = False) -> Any:
-        """Cancel up to 20 orders per call: ``POST /api/v3/trade/cancel-batch``.
-
-        Each item needs ``category``, ``symbol`` and ``orderId`` or ``clientOid``. Returns one
-        row per input with ``orderId``, ``clientOid``, ``code``, ``msg``, ``ok``.
-        """
+    def _cancel_batch_orders(self, cancels: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
         payloads = [_id_payload("cancel_batch_orders", c, {}) for c in cancels]
-        for payload in payloads:
-            for name in ("category", "symbol"):
-                if not payload.get(name):
-                    raise ValidationError(
-                        f"{name}: required for each cancel-batch item", field=name
-                    )
         results = self._batched("cancel_batch_orders", payloads, "cancel")
         return results if raw else frames.batch_frame(results, envelope={"data": results})
 
-    def cancel_all_orders(self, params: Any = None, /, *, raw: bool = False, **fields: Any) -> Any:
-        """Cancel every open order of a category (optionally one symbol):
-        ``POST /api/v3/trade/cancel-symbol-order``. Returns one row per affected order. When
-        the answer is lost it is settled by the open orders, never sent again: once none is
-        left it has succeeded, ``.attrs["reconciled"]`` is true and the rows are not known."""
+    def _cancel_all_orders(self, params: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
         ep = ENDPOINTS["cancel_all_orders"]
-        payload = _params(ep, params, fields) or {}
-        if not payload.get("category"):
-            raise ValidationError("category: required", field="category")
+        payload = _payload(ep, params, fields)
         envelope = self._writer.cancel_all(payload)
         return envelope if raw else _reconciled(self._shape(ep, envelope), envelope)
 
@@ -428,23 +429,21 @@ class BitgetClient:
         return results
 
     # -- futures: account mode, positions, TP/SL, the dead man's switch --------------------------
+    @refusals_raised_here
     def hold_mode(self, *, refresh: bool = False) -> str:
         """The account's hold mode, ``one_way_mode`` or ``hedge_mode``.
 
         Read from ``get_account_settings`` once and cached (``refresh=True`` reads again;
         :meth:`set_hold_mode` updates it). Futures orders are checked against it before
-        sending: hedge mode needs ``posSide``, one-way mode takes none (spec §5.3).
+        sending: hedge mode needs ``posSide``, one-way mode takes none.
         """
         if self._hold_mode is None or refresh:
             settings = self._transport.call(ENDPOINTS["get_account_settings"], None)["data"]
             self._hold_mode = str((settings or {}).get("holdMode") or "one_way_mode")
         return self._hold_mode
 
-    def set_hold_mode(self, params: Any = None, /, *, raw: bool = False, **fields: Any) -> Any:
-        """Switch between ``one_way_mode`` and ``hedge_mode``:
-        ``POST /api/v3/account/set-hold-mode`` (signed, 10/s per uid). The exchange refuses
-        while positions or open orders exist. Returns ``"success"``."""
-        payload = _params(ENDPOINTS["set_hold_mode"], params, fields) or {}
+    def _set_hold_mode(self, params: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
+        payload = _payload(ENDPOINTS["set_hold_mode"], params, fields, check=False)
         mode = str(payload.get("holdMode", "")).lower()
         if mode not in HOLD_MODES:
             raise ValidationError(
@@ -455,11 +454,8 @@ class BitgetClient:
         self._hold_mode = mode
         return envelope if raw else envelope.get("data")
 
-    def set_leverage(self, params: Any = None, /, *, raw: bool = False, **fields: Any) -> Any:
-        """Set leverage: ``POST /api/v3/account/set-leverage`` (signed, 10/s per uid).
-        Futures need ``category``, ``symbol`` and ``leverage`` (isolated hedge positions may
-        take ``longLeverage`` / ``shortLeverage``). Returns ``"success"``."""
-        payload = _params(ENDPOINTS["set_leverage"], params, fields) or {}
+    def _set_leverage(self, params: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
+        payload = _payload(ENDPOINTS["set_leverage"], params, fields, check=False)
         for name in ("category", "leverage"):
             if payload.get(name) is None and not (
                 name == "leverage" and (payload.get("longLeverage") or payload.get("shortLeverage"))
@@ -469,15 +465,9 @@ class BitgetClient:
         envelope = self._writer.idempotent("set_leverage", payload)
         return envelope if raw else envelope.get("data")
 
-    def close_all_positions(
-        self, params: Any = None, /, *, raw: bool = False, **fields: Any
-    ) -> Any:
-        """Close positions with market orders: ``POST /api/v3/trade/close-positions`` (signed,
-        5/s per uid). ``category`` required; ``symbol`` and ``posSide`` narrow it. Returns one
-        row per close order with ``orderId``, ``clientOid``, ``code``, ``msg``, ``ok``. A lost
-        answer is settled by the positions, like :meth:`cancel_all_orders`."""
+    def _close_all_positions(self, params: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
         ep = ENDPOINTS["close_all_positions"]
-        payload = _params(ep, params, fields) or {}
+        payload = _payload(ep, params, fields, check=False)
         if str(payload.get("category", "")).upper() not in FUTURES_CATEGORIES:
             raise ValidationError(
                 f"category: one of {', '.join(FUTURES_CATEGORIES)} is required", field="category"
@@ -486,14 +476,8 @@ class BitgetClient:
         envelope = self._writer.close_all(payload)
         return envelope if raw else _reconciled(self._shape(ep, envelope), envelope)
 
-    def countdown_cancel_all(
-        self, params: Any = None, /, *, raw: bool = False, **fields: Any
-    ) -> Any:
-        """Arm, re-arm or (with ``"0"``) disarm the exchange's dead man's switch:
-        ``POST /api/v3/trade/countdown-cancel-all`` (signed, 1/s per uid). ``countdown`` is
-        5–60 seconds; if no new call comes in time, every open order is cancelled (spec §5.6).
-        See :meth:`dead_mans_switch` for a heartbeat that does this for you."""
-        payload = _params(ENDPOINTS["countdown_cancel_all"], params, fields) or {}
+    def _countdown_cancel_all(self, params: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
+        payload = _payload(ENDPOINTS["countdown_cancel_all"], params, fields, check=False)
         payload["countdown"] = _countdown(payload.get("countdown"))
         envelope = self._writer.idempotent("countdown_cancel_all", payload)
         return envelope if raw else envelope.get("data")
@@ -512,13 +496,7 @@ class BitgetClient:
 
         return DeadMansSwitch(self, countdown=countdown, interval=interval)
 
-    def submit_strategy_order(
-        self, request: Any = None, /, *, raw: bool = False, **fields: Any
-    ) -> Any:
-        """Place a TP/SL strategy order: ``POST /api/v3/trade/place-strategy-order`` (signed,
-        10/s per uid). Takes a :class:`StrategyOrderRequestV3`, a mapping or keywords; a
-        ``clientOid`` is generated when none is given and a lost answer is reconciled by it.
-        Returns a ``pandas.Series`` with ``orderId`` and ``clientOid``."""
+    def _submit_strategy_order(self, request: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
         if isinstance(request, StrategyOrderRequestV3):
             req = request.replace(**fields) if fields else request
         else:
@@ -531,24 +509,12 @@ class BitgetClient:
         envelope = self._writer.place_strategy(req.to_payload())
         return envelope if raw else _ack_series(envelope)
 
-    def modify_strategy_order(
-        self, params: Any = None, /, *, raw: bool = False, **fields: Any
-    ) -> Any:
-        """Modify a strategy order (``orderId`` or ``clientOid``; ``qty`` and the TP/SL
-        fields): ``POST /api/v3/trade/modify-strategy-order`` (signed, 10/s per uid)."""
+    def _modify_strategy_order(self, params: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
         payload = _id_payload("modify_strategy_order", params, fields)
-        for key in ("takeProfit", "stopLoss", "tpLimitPrice", "slLimitPrice"):
-            if payload.get(key) is not None:
-                payload[key] = decimal_text(payload[key], key)
         envelope = self._writer.modify_strategy(payload, self._strategy_category(payload))
         return envelope if raw else _ack_series(envelope)
 
-    def cancel_strategy_order(
-        self, params: Any = None, /, *, raw: bool = False, **fields: Any
-    ) -> Any:
-        """Cancel a strategy order by ``orderId`` or ``clientOid``:
-        ``POST /api/v3/trade/cancel-strategy-order`` (signed, 10/s per uid). The answer's body
-        differs between sources (spec §7 #8), so the result is built from the request."""
+    def _cancel_strategy_order(self, params: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
         payload = _id_payload("cancel_strategy_order", params, fields)
         envelope = self._writer.cancel_strategy(payload, self._strategy_category(payload))
         data = envelope.get("data") or _ids_of(payload)
@@ -570,23 +536,14 @@ class BitgetClient:
                 return category
         return FUTURES_CATEGORIES[0]
 
-    def copy_futures_transfer(
-        self, params: Any = None, /, *, raw: bool = False, **fields: Any
-    ) -> Any:
-        """Move funds into (``type="in"``) or out of (``"out"``) the copy-trading lead
-        account: ``POST /api/v3/copy/futures/transfer`` (signed, 1/s per uid). A transfer
-        carries no id of ours, so a lost answer is raised as :class:`OutcomeUnknownError`
-        (check :meth:`get_copy_futures_transfer_records`), never re-sent blindly."""
+    def _copy_futures_transfer(self, params: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
         ep = ENDPOINTS["copy_futures_transfer"]
-        payload = _params(ep, params, fields) or {}
+        payload = _payload(ep, params, fields, check=False)
         kind = str(payload.get("type", "")).lower()
         if kind not in ("in", "out"):
             raise ValidationError("type: 'in' or 'out'", field="type")
-        for name in ("coin", "amount"):
-            if not payload.get(name):
-                raise ValidationError(f"{name}: required", field=name)
-        payload.update(type=kind, coin=str(payload["coin"]).upper(),
-                       amount=decimal_text(payload["amount"], "amount"))  # fmt: skip
+        _check_present(ep, payload)
+        payload.update(type=kind, coin=str(payload["coin"]).upper())
         envelope = self._writer.once(
             "copy_futures_transfer", payload, check="get_copy_futures_transfer_records()"
         )
@@ -595,25 +552,24 @@ class BitgetClient:
     # -- paged reads ------------------------------------------------------------------------------
     def _paged(
         self,
-        name: str,
+        ep: Endpoint,
         params: Any,
-        fields: dict[str, Any],
+        fields: Mapping[str, Any],
         *,
         raw: bool,
-        progress: bool | None,
-        max_rows: int | None,
-        windowed: bool,
+        progress: bool | None = None,
+        max_rows: int | None = None,
     ) -> Any:
-        ep = ENDPOINTS[name]
-        query = _params(ep, params, fields) or {}
+        name = ep.name
+        query = _payload(ep, params, fields)
         if raw:
             return self._transport.call(ep, query)
         windows: list[tuple[int | None, int | None]] = [(None, None)]
-        if windowed and ("startTime" in query or "endTime" in query):
+        if ep.windowed and ("startTime" in query or "endTime" in query):
             now = int(self._now_ms())
-            start = int(query.get("startTime", now - paging.WINDOW_MS))
-            end = int(query.get("endTime", now))
-            windows = list(paging.time_windows(start, end, now_ms=now))
+            first = int(query.get("startTime", now - paging.WINDOW_MS))
+            last = int(query.get("endTime", now))
+            windows = list(paging.time_windows(first, last, now_ms=now))
         pages: list[Mapping[str, Any]] = []
         rows: list[Mapping[str, Any]] = []
         bar = _progress(progress, name)
@@ -715,13 +671,15 @@ def _batchable(req: PlaceOrderRequestV3) -> None:
                  "slOrderType", "tpLimitPrice", "slLimitPrice"):  # fmt: skip
         if getattr(req, name) is not None:
             raise ValidationError(
-                f"{name}: batch orders cannot carry an attached TP/SL (spec §4.1.2); place "
-                "this order with submit_new_order",
+                f"{name}: batch orders cannot carry an attached TP/SL; place this order with "
+                "submit_new_order",
                 field=name,
             )
     if req.reduceOnly == "yes":
         raise ValidationError(
-            "reduceOnly: batch orders cannot be reduce-only (spec §4.1.2)", field="reduceOnly"
+            "reduceOnly: batch orders cannot be reduce-only; place this order with "
+            "submit_new_order",
+            field="reduceOnly",
         )
 
 
@@ -739,13 +697,12 @@ def _chunks(requests_: list[PlaceOrderRequestV3], size: int) -> list[list[int]]:
 
 def _id_payload(name: str, params: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
     ep = ENDPOINTS[name]
-    payload = _params(ep, params, fields) or {}
+    payload = _payload(ep, params, fields, check=False)
     for key, value in payload.items():  # ids, category, symbol… travel as text (spec §4.0)
         finite = not isinstance(value, float) or math.isfinite(value)
         if not isinstance(value, str | int | float) or not finite:
             raise ValidationError(f"{key}: expected text or a number, got {value!r}", field=key)
-    if not payload.get("orderId") and not payload.get("clientOid"):
-        raise ValidationError(f"{name}: give orderId or clientOid", field="orderId")
+    _check_present(ep, payload)
     if "category" in payload:
         category = str(payload["category"]).strip().upper()
         if category not in CATEGORIES:
@@ -754,9 +711,6 @@ def _id_payload(name: str, params: Any, fields: Mapping[str, Any]) -> dict[str, 
                 field="category",
             )
         payload["category"] = category
-    for key in ("price", "qty"):
-        if payload.get(key) is not None:
-            payload[key] = decimal_text(payload[key], key)
     return payload
 
 
@@ -809,139 +763,26 @@ def _ack_series(envelope: Mapping[str, Any]) -> pd.Series:
     return series
 
 
-def _paged_method(name: str, *, windowed: bool, doc: str) -> Callable[..., Any]:
-    def method(
-        self: BitgetClient,
-        params: Any = None,
-        /,
-        *,
-        raw: bool = False,
-        progress: bool | None = None,
-        max_rows: int | None = None,
-        **fields: Any,
-    ) -> Any:
-        return self._paged(name, params, fields, raw=raw, progress=progress,
-                           max_rows=max_rows, windowed=windowed)  # fmt: skip
+_Handler = Callable[..., Any]
 
-    ep = ENDPOINTS[name]
-    method.__name__ = method.__qualname__ = name
-    method.__doc__ = (
-        f"{ep.summary}: ``{ep.method} {ep.path}`` (signed, {ep.rate_limit:g}/s per uid).\n\n"
-        + doc
-        + "\n\nPages are followed to the end (``limit`` is the page size, ≤ 100) and one "
-        "de-duplicated ``pandas.DataFrame`` comes back, newest first; ``max_rows`` caps the "
-        "total. A progress bar appears for long downloads (``progress=True`` always, "
-        "``False`` never). ``raw=True`` sends one request and returns its envelope."
-    )
-    return method
-
-
-_WINDOWED = (
-    "A ``startTime``..``endTime`` range longer than 30 days is split into the ≤ 30-day "
-    "windows the API allows, inside its 90-day look-back."
-)
-BitgetClient.get_unfilled_orders = _paged_method(  # type: ignore[attr-defined]
-    "get_unfilled_orders", windowed=False, doc="Open orders of the account."
-)
-BitgetClient.get_history_orders = _paged_method(  # type: ignore[attr-defined]
-    "get_history_orders", windowed=True, doc="Filled and cancelled orders. " + _WINDOWED
-)
-BitgetClient.get_trade_fills = _paged_method(  # type: ignore[attr-defined]
-    "get_trade_fills",
-    windowed=True,
-    doc="The account's own fills; ``feeDetail`` is flattened into ``fee`` and ``feeCoin`` "
-    "(the raw list stays in ``feeDetail``). " + _WINDOWED,
-)
-
-BitgetClient.get_position_history = _paged_method(  # type: ignore[attr-defined]
-    "get_position_history", windowed=True, doc="Closed positions. " + _WINDOWED
-)
-BitgetClient.get_history_strategy_orders = _paged_method(  # type: ignore[attr-defined]
-    "get_history_strategy_orders",
-    windowed=True,
-    doc="Triggered, cancelled and failed TP/SL strategy orders. " + _WINDOWED,
-)
-BitgetClient.get_copy_futures_transfer_records = _paged_method(  # type: ignore[attr-defined]
-    "get_copy_futures_transfer_records",
-    windowed=False,
-    doc="Transfers between the unified account and the copy-trading lead account.",
-)
-BitgetClient.get_copy_futures_current_followers = _paged_method(  # type: ignore[attr-defined]
-    "get_copy_futures_current_followers",
-    windowed=False,
-    doc="The followers copying the lead trader now (on the local exchange: none, so an "
-    "empty frame with the columns).",
-)
-BitgetClient.get_copy_futures_history_followers = _paged_method(  # type: ignore[attr-defined]
-    "get_copy_futures_history_followers",
-    windowed=False,
-    doc="The followers who stopped copying the lead trader (on the local exchange: none).",
-)
-BitgetClient.get_copy_futures_profit_details = _paged_method(  # type: ignore[attr-defined]
-    "get_copy_futures_profit_details",
-    windowed=False,
-    doc="Profit-share settlements, one row per follower settlement; ``startTime`` and "
-    "``endTime`` narrow them (on the local exchange: none).",
-)
-
-_RETURNS = {
-    Shape.LIST: "pandas.DataFrame",
-    Shape.PAGE: "pandas.DataFrame",
-    Shape.ITEMS: "pandas.DataFrame",
-    Shape.BATCH: "pandas.DataFrame with orderId, clientOid, code, msg and a boolean ok",
-    Shape.OBJECT: "pandas.Series",
-    Shape.SERVER_TIME: "pandas.Series with serverTime",
-    Shape.CANDLES: "pandas.DataFrame indexed by ts with float open/high/low/close/volume/turnover",
-    Shape.ORDERBOOK: "pandas.DataFrame with side, level, price, size (asks then bids)",
-    Shape.ASSETS: "pandas.DataFrame, one row per coin; account totals in .attrs['account']",
-    Shape.STRING: "str",
+#: The endpoints whose call does more than send and shape (safety, caching, checks): the
+#: rest go through :meth:`BitgetClient._read` or, for pages, :meth:`BitgetClient._paged`.
+_HANDLERS: dict[str, _Handler] = {
+    "get_instruments": BitgetClient._get_instruments,
+    "round_order": BitgetClient._round_order,
+    "submit_new_order": BitgetClient._submit_new_order,
+    "place_batch_orders": BitgetClient._place_batch_orders,
+    "modify_order": BitgetClient._modify_order,
+    "batch_modify_orders": BitgetClient._batch_modify_orders,
+    "cancel_order": BitgetClient._cancel_order,
+    "cancel_batch_orders": BitgetClient._cancel_batch_orders,
+    "cancel_all_orders": BitgetClient._cancel_all_orders,
+    "set_hold_mode": BitgetClient._set_hold_mode,
+    "set_leverage": BitgetClient._set_leverage,
+    "close_all_positions": BitgetClient._close_all_positions,
+    "countdown_cancel_all": BitgetClient._countdown_cancel_all,
+    "submit_strategy_order": BitgetClient._submit_strategy_order,
+    "modify_strategy_order": BitgetClient._modify_strategy_order,
+    "cancel_strategy_order": BitgetClient._cancel_strategy_order,
+    "copy_futures_transfer": BitgetClient._copy_futures_transfer,
 }
-
-
-def _endpoint_method(name: str) -> Callable[..., Any]:
-    ep = ENDPOINTS[name]
-
-    def method(self: BitgetClient, params: Any = None, /, *, raw: bool = False, **fields: Any):
-        return self.request(ep, params, raw=raw, **fields)
-
-    auth = "signed" if ep.private else "public"
-    method.__name__ = method.__qualname__ = name
-    method.__doc__ = (
-        f"{ep.summary}: ``{ep.method} {ep.path}`` ({auth}, {ep.rate_limit:g}/s per "
-        f"{ep.scope}).\n\nTakes a mapping of wire fields and/or keyword arguments with the "
-        f"same names. Returns a {_RETURNS[ep.shape]}; ``raw=True`` returns the envelope."
-    )
-    return method
-
-
-#: Endpoints whose method is derived from the table row alone (the others are written out above
-#: with their safety logic); tests/exchange/test_layers.py checks that every row is exposed.
-_DERIVED = (
-    "get_server_time",
-    "get_server_time_v3",
-    "get_market_time",
-    "get_spot_coin_info",
-    "get_tickers",
-    "get_orderbook",
-    "get_candles",
-    "get_history_candles",
-    "get_fills",
-    "get_balances",
-    "get_account_settings",
-    "get_account_info",
-    "get_fee_rate",
-    "get_order_info",
-    "get_current_position",
-    "get_unfilled_strategy_orders",
-    "get_copy_futures_trading_pairs",
-    "get_copy_futures_position_summary",
-    "get_copy_futures_max_transferable",
-    "get_copy_futures_profit_summary",
-)
-for _name in _DERIVED:
-    setattr(BitgetClient, _name, _endpoint_method(_name))
-# The Node SDK's other names for the same calls (placeOrder, getAccountAssets, getOrderBook).
-for _ep in ENDPOINTS.values():
-    for _alias in _ep.aliases:
-        if hasattr(BitgetClient, _ep.name):
-            setattr(BitgetClient, _alias, getattr(BitgetClient, _ep.name))

@@ -4,6 +4,8 @@
 
     BitgetError
     ├── ValidationError(ValueError)      refused locally, before anything was sent
+    │   └── UnknownFieldError(TypeError) a keyword or mapping key that is not a field of the
+    │                                    call: names the fields it has
     ├── ConfigurationError(ValueError)   missing credentials, unknown environment
     ├── PaperAccountError(RuntimeError)  (bitget_nb.exchange.persistence) a paper account
     │                                    file that cannot be used: damaged, in use, other
@@ -29,6 +31,10 @@
 Every code the client or the local exchange knows is one row of :data:`CODES`: its class,
 whether a read may be retried, whether a write's outcome is unknown, and the message the
 local exchange answers with. Messages never contain credentials or signatures.
+
+A refusal reaches the caller raised from the client's public method, with the frames below
+it (transport, retries, look-ups) cut off — :func:`without_internal_frames` — since the
+message says what happened and what to do; a bug (any other exception) keeps its traceback.
 """
 
 from __future__ import annotations
@@ -57,9 +63,11 @@ __all__ = [
     "ServerError",
     "TimestampExpiredError",
     "TransportError",
+    "UnknownFieldError",
     "ValidationError",
     "error_from_envelope",
     "spec_for",
+    "without_internal_frames",
 ]
 
 
@@ -76,6 +84,36 @@ class ValidationError(BitgetError, ValueError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class UnknownFieldError(ValidationError, TypeError):
+    """A keyword argument (or a key of a mapping of wire fields) that the call does not take.
+
+    Also a ``TypeError``, as Python's own "unexpected keyword argument" is; the message names
+    the fields the call has, and the likely one when the name is close
+    (``start_time`` → ``startTime``).
+    """
+
+
+def without_internal_frames(exc: BitgetError) -> BitgetError:
+    """``exc`` with no traceback below the frame that raises it next — and the same for each
+    :class:`BitgetError` of its ``__cause__`` / ``__context__`` chain, so that a printed
+    traceback is the caller's line, the public method's, and the messages.
+
+    >>> try:
+    ...     raise ValidationError("qty: required") from TransportError("lost")
+    ... except BitgetError as exc:
+    ...     short = without_internal_frames(exc)
+    >>> short.__traceback__ is None, short.__cause__.__traceback__ is None
+    (True, True)
+    """
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen and isinstance(link, BitgetError):
+        seen.add(id(link))
+        link.__traceback__ = None
+        link = link.__cause__ or (None if link.__suppress_context__ else link.__context__)
+    return exc
 
 
 class ConfigurationError(BitgetError, ValueError):

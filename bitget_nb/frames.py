@@ -338,8 +338,9 @@ def _flatten_fees(details: list[Any]) -> tuple[list[Any], list[Any]]:
     return fees, coins
 
 
-def _columns(rows: list[Mapping[str, Any]]) -> dict[str, Sequence[Any]]:
-    """Column name → values, over the union of the rows' keys, first-seen order."""
+def _columns(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Column name → values (a list, or an object array for large inputs), over the union of
+    the rows' keys, first-seen order."""
     if len(rows) > 200:  # pandas gathers large inputs faster, in C
         raw = pd.DataFrame.from_records(rows)
         return {str(name): raw[name].to_numpy(dtype=object) for name in raw.columns}
@@ -357,7 +358,7 @@ def to_frame(
 ) -> pd.DataFrame:
     """Typed ``DataFrame`` from API records (see the module docstring)."""
     kinds = SCHEMAS.get(schema or "", {})
-    rows = list(records or [])
+    rows: Sequence[Mapping[str, Any]] = list(records or [])
     if rows and schema in _NORMALISE:
         rows = _NORMALISE[schema](rows)
     if not rows:

@@ -16,16 +16,19 @@ are accepted and translated once, with a warning naming the real field.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import numbers
 import re
 import secrets
 import threading
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from .errors import ValidationError
+from .errors import BitgetError, UnknownFieldError, ValidationError, without_internal_frames
 from .vocab import (
     CATEGORIES,
     CLIENT_OID,
@@ -48,6 +51,9 @@ __all__ = [
     "StrategyOrderRequestV3",
     "decimal_text",
     "new_client_oid",
+    "seed_field_name",
+    "seed_value",
+    "time_ms",
 ]
 
 #: The wire's decimal grammar (the exchange's too): up to 20 digits each side of the point.
@@ -139,6 +145,64 @@ def _yes_no(name: str, value: Any) -> str:
     return _enum(name, value, YES_NO)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
+def time_ms(value: Any, name: str) -> int:
+    """A time as ms since the epoch, from ms (an ``int`` or its digits), an ISO 8601 string
+    (UTC unless it names a zone), a timezone-aware ``datetime`` / ``pandas.Timestamp``, or a
+    ``date`` (its midnight, UTC). A naive ``datetime`` is refused: local time or UTC?
+
+    >>> time_ms("2026-11-01", "startTime"), time_ms("2026-11-01T01:00+01:00", "startTime")
+    (1793491200000, 1793491200000)
+    >>> time_ms(datetime(2026, 11, 1, tzinfo=UTC), "endTime"), time_ms("1793491200000", "endTime")
+    (1793491200000, 1793491200000)
+    """
+    if isinstance(value, bool):
+        raise ValidationError(f"{name}: expected a time, got {value!r}", field=name)
+    if isinstance(value, numbers.Integral):
+        ms = int(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.isascii() and text.isdigit():
+            ms = int(text)
+        else:
+            try:
+                parsed = datetime.fromisoformat(text)
+            except ValueError:
+                raise ValidationError(
+                    f"{name}: {value!r} is not a time; give ms since the epoch, an ISO 8601 "
+                    "time such as '2026-11-01' or '2026-11-01T09:30:00Z', or a "
+                    "timezone-aware datetime",
+                    field=name,
+                ) from None
+            ms = _datetime_ms(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
+    elif isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValidationError(
+                f"{name}: {value!r} has no time zone (local time or UTC?); give a "
+                "timezone-aware time, e.g. datetime(..., tzinfo=UTC) or "
+                "pd.Timestamp(..., tz='UTC'), or an ISO string, which is read as UTC",
+                field=name,
+            )
+        ms = _datetime_ms(value)
+    elif isinstance(value, date):
+        ms = _datetime_ms(datetime.combine(value, time(), tzinfo=UTC))
+    else:
+        raise ValidationError(
+            f"{name}: expected a time (ms, ISO string or datetime), got {type(value).__name__}",
+            field=name,
+        )
+    if ms < 0:
+        raise ValidationError(f"{name}: {value!r} is before 1970", field=name)
+    return ms
+
+
+def _datetime_ms(value: datetime) -> int:
+    return (value - _EPOCH) // _MS
+
+
 # seed name → wire name (spec §6)
 _FIELD_ALIASES = {
     "takeProfitPrice": "takeProfit",
@@ -152,16 +216,110 @@ _warned: set[str] = set()
 _warned_lock = threading.Lock()
 
 
-def _warn_once(key: str, message: str) -> None:
+def _warn_once(key: str, message: str, stacklevel: int) -> None:
+    """Warn once per ``key``; ``stacklevel`` 1 is the line that called this function."""
     with _warned_lock:
         if key in _warned:
             return
         _warned.add(key)
-    warnings.warn(message, SeedAliasWarning, stacklevel=4)
+    warnings.warn(message, SeedAliasWarning, stacklevel=stacklevel + 1)
 
 
-def _choices(*values: str) -> dict[str, Any]:
-    return {"choices": values}
+def seed_field_name(key: str, fields: Collection[str], *, stacklevel: int = 1) -> str | None:
+    """The wire name of ``key`` when it is the seed documentation's name of one of
+    ``fields`` (``takeProfitPrice`` → ``takeProfit``), warning once; ``None`` otherwise.
+    ``stacklevel`` 1 attributes the warning to the line that called this function."""
+    wire = _FIELD_ALIASES.get(key)
+    if wire is None or wire not in fields:
+        return None
+    _warn_once(
+        f"field:{key}",
+        f"{key!r} is the seed documentation's name; the wire field is {wire!r}",
+        stacklevel + 1,
+    )
+    return wire
+
+
+def seed_value(name: str, value: Any, *, stacklevel: int = 1) -> Any:
+    """The wire value of a trigger field given in the seed documentation's words
+    (``mark_price`` → ``mark``, ``last_price`` → ``market``), warning once; ``value`` itself
+    for anything else."""
+    if name not in {"tpTriggerBy", "slTriggerBy"} or not isinstance(value, str):
+        return value
+    text = value.strip()
+    wire = _TRIGGER_ALIASES.get(text.lower())
+    if wire is None:
+        return value
+    _warn_once(
+        f"value:{text}",
+        f"{name}={text!r} is the seed documentation's name; the wire value is {wire!r}",
+        stacklevel + 1,
+    )
+    return wire
+
+
+def _wire_fields(cls: type, data: Mapping[str, Any], *, stacklevel: int = 1) -> dict[str, Any]:
+    """``data`` by wire names: the seed documentation's names translated (warning once),
+    anything else that is not a field of ``cls`` refused, naming the fields."""
+    known = [f.name for f in dataclasses.fields(cls)]
+    fields: dict[str, Any] = {}
+    for key, value in data.items():
+        name = key if key in known else seed_field_name(key, known, stacklevel=stacklevel + 1)
+        if name is None:
+            raise UnknownFieldError(
+                f"{key}: not a field of {cls.__name__} (its fields: {', '.join(known)})",
+                field=key,
+            )
+        if name != key and name in data:
+            raise ValidationError(f"{key}: given together with {name}", field=name)
+        fields[name] = value
+    return fields
+
+
+R = TypeVar("R", bound=type)
+
+
+def _seed_names_accepted(cls: R) -> R:
+    """Let the constructor take the seed documentation's names too, translated with the
+    one-time warning, and refuse other unknown names with the list of fields. Its signature
+    stays the dataclass's (``inspect.signature`` follows ``__wrapped__``)."""
+    init: Callable[..., None] = cls.__init__  # type: ignore[misc]
+
+    @functools.wraps(init)
+    def __init__(self: Any, **fields: Any) -> None:
+        try:
+            init(self, **_wire_fields(cls, fields, stacklevel=2))
+            return
+        except BitgetError as error:
+            refusal = without_internal_frames(error)
+        raise refusal
+
+    setattr(cls, "__init__", __init__)  # noqa: B010 - mypy refuses assigning a method
+    return cls
+
+
+def _choices(*values: str, doc: str = "") -> dict[str, Any]:
+    return {"choices": values, "doc": doc}
+
+
+def _decimal(doc: str) -> dict[str, Any]:
+    return {"decimal": True, "doc": doc}
+
+
+def _doc(doc: str) -> dict[str, Any]:
+    return {"doc": doc}
+
+
+_CLIENT_OID_DOC = (
+    "your id for the order, 1–32 letters, digits and . : / _ -; generated if not given"
+)
+# The attached TP/SL fields, shared by both models (spec §4.1.1, §4.2.1).
+_TP_BY_DOC = "price that fires the take-profit: market (the last price, default) or mark"
+_SL_BY_DOC = "price that fires the stop-loss: market (the last price, default) or mark"
+_TP_TYPE_DOC = "order sent when the take-profit fires (default market)"
+_SL_TYPE_DOC = "order sent when the stop-loss fires (default market)"
+_TP_LIMIT_DOC = "the take-profit order's price; required when tpOrderType is limit"
+_SL_LIMIT_DOC = "the stop-loss order's price; required when slOrderType is limit"
 
 
 class _WireRequest:
@@ -171,6 +329,11 @@ class _WireRequest:
     __slots__ = ()
     #: Fields :meth:`from_mapping` insists on.
     REQUIRED: ClassVar[tuple[str, ...]] = ()
+    if TYPE_CHECKING:  # the fields every model has, for type checkers
+        __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+        category: str
+        symbol: str
+        clientOid: str | None
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
@@ -190,16 +353,8 @@ class _WireRequest:
             elif f.name == "reduceOnly":
                 put(f.name, _yes_no(f.name, value))
             elif "choices" in f.metadata:
-                text = str(value).strip()
-                seed_value = text.lower()
-                if f.name in {"tpTriggerBy", "slTriggerBy"} and seed_value in _TRIGGER_ALIASES:
-                    wire = _TRIGGER_ALIASES[seed_value]
-                    _warn_once(
-                        f"value:{text}",
-                        f"{f.name}={text!r} is the seed documentation's name; the wire value "
-                        f"is {wire!r} (spec §6)",
-                    )
-                    text = wire
+                # stacklevel 4: this line, the dataclass's __init__, ours, its caller
+                text = seed_value(f.name, str(value).strip(), stacklevel=4)
                 put(f.name, _enum(f.name, text, f.metadata["choices"]))
         self._check_shape()  # type: ignore[attr-defined]
         oid = self.clientOid if self.clientOid is not None else new_client_oid()
@@ -213,25 +368,7 @@ class _WireRequest:
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Any:
         """Build from wire fields, translating the seed documentation's aliases (spec §6)."""
-        known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        fields: dict[str, Any] = {}
-        for key, value in data.items():
-            name = key
-            if key in _FIELD_ALIASES:
-                name = _FIELD_ALIASES[key]
-                _warn_once(
-                    f"field:{key}",
-                    f"{key!r} is the seed documentation's name; the wire field is {name!r} "
-                    "(spec §6)",
-                )
-                if name in data:
-                    raise ValidationError(f"{key}: given together with {name}", field=name)
-            if name not in known:
-                raise ValidationError(
-                    f"{key}: not a field of {cls.__name__} (fields: {', '.join(sorted(known))})",
-                    field=key,
-                )
-            fields[name] = value
+        fields = _wire_fields(cls, data, stacklevel=2)
         missing = [n for n in cls.REQUIRED if n not in fields]
         if missing:
             raise ValidationError(f"{missing[0]}: required", field=missing[0])
@@ -247,13 +384,13 @@ class _WireRequest:
         """The exact dict sent as the body: set fields only, all strings, wire names."""
         return {
             f.name: getattr(self, f.name)
-            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+            for f in dataclasses.fields(self)
             if getattr(self, f.name) is not None
         }
 
     def replace(self, **changes: Any) -> Any:
         """A copy with ``changes`` applied and validated again (the clientOid is kept)."""
-        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+        return dataclasses.replace(self, **_wire_fields(type(self), changes, stacklevel=2))
 
 
 def _check_legs(req: Any) -> None:
@@ -278,6 +415,7 @@ def _check_legs(req: Any) -> None:
             )
 
 
+@_seed_names_accepted
 @dataclass(frozen=True, kw_only=True, slots=True)
 class PlaceOrderRequestV3(_WireRequest):
     """One order for ``POST /api/v3/trade/place-order``, with the wire's field names.
@@ -287,26 +425,49 @@ class PlaceOrderRequestV3(_WireRequest):
     :meth:`from_mapping`; ``to_payload()`` is exactly the dict that will be sent.
     """
 
-    category: str = field(metadata=_choices(*CATEGORIES))
-    symbol: str
+    category: str = field(metadata=_choices(*CATEGORIES, doc="business line"))
+    symbol: str = field(metadata=_doc("instrument, e.g. BTCUSDT"))
     side: str = field(metadata=_choices(*SIDES))
     orderType: str = field(metadata=_choices(*ORDER_TYPES))
-    qty: Any = field(metadata={"decimal": True})
-    price: Any = field(default=None, metadata={"decimal": True})
-    timeInForce: str | None = field(default=None, metadata=_choices(*TIME_IN_FORCE))
-    posSide: str | None = field(default=None, metadata=_choices(*POS_SIDES))
-    marginMode: str | None = field(default=None, metadata=_choices(*MARGIN_MODES))
-    reduceOnly: Any = field(default=None, metadata=_choices(*YES_NO))
-    clientOid: str | None = None
-    stpMode: str | None = field(default=None, metadata=_choices(*STP_MODES))
-    tpTriggerBy: str | None = field(default=None, metadata=_choices(*TRIGGER_BY))
-    slTriggerBy: str | None = field(default=None, metadata=_choices(*TRIGGER_BY))
-    takeProfit: Any = field(default=None, metadata={"decimal": True})
-    stopLoss: Any = field(default=None, metadata={"decimal": True})
-    tpOrderType: str | None = field(default=None, metadata=_choices(*ORDER_TYPES))
-    slOrderType: str | None = field(default=None, metadata=_choices(*ORDER_TYPES))
-    tpLimitPrice: Any = field(default=None, metadata={"decimal": True})
-    slLimitPrice: Any = field(default=None, metadata={"decimal": True})
+    qty: Any = field(
+        metadata=_decimal("size in the base coin; a spot market buy is sized in the quote coin")
+    )
+    price: Any = field(
+        default=None, metadata=_decimal("limit price: required for limit orders, none for market")
+    )
+    timeInForce: str | None = field(
+        default=None, metadata=_choices(*TIME_IN_FORCE, doc="limit orders; default gtc")
+    )
+    posSide: str | None = field(
+        default=None,
+        metadata=_choices(
+            *POS_SIDES,
+            doc="futures: the position acted on; required in hedge mode, none in one-way",
+        ),
+    )
+    marginMode: str | None = field(
+        default=None, metadata=_choices(*MARGIN_MODES, doc="futures; default crossed")
+    )
+    reduceOnly: Any = field(
+        default=None,
+        metadata=_choices(*YES_NO, doc="futures, one-way mode: only reduce the position"),
+    )
+    clientOid: str | None = field(default=None, metadata=_doc(_CLIENT_OID_DOC))
+    stpMode: str | None = field(
+        default=None, metadata=_choices(*STP_MODES, doc="self-trade prevention; default none")
+    )
+    tpTriggerBy: str | None = field(default=None, metadata=_choices(*TRIGGER_BY, doc=_TP_BY_DOC))
+    slTriggerBy: str | None = field(default=None, metadata=_choices(*TRIGGER_BY, doc=_SL_BY_DOC))
+    takeProfit: Any = field(
+        default=None, metadata=_decimal("futures: attached take-profit trigger price")
+    )
+    stopLoss: Any = field(
+        default=None, metadata=_decimal("futures: attached stop-loss trigger price")
+    )
+    tpOrderType: str | None = field(default=None, metadata=_choices(*ORDER_TYPES, doc=_TP_TYPE_DOC))
+    slOrderType: str | None = field(default=None, metadata=_choices(*ORDER_TYPES, doc=_SL_TYPE_DOC))
+    tpLimitPrice: Any = field(default=None, metadata=_decimal(_TP_LIMIT_DOC))
+    slLimitPrice: Any = field(default=None, metadata=_decimal(_SL_LIMIT_DOC))
 
     FIELD_ALIASES: ClassVar[Mapping[str, str]] = _FIELD_ALIASES
     REQUIRED: ClassVar[tuple[str, ...]] = ("category", "symbol", "side", "orderType", "qty")
@@ -364,6 +525,7 @@ def _check_levels(side: str, price: Decimal, req: Any) -> None:
             )
 
 
+@_seed_names_accepted
 @dataclass(frozen=True, kw_only=True, slots=True)
 class StrategyOrderRequestV3(_WireRequest):
     """A TP/SL strategy order for ``POST /api/v3/trade/place-strategy-order`` (spec §4.2.1).
@@ -379,21 +541,28 @@ class StrategyOrderRequestV3(_WireRequest):
      'tpslMode': 'partial', 'qty': '0.01', 'posSide': 'long', 'stopLoss': '60000'}
     """
 
-    category: str = field(metadata=_choices(*FUTURES_CATEGORIES))
-    symbol: str
-    clientOid: str | None = None
-    type: str = field(default="tpsl", metadata=_choices("tpsl"))
-    tpslMode: str | None = field(default=None, metadata=_choices("full", "partial"))
-    qty: Any = field(default=None, metadata={"decimal": True})
-    posSide: str | None = field(default=None, metadata=_choices(*POS_SIDES))
-    tpTriggerBy: str | None = field(default=None, metadata=_choices(*TRIGGER_BY))
-    slTriggerBy: str | None = field(default=None, metadata=_choices(*TRIGGER_BY))
-    takeProfit: Any = field(default=None, metadata={"decimal": True})
-    stopLoss: Any = field(default=None, metadata={"decimal": True})
-    tpOrderType: str | None = field(default=None, metadata=_choices(*ORDER_TYPES))
-    slOrderType: str | None = field(default=None, metadata=_choices(*ORDER_TYPES))
-    tpLimitPrice: Any = field(default=None, metadata={"decimal": True})
-    slLimitPrice: Any = field(default=None, metadata={"decimal": True})
+    category: str = field(metadata=_choices(*FUTURES_CATEGORIES, doc="business line"))
+    symbol: str = field(metadata=_doc("instrument, e.g. BTCUSDT"))
+    clientOid: str | None = field(default=None, metadata=_doc(_CLIENT_OID_DOC))
+    type: str = field(default="tpsl", metadata=_choices("tpsl", doc="a TP/SL order (the default)"))
+    tpslMode: str | None = field(
+        default=None,
+        metadata=_choices(
+            "full", "partial", doc="full (default) protects the whole position, partial qty of it"
+        ),
+    )
+    qty: Any = field(default=None, metadata=_decimal("size protected; required when partial"))
+    posSide: str | None = field(
+        default=None, metadata=_choices(*POS_SIDES, doc="the position this TP/SL protects")
+    )
+    tpTriggerBy: str | None = field(default=None, metadata=_choices(*TRIGGER_BY, doc=_TP_BY_DOC))
+    slTriggerBy: str | None = field(default=None, metadata=_choices(*TRIGGER_BY, doc=_SL_BY_DOC))
+    takeProfit: Any = field(default=None, metadata=_decimal("take-profit trigger price"))
+    stopLoss: Any = field(default=None, metadata=_decimal("stop-loss trigger price"))
+    tpOrderType: str | None = field(default=None, metadata=_choices(*ORDER_TYPES, doc=_TP_TYPE_DOC))
+    slOrderType: str | None = field(default=None, metadata=_choices(*ORDER_TYPES, doc=_SL_TYPE_DOC))
+    tpLimitPrice: Any = field(default=None, metadata=_decimal(_TP_LIMIT_DOC))
+    slLimitPrice: Any = field(default=None, metadata=_decimal(_SL_LIMIT_DOC))
 
     REQUIRED: ClassVar[tuple[str, ...]] = ("category", "symbol", "posSide")
 

@@ -229,13 +229,13 @@ def check_pos_side(req: Any, mode: str) -> None:
         raise ValidationError(
             f"posSide: the account is in hedge mode, so a futures order says which position "
             f"it acts on — posSide='{opening}' opens/adds to the {opening} position, "
-            f"posSide='{closing}' closes the {closing} one (spec §5.3)",
+            f"posSide='{closing}' closes the {closing} one",
             field="posSide",
         )
     if mode == "one_way_mode" and req.posSide is not None:
         raise ValidationError(
             "posSide: the account is in one-way mode, where orders net against one position; "
             "leave posSide out (and use reduceOnly='yes' to only close), or switch with "
-            "set_hold_mode(holdMode='hedge_mode') (spec §5.3)",
+            "set_hold_mode(holdMode='hedge_mode')",
             field="posSide",
         )

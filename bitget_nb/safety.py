@@ -396,7 +396,7 @@ class OrderWriter:
                     continue
                 pending.remove(index)
                 outcome, found = verdict
-                if outcome == "done":
+                if outcome == "done" and found is not None:
                     results[index] = {**_ack(found), "code": "", "msg": "", "reconciled": True}
                 else:
                     status = (found or {}).get("orderStatus")

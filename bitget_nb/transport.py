@@ -13,9 +13,17 @@ What happens to one call (:meth:`Transport.call`):
    server time, once, and the call is signed again and re-sent — it was refused before any
    processing, so this is safe for writes too;
 5. reads are retried with tenacity (bounded attempts, exponential backoff with jitter; a 429
-   waits for ``Retry-After`` or the rate window). Writes are never retried here: whether a
-   write that failed in flight may be sent again is decided above this layer, by looking the
-   order up by its ``clientOid``.
+   waits for ``Retry-After`` or the rate window). Each attempt *returns* its refusal to
+   tenacity rather than raising it, and the last one is raised by :meth:`Transport.call` once
+   tenacity has returned: the traceback of a refused read holds no retry machinery. Writes
+   are never retried here: whether a write that failed in flight may be sent again is decided
+   above this layer, by looking the order up by its ``clientOid``.
+
+A session the transport makes itself reads the proxy settings of the environment
+(``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``) and ``REQUESTS_CA_BUNDLE`` /
+``CURL_CA_BUNDLE`` once, when it is made (:func:`environment_settings`) — requests would
+otherwise scan them, and ``~/.netrc``, on every call — and never sends a loopback base URL
+(the local exchange) through a proxy.
 
 Nothing here logs a header, a secret or a signature.
 """
@@ -24,6 +32,7 @@ from __future__ import annotations
 
 import http.client
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -36,16 +45,17 @@ import urllib3
 from tenacity import (
     RetryCallState,
     Retrying,
-    retry_if_exception,
+    retry_if_result,
     stop_after_attempt,
     wait_random_exponential,
 )
 
-from ._net import base_url_problem, redact
+from ._net import base_url_problem, is_loopback_url, redact
 from .config import DEFAULT_POOL_SIZE, Credentials, Secret
 from .endpoints import ENDPOINTS, Endpoint
 from .errors import (
     BitgetAPIError,
+    BitgetError,
     ConfigurationError,
     RateLimitError,
     RedirectError,
@@ -56,7 +66,7 @@ from .errors import (
 )
 from .signing import compact_json, decode_query, encode_query, sign
 
-__all__ = ["RateLimiter", "Transport", "shared_limiter"]
+__all__ = ["RateLimiter", "Transport", "environment_settings", "shared_limiter"]
 
 logger = logging.getLogger(__name__)
 
@@ -130,12 +140,28 @@ def shared_limiter(base_url: str) -> RateLimiter:
         return limiter
 
 
-def _is_retryable_read(exc: BaseException) -> bool:
-    if isinstance(exc, RedirectError):
+def environment_settings(base_url: str) -> tuple[dict[str, str], str | None]:
+    """``(proxies, CA bundle)`` for a session that talks to ``base_url``, from the environment
+    as it is now: the proxies requests itself would pick (``HTTPS_PROXY``, ``HTTP_PROXY``,
+    ``ALL_PROXY``, honouring ``NO_PROXY``), none at all for a loopback URL, and
+    ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE`` if set.
+
+    >>> environment_settings("http://127.0.0.1:8080")[0]
+    {}
+    """
+    proxies = {} if is_loopback_url(base_url) else requests.utils.get_environ_proxies(base_url)
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
+    return dict(proxies), bundle
+
+
+def _is_retryable_read(outcome: object) -> bool:
+    """Whether a read's attempt should be made again: ``outcome`` is what the attempt
+    returned — an envelope, or the refusal it met."""
+    if isinstance(outcome, RedirectError):
         return False  # the same request gets the same redirect
-    if isinstance(exc, TransportError):
+    if isinstance(outcome, TransportError):
         return True
-    return isinstance(exc, BitgetAPIError) and exc.retryable
+    return isinstance(outcome, BitgetAPIError) and outcome.retryable
 
 
 class Transport:
@@ -182,6 +208,14 @@ class Transport:
             )
             session.mount("http://", adapter)
             session.mount("https://", adapter)
+            # Read once, not on every call: requests scans the environment for proxies,
+            # NO_PROXY, .netrc and CA bundles per request of a session that trusts it (a fifth
+            # of the client's time). Loopback — the local exchange — is never proxied.
+            session.trust_env = False
+            proxies, bundle = environment_settings(self.base_url)
+            session.proxies = proxies
+            if bundle is not None:
+                session.verify = bundle
         self._session = session
         self._sleep = sleep
         self._clock = clock
@@ -193,8 +227,10 @@ class Transport:
         self._retrying = Retrying(
             stop=stop_after_attempt(max_retries + 1),
             wait=self._wait,
-            retry=retry_if_exception(_is_retryable_read),
+            retry=retry_if_result(_is_retryable_read),
             sleep=sleep,
+            # attempts exhausted: hand back the last outcome (call() raises it)
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
             reraise=True,
         )
 
@@ -221,7 +257,11 @@ class Transport:
             )
         if endpoint.write:
             return self._call_with_clock_fix(endpoint, params)
-        return self._retrying(self._call_with_clock_fix, endpoint, params)
+        outcome = self._retrying(self._attempt, endpoint, params)
+        if isinstance(outcome, BitgetError):
+            # raised here, after tenacity has returned: none of its frames are in the traceback
+            raise outcome
+        return outcome
 
     def sync_time(self) -> int:
         """Measure the offset between the local clock and the exchange's server time."""
@@ -241,16 +281,26 @@ class Transport:
             self._session.close()
 
     # -- internals ------------------------------------------------------------------------
+    def _attempt(self, endpoint: Endpoint, params: Params) -> dict[str, Any] | BitgetError:
+        """One attempt of a read: its envelope, or the refusal it met — returned, so that
+        tenacity decides on a value and :meth:`call` raises the last one itself."""
+        try:
+            return self._call_with_clock_fix(endpoint, params)
+        except BitgetError as refusal:
+            return refusal
+
     def _call_with_clock_fix(self, endpoint: Endpoint, params: Params) -> dict[str, Any]:
         try:
             return self._send(endpoint, params)
         except TimestampExpiredError:
             logger.debug("40008 on %s: resyncing the clock once", endpoint.path)
-            self.sync_time()
-            return self._send(endpoint, params)
+        # sent again outside the handler: a refusal of the second attempt does not carry the
+        # 40008 along as its __context__ (nothing to act on: the clock is fixed)
+        self.sync_time()
+        return self._send(endpoint, params)
 
     def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
+        exc = state.outcome.result() if state.outcome and not state.outcome.failed else None
         if isinstance(exc, RateLimitError):
             return exc.retry_after if exc.retry_after is not None else 1.0
         return self._backoff(state)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "CANDLE_INTERVALS",
+    "CANDLE_PRICE_TYPES",
     "CATEGORIES",
     "CLIENT_OID",
     "FUTURES_CATEGORIES",
@@ -50,5 +52,11 @@ ORDER_STATUSES = ("live", "partially_filled", "filled", "cancelled")
 #: the DOCS prose (spec §1.6), which the client reads as the same value.
 PERM_TYPES = ("read_only", "read_and_write")
 PERM_TYPE_SPELLINGS = {"read-only": "read_only", "read-and-write": "read_and_write"}
+#: Candle intervals (spec §4.5.5): 1m … 1D in every source, plus GO's 3D 1W 1M and the
+#: UTC-anchored variants, which the local exchange serves too.
+CANDLE_INTERVALS = ("1m", "3m", "5m", "15m", "30m", "1H", "4H", "6H", "6Hutc", "12H", "12Hutc",
+                    "1D", "1Dutc", "3D", "3Dutc", "1W", "1Wutc", "1M", "1Mutc")  # fmt: skip
+#: The price series of candles (spec §4.5.5: lowercase, as checked against live).
+CANDLE_PRICE_TYPES = ("market", "mark", "index")
 #: spec §4.1.1 / §5.7.
 CLIENT_OID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,32}$")

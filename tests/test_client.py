@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -161,6 +162,106 @@ def test_parameters_may_be_a_mapping_keywords_or_both(client):
     b = client.get_tickers(category="SPOT", symbol="BTCUSDT")
     c = client.get_tickers({"category": "SPOT"}, symbol="BTCUSDT")
     assert a.equals(b) and b.equals(c) and len(a) == 1
+
+
+class CountingSession(requests.Session):
+    """A session that counts the requests it sends (nothing else changed)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent = 0
+
+    def send(self, request, **kwargs):  # type: ignore[override]
+        self.sent += 1
+        return super().send(request, **kwargs)
+
+
+@pytest.fixture
+def counted(exchange):
+    session = CountingSession()
+    with bg.BitgetClient(**exchange.credentials, base_url=exchange.base_url, session=session) as c:
+        yield c, session
+
+
+def test_a_misspelt_keyword_is_refused_before_sending_naming_the_fields(counted):
+    client, session = counted
+    with pytest.raises(bg.ValidationError) as info:
+        client.get_candles(category="SPOT", symbol="BTCUSDT", interval="1m", start_time=START_MS)
+    error = info.value
+    assert isinstance(error, TypeError) and error.field == "start_time"
+    assert "has no field 'start_time' — did you mean 'startTime'?" in str(error)
+    assert "Its fields: category, symbol, interval, startTime, endTime, type, limit" in str(error)
+    assert session.sent == 0
+
+
+def test_a_key_of_a_mapping_that_is_no_field_is_refused_too(counted):
+    client, session = counted
+    with pytest.raises(bg.ValidationError, match="did you mean 'symbol'") as info:
+        client.get_tickers({"category": "SPOT", "symbl": "BTCUSDT"})
+    assert info.value.field == "symbl"
+    with pytest.raises(bg.ValidationError, match=r"cancel_order\(\) has no field 'price'"):
+        client.cancel_order({"orderId": "1", "price": "60000"})  # a cancel takes no price
+    assert session.sent == 0
+
+
+def test_a_write_with_a_field_it_does_not_take_sends_nothing(client):
+    with pytest.raises(TypeError, match="did you mean 'clientOid'"):
+        client.submit_new_order(
+            category="SPOT", symbol="BTCUSDT", side="buy", orderType="limit", qty="0.001",
+            price="50000", clientOID="x-1",
+        )  # fmt: skip
+    assert client.get_unfilled_orders(category="SPOT").empty
+
+
+def test_a_missing_required_field_is_refused_locally_with_its_allowed_values(counted):
+    client, session = counted
+    with pytest.raises(bg.ValidationError, match="interval: required by get_candles") as info:
+        client.get_candles(category="SPOT", symbol="BTCUSDT")
+    assert "one of 1m, 3m" in str(info.value) and info.value.field == "interval"
+    with pytest.raises(bg.ValidationError, match="get_order_info: give orderId or clientOid"):
+        client.get_order_info()
+    assert session.sent == 0
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        START_MS - 3_600_000,
+        str(START_MS - 3_600_000),
+        "2026-01-04T23:00:00Z",
+        "2026-01-04T23:00",  # no zone: UTC
+        "2026-01-05T00:00+01:00",
+        datetime(2026, 1, 4, 23, tzinfo=UTC),
+        pd.Timestamp("2026-01-05 00:00", tz="Europe/Paris"),
+    ],
+    ids=["ms", "ms-text", "iso-z", "iso-naive", "iso-offset", "datetime", "timestamp-paris"],
+)
+def test_times_may_be_ms_iso_strings_or_aware_datetimes(client, start):
+    end = START_MS - 3_600_000 + 4 * 60_000  # five one-minute candles from 23:00 UTC
+    frame = client.get_candles(
+        category="SPOT", symbol="BTCUSDT", interval="1m", startTime=start, endTime=end
+    )
+    assert list(frame.index.strftime("%H:%M")) == ["23:00", "23:01", "23:02", "23:03", "23:04"]
+
+
+def test_a_date_range_of_iso_days_reads_history_instead_of_being_refused(client):
+    client.transport.sync_time()  # the exchange's manual clock, for the 90-day look-back
+    orders = client.get_history_orders(
+        category="SPOT", startTime="2026-01-01", endTime="2026-01-05"
+    )
+    assert orders.empty and list(orders.columns) == list(SCHEMAS["order"])
+    hours = client.get_candles(category="SPOT", symbol="BTCUSDT", interval="1H",
+                               startTime=date(2026, 1, 4), endTime="2026-01-04T02:00")  # fmt: skip
+    assert list(hours.index.strftime("%d %H:%M")) == ["04 00:00", "04 01:00", "04 02:00"]
+
+
+def test_a_naive_datetime_is_refused_saying_what_to_give(counted):
+    client, session = counted
+    with pytest.raises(bg.ValidationError, match="no time zone") as info:
+        client.get_candles(category="SPOT", symbol="BTCUSDT", interval="1m",
+                           startTime=datetime(2026, 1, 4, 23))  # fmt: skip
+    assert "tzinfo=UTC" in str(info.value) and info.value.field == "startTime"
+    assert session.sent == 0
 
 
 def test_bad_parameters_raise_invalid_parameter_error(client):

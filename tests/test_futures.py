@@ -78,6 +78,25 @@ def test_set_leverage_is_reflected_in_settings_and_bounds_are_enforced(client):
 
 
 # -- TP/SL ---------------------------------------------------------------------------------------
+def test_the_seed_names_work_as_keywords_of_the_client_too(client, monkeypatch):
+    from bitget_nb import models
+
+    monkeypatch.setattr(models, "_warned", set())
+    last = client.get_tickers(**FUT)["lastPrice"].iloc[0]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ack = client.submit_new_order(
+            **FUT, side="buy", orderType="limit", qty="0.01", price=str(round(last * 0.9)),
+            takeProfitPrice=str(round(last * 1.2)), stopLossTriggerType="mark_price",
+            stopLossPrice=str(round(last * 0.8)),
+        )  # fmt: skip
+    seed = [w for w in caught if issubclass(w.category, bg.SeedAliasWarning)]
+    assert {w.filename for w in seed} == {__file__}  # each names this line
+    info = client.get_order_info(orderId=ack["orderId"])
+    assert (info["takeProfit"], info["slTriggerBy"]) == (round(last * 1.2), "mark")
+    client.cancel_order(orderId=ack["orderId"])
+
+
 def test_seed_futures_limit_with_tp_sl_in_the_seed_vocabulary(client, monkeypatch):
     from bitget_nb import models
 

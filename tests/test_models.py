@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
+import traceback
 import warnings
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -149,3 +153,80 @@ def test_seed_trigger_values_are_translated_in_any_case(monkeypatch):
              "takeProfit": "70000", "tpTriggerBy": "MARK_PRICE"}
         )  # fmt: skip
     assert req.tpTriggerBy == "mark"
+
+
+# -- the seed documentation's names wherever a request is built -------------------------------
+def test_the_constructor_takes_the_seed_names_and_translates_them_warning_once(monkeypatch):
+    monkeypatch.setattr(models, "_warned", set())
+    fut = {**SPOT, "category": "USDT-FUTURES", "qty": "0.01", "price": "3000", "symbol": "ETHUSDT"}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        req = PlaceOrderRequestV3(**fut, takeProfitPrice="3300", stopLossTriggerType="mark_price",
+                                  stopLossPrice="2700")  # fmt: skip
+        PlaceOrderRequestV3(**fut, takeProfitPrice="3300")  # already warned: no new warning
+    assert (req.takeProfit, req.stopLoss, req.slTriggerBy) == ("3300", "2700", "mark")
+    seed = [w for w in caught if issubclass(w.category, SeedAliasWarning)]
+    assert len(seed) == 4  # takeProfitPrice, stopLossPrice, stopLossTriggerType, mark_price
+    assert {w.filename for w in seed} == {__file__}  # pointed at the line that built it
+    assert "'takeProfitPrice' is the seed documentation's name; the wire field is 'takeProfit'" in {
+        str(w.message) for w in seed
+    }
+
+
+def test_replace_takes_the_seed_names_too(monkeypatch):
+    monkeypatch.setattr(models, "_warned", set())
+    fut = order(category="USDT-FUTURES", qty="0.01")
+    with pytest.warns(SeedAliasWarning):
+        moved = fut.replace(stopLossPrice="59000")
+    assert moved.stopLoss == "59000" and moved.clientOid == fut.clientOid
+
+
+def test_the_constructor_refuses_an_unknown_name_listing_the_fields():
+    with pytest.raises(TypeError, match="size: not a field of PlaceOrderRequestV3") as info:
+        order(size="1")
+    assert isinstance(info.value, ValidationError) and info.value.field == "size"
+    assert "its fields: category, symbol, side, orderType, qty, price" in str(info.value)
+
+
+def test_the_models_signature_is_still_its_fields():
+    params = inspect.signature(PlaceOrderRequestV3).parameters
+    assert list(params) == [f.name for f in dataclasses.fields(PlaceOrderRequestV3)]
+    assert params["qty"].default is inspect.Parameter.empty  # required
+    assert params["price"].default is None
+
+
+def test_a_refused_request_is_raised_from_the_constructors_frame():
+    try:
+        order(price="-1")
+    except ValidationError as exc:
+        frames = traceback.extract_tb(exc.__traceback__)
+    assert [f.name for f in frames] == [
+        "test_a_refused_request_is_raised_from_the_constructors_frame",
+        "order",
+        "__init__",
+    ]
+
+
+# -- times --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "ms"),
+    [
+        (1_767_571_200_000, 1_767_571_200_000),
+        ("1767571200000", 1_767_571_200_000),
+        ("2026-01-05", 1_767_571_200_000),
+        ("2026-01-05T00:00:00Z", 1_767_571_200_000),
+        ("2026-01-05T01:00:00+01:00", 1_767_571_200_000),
+        ("2026-01-05 00:00:00.250", 1_767_571_200_250),
+        (datetime(2026, 1, 5, tzinfo=UTC), 1_767_571_200_000),
+        (date(2026, 1, 5), 1_767_571_200_000),
+    ],
+)
+def test_times_become_ms_since_the_epoch(value, ms):
+    assert models.time_ms(value, "startTime") == ms
+
+
+@pytest.mark.parametrize("value", ["yesterday", True, 1.5e12, -1, datetime(2026, 1, 5)])
+def test_what_is_not_a_time_is_refused_naming_the_field(value):
+    with pytest.raises(ValidationError) as info:
+        models.time_ms(value, "endTime")
+    assert info.value.field == "endTime" and str(info.value).startswith("endTime: ")

@@ -16,6 +16,7 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import TypedDict
 
 from . import defaults
 from .instruments import Catalogue
@@ -27,6 +28,7 @@ __all__ = [
     "ApiKey",
     "Balance",
     "Countdown",
+    "KeyCredentials",
     "SymbolConfig",
     "Transfer",
 ]
@@ -69,9 +71,17 @@ class ApiKey:
         """``read_only`` or ``read_and_write`` (:data:`defaults.PERM_TYPE_READ_WRITE`)."""
         return defaults.PERM_TYPE_READ_ONLY if self.read_only else defaults.PERM_TYPE_READ_WRITE
 
-    def credentials(self) -> dict[str, str]:
+    def credentials(self) -> KeyCredentials:
         """``{"api_key", "api_secret", "api_pass"}``: the keyword arguments of a client."""
         return {"api_key": self.api_key, "api_secret": self.secret, "api_pass": self.passphrase}
+
+
+class KeyCredentials(TypedDict):
+    """One key as the keyword arguments of a client: ``BitgetClient(**key, base_url=...)``."""
+
+    api_key: str
+    api_secret: str
+    api_pass: str
 
 
 @dataclass(slots=True)

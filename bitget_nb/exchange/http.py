@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import io
 import json
 import logging
 import selectors
@@ -39,7 +40,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, select_address_family
@@ -392,7 +393,8 @@ class _Handler(WSGIRequestHandler):
     server: ExchangeServer
 
     def setup(self) -> None:
-        self.timeout = self.server.idle_timeout
+        # socketserver reads the instance's timeout for this connection's socket
+        self.timeout = self.server.idle_timeout  # type: ignore[misc]
         super().setup()
 
     def handle(self) -> None:
@@ -411,7 +413,7 @@ class _Handler(WSGIRequestHandler):
         handler's buffer: the selector sees the socket only."""
         self.connection.setblocking(False)
         try:
-            return bool(self.rfile.peek(1))
+            return bool(cast(io.BufferedReader, self.rfile).peek(1))
         except OSError:
             return False
         finally:
@@ -777,7 +779,7 @@ class ExchangeServer(BaseWSGIServer):
                     self._returned.append(conn)  # the selector watches it from now on
                     self._wake()
                     return
-                handler = self.RequestHandlerClass(conn.sock, conn.address, self)
+                handler = _Handler(conn.sock, conn.address, self)
                 if handler.close_connection:
                     break
                 arrived = False

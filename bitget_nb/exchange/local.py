@@ -32,7 +32,7 @@ from types import TracebackType
 
 from .._net import is_loopback_host as is_loopback
 from . import defaults
-from .accounts import ApiKey
+from .accounts import ApiKey, KeyCredentials
 from .clock import Clock, ManualClock, WallClock, to_ms
 from .faults import Faults
 from .fees import FeeModel
@@ -264,7 +264,7 @@ class LocalExchange:
         return self.venue.account.uid
 
     @property
-    def credentials(self) -> dict[str, str]:
+    def credentials(self) -> KeyCredentials:
         """The read-write key as ``{"api_key", "api_secret", "api_pass"}``."""
         return self._trading_key.credentials()
 
@@ -284,7 +284,7 @@ class LocalExchange:
         return caller
 
     @property
-    def read_only_credentials(self) -> dict[str, str]:
+    def read_only_credentials(self) -> KeyCredentials:
         """A read-only key of the same account, same shape as :attr:`credentials`."""
         return self._read_only_key.credentials()
 

@@ -49,7 +49,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -119,20 +119,20 @@ def _rng(seed: int, key: int, stream: int, index: int) -> np.random.Generator:
     )
 
 
-class _LRU(OrderedDict):  # type: ignore[type-arg]
+class _LRU(OrderedDict[Any, Any]):
     """A bounded cache that forgets the least recently used entry first."""
 
     def __init__(self, size: int) -> None:
         super().__init__()
         self.size = size
 
-    def get(self, key: object, default: object = None) -> object:  # type: ignore[override]
+    def get(self, key: Any, default: Any = None) -> Any:
         if key not in self:
             return default
         self.move_to_end(key)
         return self[key]
 
-    def put(self, key: object, value: object) -> None:
+    def put(self, key: Any, value: Any) -> None:
         self[key] = value
         self.move_to_end(key)
         while len(self) > self.size:

@@ -236,7 +236,8 @@ class PaperAccountMismatch(PaperAccountError, ValueError):
 def _where(where: Mapping[str, tuple[str, ...]]) -> tuple[str, tuple[str, ...]]:
     """A ``WHERE`` clause keeping rows whose column holds one of the values given, and its
     values (column names come from :data:`.state_adapter.TABLES`, never from a caller)."""
-    clauses, values = [], []
+    clauses: list[str] = []
+    values: list[str] = []
     for column, allowed in where.items():
         clauses.append(f"{column} IN ({', '.join('?' * len(allowed))})")
         values.extend(allowed)

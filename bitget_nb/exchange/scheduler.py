@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
+from functools import partial
 from typing import Literal
 
 from .agenda import Agenda, SecondGrid
@@ -115,9 +116,7 @@ class CatchUp:
                 self._push(when, _FUNDING, 0, self.futures.settle_funding)
             deadline = self.countdown.due(now)
             if deadline is not None:
-                self._push(
-                    deadline, _COUNTDOWN, 0, lambda w, d=deadline: self.countdown.expire(d, w)
-                )
+                self._push(deadline, _COUNTDOWN, 0, partial(self.countdown.expire, deadline))
             while self._events:
                 when, _, _, _, action = heapq.heappop(self._events)
                 action(when)
@@ -173,7 +172,7 @@ class CatchUp:
             end if when is None else when,
             _RESTING,
             order.seq,
-            lambda w, o=order, t=through: self.entry.fill_resting(o, t, w),
+            partial(self.entry.fill_resting, order, through),
         )
 
     def _schedule_leg(self, strategy: StrategyOrder, leg: TriggerLeg, start: int) -> None:
@@ -183,7 +182,7 @@ class CatchUp:
                 when,
                 _TRIGGER,
                 int(strategy.order_id),
-                lambda w, s=strategy, g=leg: self._fire(s, g, w),
+                partial(self._fire, strategy, leg),
             )
 
     def _fire(self, strategy: StrategyOrder, leg: TriggerLeg, when: int) -> None:

@@ -109,7 +109,7 @@ class KillSwitch(Panel):
             f"cancel {esc(count)} open order(s), {esc(closing)}.{notes_html}</div>"
         )
         self._sync_buttons()
-        self._say(f"reviewed: Confirm acts on {self.env.upper()} now", "warn")
+        self._say(f"reviewed: Confirm acts on {(self.env or 'no client').upper()} now", "warn")
         return summary
 
     def confirm(self) -> pd.DataFrame:

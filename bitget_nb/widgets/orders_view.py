@@ -289,7 +289,7 @@ class OrdersView(Panel):
             self._orders_html.value = frame_html(
                 df, _ORDER_COLUMNS, empty=f"no open {category} orders"
             )
-            rows = {str(r["orderId"]): r for r in df.to_dict("records")}
+            rows: dict[str, Mapping[str, Any]] = {str(r["orderId"]): r for r in _records(df)}
             self._set_options(self.order_select, rows, self._order_rows)
         else:
             category = self.position_category.value
@@ -304,7 +304,7 @@ class OrdersView(Panel):
             self._positions_html.value = frame_html(
                 df, _POSITION_COLUMNS, empty=f"no {category} positions"
             )
-            rows = {f"{r.get('symbol')}:{r.get('posSide')}": r for r in df.to_dict("records")}
+            rows = {f"{r.get('symbol')}:{r.get('posSide')}": r for r in _records(df)}
             self._set_options(self.position_select, rows, self._position_rows)
 
     def _set_options(
@@ -357,7 +357,9 @@ class OrdersView(Panel):
             )
             raise self._refuse(ValidationError(reason))
         self._sync_buttons()
-        self._say(f"sending {plan.kind} of {len(plan.items)} to {self.env.upper()}…")
+        self._say(
+            f"sending {plan.kind} of {len(plan.items)} to {(self.env or 'no client').upper()}…"
+        )
         try:
             rows = [row for item in plan.items for row in self._run(plan.kind, item)]
         finally:
@@ -379,7 +381,7 @@ class OrdersView(Panel):
         context = {"category": str(item.get("category") or ""), "symbol": str(item["symbol"])}
         try:
             if kind == "cancel":
-                ack = self._client.cancel_order(orderId=str(item["orderId"]), **context)
+                ack = self._client.cancel_order({"orderId": str(item["orderId"]), **context})
                 return [
                     {
                         "action": "cancel",
@@ -392,7 +394,7 @@ class OrdersView(Panel):
             params = dict(context)
             if item.get("holdMode") == "hedge_mode" and item.get("posSide"):
                 params["posSide"] = str(item["posSide"])  # one side of a hedged symbol
-            frame = self._client.close_all_positions(**params)
+            frame = self._client.close_all_positions(params)
             return batch_outcomes("close", frame, **context)
         except BitgetError as exc:
             ids = (
@@ -419,7 +421,9 @@ class OrdersView(Panel):
             f"<ul>{lines}</ul></div>"
         )
         self._sync_buttons()
-        self._say(f"reviewed: Confirm sends the {plan.kind} to {self.env.upper()}", "ok")
+        self._say(
+            f"reviewed: Confirm sends the {plan.kind} to {(self.env or 'no client').upper()}", "ok"
+        )
         return plan
 
     def _discard(self) -> None:
@@ -462,3 +466,8 @@ def _position_label(row: Mapping[str, Any]) -> str:
         f"{row.get('symbol')} {row.get('posSide')} {_num(row.get('total'))} @ "
         f"{_num(row.get('avgPrice'))} · uPnL {_num(row.get('unrealisedPnl'))}"
     )
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The frame's rows as dicts keyed by column name."""
+    return [{str(k): v for k, v in row.items()} for row in df.to_dict("records")]

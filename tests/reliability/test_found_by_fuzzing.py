@@ -81,9 +81,9 @@ def test_a_decimal_longer_than_the_wire_allows_is_refused_locally():
     ],
 )
 def test_cancel_and_modify_ids_of_the_wrong_type_are_refused_locally(client, fields, field):
-    for call in (client.cancel_order, client.modify_order):
+    for call, extra in ((client.cancel_order, {}), (client.modify_order, {"price": "60000"})):
         with pytest.raises(ValidationError) as info:
-            call({**fields, "price": "60000"})
+            call({**fields, **extra})  # a cancel takes no price: that would be refused first
         assert info.value.field == field
 
 
