@@ -204,26 +204,30 @@ class BitgetClient:
 
     def _shape(self, ep: Endpoint, envelope: dict[str, Any]) -> Any:
         data = envelope.get("data")
+        if ep.shape is Shape.STRING:
+            return data
+        # attrs keep the envelope's metadata, never its data: raw=True is there for that
+        meta = frames.envelope_meta(envelope, endpoint=ep.name, path=ep.path, pages=1)
         match ep.shape:
             case Shape.LIST:
-                return frames.to_frame(data, ep.schema, envelope=envelope)
+                return frames.to_frame(data, ep.schema, envelope=meta)
             case Shape.PAGE | Shape.ITEMS:
+                if ep.shape is Shape.PAGE:
+                    meta["cursor"] = paging.next_cursor(data, ep.cursor_key) or None
                 # null, [] and a missing list all give the schema's empty frame (spec §10.2)
-                return frames.to_frame(paging.page_rows(data), ep.schema, envelope=envelope)
+                return frames.to_frame(paging.page_rows(data), ep.schema, envelope=meta)
             case Shape.BATCH:
-                return frames.batch_frame(paging.page_rows(data), envelope=envelope)
+                return frames.batch_frame(paging.page_rows(data), envelope=meta)
             case Shape.OBJECT:
-                return frames.to_series(data, ep.schema, envelope=envelope)
+                return frames.to_series(data, ep.schema, envelope=meta)
             case Shape.SERVER_TIME:
-                return frames.to_series(data, "server_time", envelope=envelope)
+                return frames.to_series(data, "server_time", envelope=meta)
             case Shape.CANDLES:
-                return frames.candles_frame(data, envelope=envelope)
+                return frames.candles_frame(data, envelope=meta)
             case Shape.ORDERBOOK:
-                return frames.orderbook_frame(data, envelope=envelope)
+                return frames.orderbook_frame(data, envelope=meta)
             case Shape.ASSETS:
-                return frames.assets_frame(data, envelope=envelope)
-            case Shape.STRING:
-                return data
+                return frames.assets_frame(data, envelope=meta)
         raise AssertionError(f"unhandled shape {ep.shape}")  # pragma: no cover
 
     # -- instruments ----------------------------------------------------------------------------
@@ -322,7 +326,7 @@ class BitgetClient:
         """
         req = self._checked(_order(request, fields))
         envelope = self._writer.place(req.to_payload())
-        return envelope if raw else _ack_series(envelope)
+        return envelope if raw else _ack_series(envelope, "submit_new_order")
 
     def place_batch_orders(self, orders: Any, /, *, raw: bool = False) -> Any:
         """Place many orders: ``POST /api/v3/trade/place-batch`` (signed, 5/s per uid).
@@ -346,7 +350,7 @@ class BitgetClient:
                 raise _chunk_unknown(exc, indexes, results) from None
             for index, item in zip(indexes, items, strict=True):
                 results[index] = item
-        return results if raw else frames.batch_frame(results, envelope={"data": results})
+        return results if raw else _batch_result(results, "place_batch_orders")
 
     def modify_order(self, params: Any = None, /, *, raw: bool = False, **fields: Any) -> Any:
         """Modify an open order's price and/or quantity: ``POST /api/v3/trade/modify-order``.
@@ -358,7 +362,7 @@ class BitgetClient:
         if payload.get("qty") is None and payload.get("price") is None:
             raise ValidationError("modify_order: give a new price and/or qty", field="price")
         envelope = self._writer.modify(payload)
-        return envelope if raw else _ack_series(envelope)
+        return envelope if raw else _ack_series(envelope, "modify_order")
 
     def batch_modify_orders(self, modifications: Any, /, *, raw: bool = False) -> Any:
         """Modify up to 20 orders per call: ``POST /api/v3/trade/batch-modify-order``.
@@ -367,7 +371,7 @@ class BitgetClient:
         """
         payloads = [_id_payload("batch_modify_orders", m, {}) for m in modifications]
         results = self._batched("batch_modify_orders", payloads, "modify")
-        return results if raw else frames.batch_frame(results, envelope={"data": results})
+        return results if raw else _batch_result(results, "batch_modify_orders")
 
     def cancel_order(self, params: Any = None, /, *, raw: bool = False, **fields: Any) -> Any:
         """Cancel an order by ``orderId`` or ``clientOid``: ``POST /api/v3/trade/cancel-order``.
@@ -376,7 +380,7 @@ class BitgetClient:
         ``pandas.Series`` with ``orderId`` and ``clientOid``.
         """
         envelope = self._writer.cancel(_id_payload("cancel_order", params, fields))
-        return envelope if raw else _ack_series(envelope)
+        return envelope if raw else _ack_series(envelope, "cancel_order")
 
     def cancel_batch_orders(self, cancels: Any, /, *, raw: bool = False) -> Any:
         """Cancel up to 20 orders per call: ``POST /api/v3/trade/cancel-batch``.
@@ -392,7 +396,7 @@ class BitgetClient:
                         f"{name}: required for each cancel-batch item", field=name
                     )
         results = self._batched("cancel_batch_orders", payloads, "cancel")
-        return results if raw else frames.batch_frame(results, envelope={"data": results})
+        return results if raw else _batch_result(results, "cancel_batch_orders")
 
     def cancel_all_orders(self, params: Any = None, /, *, raw: bool = False, **fields: Any) -> Any:
         """Cancel every open order of a category (optionally one symbol):
@@ -529,7 +533,7 @@ class BitgetClient:
             if req.tpslMode == "partial":
                 rules.check(side="buy", orderType="limit", qty=req.qty)
         envelope = self._writer.place_strategy(req.to_payload())
-        return envelope if raw else _ack_series(envelope)
+        return envelope if raw else _ack_series(envelope, "submit_strategy_order")
 
     def modify_strategy_order(
         self, params: Any = None, /, *, raw: bool = False, **fields: Any
@@ -541,7 +545,7 @@ class BitgetClient:
             if payload.get(key) is not None:
                 payload[key] = decimal_text(payload[key], key)
         envelope = self._writer.modify_strategy(payload, self._strategy_category(payload))
-        return envelope if raw else _ack_series(envelope)
+        return envelope if raw else _ack_series(envelope, "modify_strategy_order")
 
     def cancel_strategy_order(
         self, params: Any = None, /, *, raw: bool = False, **fields: Any
@@ -552,7 +556,7 @@ class BitgetClient:
         payload = _id_payload("cancel_strategy_order", params, fields)
         envelope = self._writer.cancel_strategy(payload, self._strategy_category(payload))
         data = envelope.get("data") or _ids_of(payload)
-        return envelope if raw else _ack_series({**envelope, "data": data})
+        return envelope if raw else _ack_series({**envelope, "data": data}, "cancel_strategy_order")
 
     def _strategy_category(self, payload: Mapping[str, Any]) -> str:
         """Which futures line a strategy order lives in, for looking it up after a lost
@@ -641,7 +645,12 @@ class BitgetClient:
         df = frames.to_frame(_dedupe(rows, _ID_FIELD.get(ep.schema or "")), ep.schema)
         if max_rows is not None:
             df = df.iloc[:max_rows]
-        df.attrs["envelope"] = frames.Envelope(pages)
+        # the pages' metadata, not the pages: a long download would carry them all
+        cursor = paging.next_cursor(pages[-1].get("data"), ep.cursor_key) if pages else ""
+        df.attrs["envelope"] = frames.envelope_meta(
+            pages[0] if pages else None, endpoint=name, path=ep.path, pages=len(pages),
+            cursor=cursor or None,
+        )  # fmt: skip
         return df
 
     def _now_ms(self) -> float:
@@ -803,8 +812,16 @@ def _reconciled(frame: pd.DataFrame, envelope: Mapping[str, Any]) -> pd.DataFram
     return frame
 
 
-def _ack_series(envelope: Mapping[str, Any]) -> pd.Series:
-    series = frames.to_series(envelope.get("data"), "order_ack", envelope=envelope)
+def _batch_result(results: list[dict[str, Any]], name: str) -> pd.DataFrame:
+    """The frame of a batch sent in chunks: its metadata names the endpoint (each row has
+    its own code and message)."""
+    meta = {"endpoint": name, "path": ENDPOINTS[name].path}
+    return frames.batch_frame(results, envelope=meta)
+
+
+def _ack_series(envelope: Mapping[str, Any], name: str) -> pd.Series:
+    meta = frames.envelope_meta(envelope, endpoint=name, path=ENDPOINTS[name].path, pages=1)
+    series = frames.to_series(envelope.get("data"), "order_ack", envelope=meta)
     series.attrs["reconciled"] = bool(envelope.get("reconciled"))
     return series
 
@@ -892,7 +909,7 @@ _RETURNS = {
     Shape.OBJECT: "pandas.Series",
     Shape.SERVER_TIME: "pandas.Series with serverTime",
     Shape.CANDLES: "pandas.DataFrame indexed by ts with float open/high/low/close/volume/turnover",
-    Shape.ORDERBOOK: "pandas.DataFrame with side, level, price, size (asks then bids)",
+    Shape.ORDERBOOK: "pandas.DataFrame with side, level, price, size, ts (asks then bids)",
     Shape.ASSETS: "pandas.DataFrame, one row per coin; account totals in .attrs['account']",
     Shape.STRING: "str",
 }

@@ -7,8 +7,10 @@ record becomes a ``Series``. An empty list gives an empty frame with the schema'
 Values the wire spells two ways are read as one word (``permType`` ``read-and-write`` is
 ``read_and_write``), and a value that stands for "none" reads as missing (a market order's
 ``price`` ``"0"`` is ``NaN``, spec §10.2).
-Fields the schema does not know are kept as they came. The decoded envelope rides along in
-``.attrs["envelope"]`` (shared, never deep-copied), so nothing is lost.
+Fields the schema does not know are kept as they came. ``attrs`` hold metadata only, all
+JSON, so that every result saves with ``to_parquet`` and ``to_csv``: ``.attrs["envelope"]``
+is the envelope without its ``data`` (``code``, ``msg``, ``requestTime``, and what the client
+adds: endpoint, path, pages, cursor); ``raw=True`` returns the envelope itself.
 
 >>> df = to_frame([{"symbol": "BTCUSDT", "lastPrice": "68000.5", "ts": "1700000000000"}], "ticker")
 >>> df.dtypes["lastPrice"], str(df.loc[0, "ts"])
@@ -17,7 +19,7 @@ Fields the schema does not know are kept as they came. The decoded envelope ride
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,10 +31,11 @@ __all__ = [
     "NO_VALUE_WHEN",
     "SCHEMAS",
     "SPELLINGS",
-    "Envelope",
+    "Record",
     "assets_frame",
     "batch_frame",
     "candles_frame",
+    "envelope_meta",
     "one_row_per_strategy_order",
     "orderbook_frame",
     "to_frame",
@@ -234,35 +237,42 @@ NO_VALUE_WHEN: dict[str, tuple[tuple[str, str, str], ...]] = {
 }
 
 
-class Envelope(Mapping[str, Any]):
-    """A read-only view of a decoded response envelope, kept in ``DataFrame.attrs``.
+def envelope_meta(envelope: Mapping[str, Any] | None, **extra: Any) -> dict[str, Any]:
+    """What a result keeps of its envelope in ``.attrs["envelope"]``: every top-level
+    scalar but ``data`` (``code``, ``msg``, ``requestTime``), plus ``extra`` — JSON values
+    only, so that the result still saves (``to_parquet`` writes ``attrs`` as JSON).
 
-    pandas deep-copies ``attrs`` on most operations; this object copies as itself, so a large
-    envelope never slows a frame down.
+    >>> envelope_meta({"code": "00000", "msg": "success", "requestTime": 1, "data": [1, 2]},
+    ...               endpoint="get_tickers", pages=1)
+    {'code': '00000', 'msg': 'success', 'requestTime': 1, 'endpoint': 'get_tickers', 'pages': 1}
+    """
+    meta = {
+        key: value
+        for key, value in (envelope or {}).items()
+        if key != "data" and (value is None or isinstance(value, str | int | float))
+    }
+    meta.update(extra)
+    return meta
+
+
+class Record(dict[str, Any]):
+    """A record kept in ``attrs`` (the account totals of :func:`assets_frame`): a plain
+    ``dict`` of typed JSON values — so the frame still saves to Parquet — that also answers
+    a list of names with a ``Series``, as a Series would.
+
+    >>> totals = Record({"accountEquity": 100.0, "imr": 2.5, "mmr": 1.0})
+    >>> totals["imr"], totals[["accountEquity", "imr"]].tolist()
+    (2.5, [100.0, 2.5])
     """
 
-    __slots__ = ("_data",)
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, list):
+            return pd.Series([dict.__getitem__(self, k) for k in key], index=key)
+        return dict.__getitem__(self, key)
 
-    def __init__(self, data: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
-        self._data = data if isinstance(data, Mapping) else {"pages": list(data)}
-
-    def __getitem__(self, key: str) -> Any:
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Envelope:
-        return self
-
-    def __copy__(self) -> Envelope:
-        return self
-
-    def __repr__(self) -> str:
-        return f"Envelope(code={self._data.get('code')!r}, keys={list(self._data)})"
+    def to_series(self) -> pd.Series:
+        """The whole record as a ``Series``."""
+        return pd.Series(dict(self))
 
 
 # Converters take one column as a list or an object ndarray and return an array of the
@@ -353,9 +363,10 @@ def to_frame(
     records: Sequence[Mapping[str, Any]] | None,
     schema: str | None,
     *,
-    envelope: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    envelope: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """Typed ``DataFrame`` from API records (see the module docstring)."""
+    """Typed ``DataFrame`` from API records (see the module docstring); ``envelope`` is
+    kept as :func:`envelope_meta` in ``.attrs["envelope"]``."""
     kinds = SCHEMAS.get(schema or "", {})
     rows = list(records or [])
     if rows and schema in _NORMALISE:
@@ -382,7 +393,7 @@ def to_frame(
                 data[name] = np.where(none, np.nan, data[name])
         df = pd.DataFrame(data)
     if envelope is not None:
-        df.attrs["envelope"] = Envelope(envelope)
+        df.attrs["envelope"] = envelope_meta(envelope)
     return df
 
 
@@ -398,7 +409,7 @@ def to_series(
     series = series.copy()
     series.name = None
     if envelope is not None:
-        series.attrs["envelope"] = Envelope(envelope)
+        series.attrs["envelope"] = envelope_meta(envelope)
     return series
 
 
@@ -432,16 +443,17 @@ def candles_frame(
     ).astype("datetime64[ms, UTC]")
     df = pd.DataFrame(data[:, 1:], index=index, columns=_CANDLE_COLUMNS).sort_index()
     if envelope is not None:
-        df.attrs["envelope"] = Envelope(envelope)
+        df.attrs["envelope"] = envelope_meta(envelope)
     return df
 
 
 def orderbook_frame(
     book: Mapping[str, Any] | None, *, envelope: Mapping[str, Any] | None = None
 ) -> pd.DataFrame:
-    """``{"a": [[price, size]...], "b": [...]}`` → long frame ``side, level, price, size``:
-    asks ascending then bids descending, level 0 at the touch (spec §4.5.4). Prices and sizes
-    may arrive as strings or numbers (spec §7 #13)."""
+    """``{"a": [[price, size]...], "b": [...], "ts": ms}`` → long frame ``side, level,
+    price, size, ts``: asks ascending then bids descending, level 0 at the touch, ``ts`` the
+    book's time on every row, so snapshots concatenate (spec §4.5.4). Prices and sizes may
+    arrive as strings or numbers (spec §7 #13)."""
     book = book or {}
     parts = []
     for side, key in (("ask", "a"), ("bid", "b")):
@@ -453,24 +465,25 @@ def orderbook_frame(
                     "level": np.arange(len(levels), dtype="int64"),
                     "price": levels[:, 0],
                     "size": levels[:, 1],
+                    "ts": _to_time([book.get("ts")] * len(levels)),
                 }
             )
         )
     df = pd.concat(parts, ignore_index=True)
-    ts = book.get("ts")
-    df.attrs["ts"] = pd.Timestamp(int(ts), unit="ms", tz="UTC") if ts else None
     if envelope is not None:
-        df.attrs["envelope"] = Envelope(envelope)
+        df.attrs["envelope"] = envelope_meta(envelope)
     return df
 
 
 def assets_frame(
     data: Mapping[str, Any] | None, *, envelope: Mapping[str, Any] | None = None
 ) -> pd.DataFrame:
-    """Account assets (spec §4.4.1): one row per coin; the account totals as a float
-    ``Series`` in ``.attrs["account"]``."""
+    """Account assets (spec §4.4.1): one row per coin; the account totals as a
+    :class:`Record` of floats in ``.attrs["account"]``."""
     data = data or {}
     df = to_frame(data.get("assets") or [], "asset", envelope=envelope)
-    totals = {k: v for k, v in data.items() if k != "assets"}
-    df.attrs["account"] = to_series(totals, "account_totals")
+    totals = to_series({k: v for k, v in data.items() if k != "assets"}, "account_totals")
+    df.attrs["account"] = Record(
+        {str(name): None if value is pd.NA else value for name, value in totals.items()}
+    )
     return df

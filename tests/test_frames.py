@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import json
 
 import pandas as pd
 
@@ -51,13 +51,23 @@ def test_empty_list_gives_a_typed_empty_frame_with_the_schema_columns():
     assert str(df.dtypes["createdTime"]) == "datetime64[ms, UTC]"
 
 
-def test_envelope_rides_along_and_is_not_deep_copied():
+def test_attrs_keep_the_envelopes_metadata_as_json_and_never_its_data():
     envelope = {"code": "00000", "msg": "success", "requestTime": 1, "data": [ORDER] * 1000}
     df = frames.to_frame([ORDER], "order", envelope=envelope)
-    assert df.attrs["envelope"]["data"] is envelope["data"]
-    assert copy.deepcopy(df.attrs["envelope"]) is df.attrs["envelope"]
+    assert df.attrs["envelope"] == {"code": "00000", "msg": "success", "requestTime": 1}
+    assert json.loads(json.dumps(df.attrs)) == df.attrs
     derived = df[df["price"] > 0]  # pandas propagates attrs through operations
-    assert derived.attrs["envelope"] is df.attrs["envelope"]
+    assert derived.attrs["envelope"] == df.attrs["envelope"]
+
+
+def test_envelope_meta_keeps_scalars_and_adds_what_the_client_knows():
+    meta = frames.envelope_meta(
+        {"code": "00000", "requestTime": 5, "reconciled": True, "data": {"list": []},
+         "odd": {"nested": 1}},
+        endpoint="get_history_orders", pages=3, cursor=None,
+    )  # fmt: skip
+    assert meta == {"code": "00000", "requestTime": 5, "reconciled": True,
+                    "endpoint": "get_history_orders", "pages": 3, "cursor": None}  # fmt: skip
 
 
 def test_series_for_one_record_has_converted_values():
@@ -129,22 +139,31 @@ def test_candles_are_time_indexed_ascending_floats():
     assert frames.candles_frame([]).empty
 
 
-def test_orderbook_accepts_strings_or_numbers():
-    df = frames.orderbook_frame({"a": [["10.5", "1"], [10.6, 2]], "b": [[10.4, "3"]], "ts": "1"})
+def test_orderbook_accepts_strings_or_numbers_and_dates_every_level():
+    book = {"a": [["10.5", "1"], [10.6, 2]], "b": [[10.4, "3"]], "ts": "1700000000000"}
+    df = frames.orderbook_frame(book)
     assert df["side"].tolist() == ["ask", "ask", "bid"]
     assert df["price"].tolist() == [10.5, 10.6, 10.4] and df["level"].tolist() == [0, 1, 0]
+    assert (df["ts"] == pd.Timestamp(1700000000000, unit="ms", tz="UTC")).all()
+    assert str(df.dtypes["ts"]) == "datetime64[ms, UTC]" and not df.attrs
+    assert list(frames.orderbook_frame(None).columns) == ["side", "level", "price", "size", "ts"]
 
 
-def test_assets_frame_keeps_account_totals_in_attrs():
+def test_assets_frame_keeps_account_totals_in_attrs_as_a_json_record():
     df = frames.assets_frame(
         {
             "accountEquity": "100",
-            "btcUnrealizedPnl": "0",
+            "imr": "2.5",
             "assets": [{"coin": "USDT", "balance": "100"}],
         }
     )
     assert df.loc[0, "balance"] == 100.0
-    assert df.attrs["account"]["accountEquity"] == 100.0
+    account = df.attrs["account"]
+    assert account["accountEquity"] == 100.0
+    assert json.loads(json.dumps(df.attrs)) == df.attrs
+    # a list of names answers with a float Series, as a Series of the totals would
+    picked = account[["accountEquity", "imr"]]
+    assert picked.dtype == "float64" and picked.tolist() == [100.0, 2.5]
 
 
 #: ccxt's captured live row of an SL-only strategy order (one row per order, no triggerType).
