@@ -1,25 +1,45 @@
 """Records → typed pandas objects, from declared schemas.
 
 Every list the API returns becomes a ``DataFrame`` whose columns have declared dtypes:
-numeric strings → ``float64`` (or nullable ``Int64`` for counts), millisecond timestamps →
-``datetime64[ms, UTC]``, ``YES``/``NO`` flags → nullable ``boolean``, the rest strings. A single
-record becomes a ``Series``. An empty list gives an empty frame with the schema's columns.
-Values the wire spells two ways are read as one word (``permType`` ``read-and-write`` is
-``read_and_write``), and a value that stands for "none" reads as missing (a market order's
-``price`` ``"0"`` is ``NaN``, spec §10.2).
-Fields the schema does not know are kept as they came. ``attrs`` hold metadata only, all
-JSON, so that every result saves with ``to_parquet`` and ``to_csv``: ``.attrs["envelope"]``
-is the envelope without its ``data`` (``code``, ``msg``, ``requestTime``, and what the client
-adds: endpoint, path, pages, cursor); ``raw=True`` returns the envelope itself.
+numeric strings → ``float64``, counts, precisions and leverage → nullable ``Int64``,
+millisecond timestamps → ``datetime64[ms, UTC]``, ``YES``/``NO`` flags → nullable
+``boolean``, the rest ``str``. A single record becomes a ``Series``. An empty list gives an
+empty frame with the schema's columns.
+The conventions (docs/frames.md):
+
+* **Missing is missing.** A value the wire leaves empty, or sends as a zero that stands for
+  "none" (a market order's ``price``, ``avgPrice`` before any fill, a ``liquidationPrice``
+  no price reaches: :data:`ZERO_IS_NONE`), reads as ``NaN`` / ``<NA>`` / ``NaT``, never as a
+  number. ``raw=True`` still shows exactly what the wire sent.
+* **One spelling per concept.** Copy trading says ``unrealizedPnl``, ``liqPrice``,
+  ``holdSide`` and ``cross`` where the rest of the API says ``unrealisedPnl``,
+  ``liquidationPrice``, ``posSide`` and ``crossed``: frames use the latter everywhere
+  (:data:`RENAMES`, :data:`SPELLINGS`), and say the wire name in
+  ``.attrs["wire_names"]``.
+* **Units are declared** beside the dtypes (:data:`UNITS`; :func:`describe_schema`):
+  ``price24hPcnt`` is a fraction (0.01 = 1 %), ``turnover24h`` is in the quote coin…
+* **Nested lists are flattened** into columns (``feeDetail`` → ``fee``/``feeCoin``,
+  ``marginDetails`` → one row per margin coin with its counts); the list itself stays too.
+* **attrs hold metadata only, all JSON**, so every result saves with ``to_parquet`` and
+  ``to_csv``: ``.attrs["envelope"]`` is the envelope without its ``data`` (``code``,
+  ``msg``, ``requestTime``, and the endpoint, path, pages and cursor the client adds).
+
+Fields the schema does not know are kept as they came, after the schema's columns.
 
 >>> df = to_frame([{"symbol": "BTCUSDT", "lastPrice": "68000.5", "ts": "1700000000000"}], "ticker")
 >>> df.dtypes["lastPrice"], str(df.loc[0, "ts"])
 (dtype('float64'), '2023-11-14 22:13:20+00:00')
+>>> to_series({"orderId": "1", "orderType": "market", "price": "0", "avgPrice": "0"}, "order")
+orderId           1
+orderType    market
+price           NaN
+avgPrice        NaN
+dtype: object
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -28,14 +48,18 @@ import pandas as pd
 from .vocab import PERM_TYPE_SPELLINGS
 
 __all__ = [
-    "NO_VALUE_WHEN",
+    "RENAMES",
     "SCHEMAS",
     "SPELLINGS",
+    "UNITS",
+    "ZERO_IS_NONE",
     "Record",
     "assets_frame",
     "batch_frame",
     "candles_frame",
+    "describe_schema",
     "envelope_meta",
+    "one_row_per_margin_coin",
     "one_row_per_strategy_order",
     "orderbook_frame",
     "to_frame",
@@ -55,7 +79,8 @@ _ORDER = {
     "delegateType": S, "cancelReason": S, "execType": S, "createdTime": T, "updatedTime": T,
 }  # fmt: skip
 
-#: schema name → {column: kind}; column order is the frame's column order.
+#: schema name → {column: kind}; column order is the frame's column order. Columns are named
+#: as the frame names them (see :data:`RENAMES` for the few wire names that differ).
 SCHEMAS: dict[str, dict[str, str]] = {
     "instrument": {
         "symbol": S, "category": S, "baseCoin": S, "quoteCoin": S, "status": S, "type": S,
@@ -63,8 +88,8 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "minOrderAmount": F, "priceMultiplier": F, "quantityMultiplier": F,
         "pricePrecision": N, "quantityPrecision": N, "quotePrecision": N,
         "makerFeeRate": F, "takerFeeRate": F, "feeRateUpRatio": F, "openCostUpRatio": F,
-        "buyLimitPriceRatio": F, "sellLimitPriceRatio": F, "minLeverage": F,
-        "maxLeverage": F, "maxSymbolOrderNum": N, "maxProductOrderNum": N,
+        "buyLimitPriceRatio": F, "sellLimitPriceRatio": F, "minLeverage": N,
+        "maxLeverage": N, "maxSymbolOrderNum": N, "maxProductOrderNum": N,
         "maxPositionNum": F, "fundInterval": N, "launchTime": T, "offTime": T,
         "limitOpenTime": T, "maintainTime": T, "deliveryTime": T, "deliveryStartTime": T,
     },
@@ -87,7 +112,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
     },
     "account_totals": {
         "accountEquity": F, "usdtEquity": F, "btcEquity": F, "unrealisedPnl": F,
-        "usdtUnrealisedPnl": F, "btcUnrealizedPnl": F, "effEquity": F, "mmr": F, "imr": F,
+        "usdtUnrealisedPnl": F, "btcUnrealisedPnl": F, "effEquity": F, "mmr": F, "imr": F,
         "mgnRatio": F, "positionMgnRatio": F, "positionValue": F, "leverage": F,
     },
     "account_settings": {
@@ -119,7 +144,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
     "position": {
         "category": S, "symbol": S, "marginCoin": S, "holdMode": S, "posSide": S,
         "marginMode": S, "positionBalance": F, "available": F, "frozen": F, "total": F,
-        "leverage": F, "curRealisedPnl": F, "avgPrice": F, "positionStatus": S,
+        "leverage": N, "curRealisedPnl": F, "avgPrice": F, "positionStatus": S,
         "unrealisedPnl": F, "liquidationPrice": F, "mmr": F, "profitRate": F,
         "markPrice": F, "breakEvenPrice": F, "totalFunding": F, "openFeeTotal": F,
         "closeFeeTotal": F, "createdTime": T, "updatedTime": T,
@@ -131,11 +156,15 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "totalFunding": F, "openFeeTotal": F, "closeFeeTotal": F, "createdTime": T,
         "updatedTime": T,
     },
-    "copy_trading_pair": {"symbol": S, "leverage": F, "marginDetails": X},
+    "copy_trading_pair": {
+        "symbol": S, "leverage": N, "marginCoin": S, "maxLongCount": N,
+        "remainingLongCount": N, "maxShortCount": N, "remainingShortCount": N,
+        "marginDetails": X,
+    },
     "copy_position": {
-        "symbol": S, "holdSide": S, "holdSize": F, "avgPrice": F, "markPrice": F,
-        "liqPrice": F, "leverage": F, "marginMode": S, "margin": F, "positionValue": F,
-        "unrealizedPnl": F, "realizedPnl": F, "roi": F,
+        "symbol": S, "posSide": S, "holdSize": F, "avgPrice": F, "markPrice": F,
+        "liquidationPrice": F, "leverage": N, "marginMode": S, "margin": F,
+        "positionValue": F, "unrealisedPnl": F, "realisedPnl": F, "roi": F,
     },
     "copy_max_transferable": {"maxTransferable": F, "available": F},
     "copy_transfer": {"transferId": S},
@@ -145,7 +174,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
     },
     "copy_current_follower": {
         "followerName": S, "estimateAssets": F, "totalProfit": F, "totalShareProfit": F,
-        "totalInvestment": F, "canRemove": B, "followDays": F, "totalAssets": F,
+        "totalInvestment": F, "canRemove": B, "followDays": N, "totalAssets": F,
         "startTime": T,
     },
     "copy_history_follower": {
@@ -160,6 +189,144 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "shareProfit": F, "reason": S, "settleTime": T,
     },
 }  # fmt: skip
+
+#: schema → {wire name: column}: fields the wire spells otherwise than the rest of the API,
+#: renamed so that one concept has one column name in every frame. Most of the UTA API says
+#: ``unrealisedPnl``/``curRealisedPnl``/``cumRealisedPnl``; account/assets has one
+#: ``btcUnrealizedPnl`` (spec §4.4.1) and the copy-trading position summary says
+#: ``unrealizedPnl``, ``realizedPnl``, ``liqPrice`` and the classic ``holdSide`` (spec §4.6,
+#: §6). ``raw=True`` returns the wire names; a frame lists its renames in
+#: ``.attrs["wire_names"]`` (column → wire name).
+RENAMES: dict[str, dict[str, str]] = {
+    "account_totals": {"btcUnrealizedPnl": "btcUnrealisedPnl"},
+    "copy_position": {
+        "holdSide": "posSide",
+        "liqPrice": "liquidationPrice",
+        "unrealizedPnl": "unrealisedPnl",
+        "realizedPnl": "realisedPnl",
+    },
+}
+
+#: column → {spelling: word}: response words that Bitget spells two ways, read as one
+#: (spec §10.2: ``permType`` is ``read_and_write`` live, ``read-and-write`` in the DOCS
+#: prose; the copy-trading summary's ``marginMode`` is ``cross`` where every other UTA
+#: answer says ``crossed``, spec §4.6, §6).
+SPELLINGS: dict[str, Mapping[str, str]] = {
+    "permType": PERM_TYPE_SPELLINGS,
+    "marginMode": {"cross": "crossed"},
+}
+
+#: schema → columns whose ``0`` on the wire stands for "no such value", read as ``NaN``: a
+#: market order's ``price`` (REST sends ``"0"``, the WebSocket ``""``, spec §10.2), the base
+#: ``qty`` of a spot market buy sized in quote and the quote ``amount`` of an order sized in
+#: base (spec §4.1.10), ``avgPrice`` before the first fill, the ``liquidationPrice`` and
+#: ``breakEvenPrice`` of a position no positive price reaches, the ``qty`` of a ``full``
+#: TP/SL order (it protects the whole position), and average prices of a side never traded.
+#: None of these can be a real zero: no price, size or average is 0.
+ZERO_IS_NONE: dict[str, frozenset[str]] = {
+    "order": frozenset({"price", "qty", "amount", "avgPrice"}),
+    "position": frozenset({"liquidationPrice", "breakEvenPrice"}),
+    "copy_position": frozenset({"liquidationPrice"}),
+    "strategy_order": frozenset({"qty"}),
+    "position_history": frozenset({"openPriceAvg", "closePriceAvg"}),
+}
+
+_PRICE = "quote coin per base coin"
+_BASE = "base coin"
+_QUOTE = "quote coin"
+_MARGIN = "margin coin"
+_TIMES = "×"
+_FEE = "feeCoin; positive = paid, negative = rebate"
+
+
+def _each(columns: str, unit: str) -> dict[str, str]:
+    return dict.fromkeys(columns.split(), unit)
+
+
+#: column → unit or meaning, wherever the column appears (:data:`SCHEMA_UNITS` overrides it
+#: for one schema). Every number of every schema has one; times are UTC.
+UNITS: dict[str, str] = {
+    **_each(
+        "price avgPrice execPrice lastPrice bid1Price ask1Price openPrice24h highPrice24h "
+        "lowPrice24h markPrice indexPrice liquidationPrice breakEvenPrice openPriceAvg "
+        "closePriceAvg takeProfit stopLoss tpLimitPrice slLimitPrice triggerPrice "
+        "triggerOrderPrice open high low close",
+        _PRICE,
+    ),
+    **_each(
+        "cumExecQty execQty bid1Size ask1Size volume24h volume available frozen total "
+        "openTotalPos closeTotalPos holdSize openInterest minOrderQty",
+        _BASE,
+    ),
+    **_each("cumExecValue execValue turnover24h turnover", _QUOTE),
+    # money of futures positions, in their margin coin
+    **_each(
+        "positionBalance curRealisedPnl unrealisedPnl realisedPnl totalFunding openFeeTotal "
+        "closeFeeTotal cumRealisedPnl netProfit execPnl margin positionValue",
+        _MARGIN,
+    ),
+    **_each("makerFeeRate takerFeeRate", "fraction: 0.0002 = 0.02 %"),
+    **_each("leverage minLeverage maxLeverage", _TIMES),
+    **_each("pricePrecision quantityPrecision quotePrecision", "decimal places"),
+    **_each("maxLongCount remainingLongCount maxShortCount remainingShortCount", "lead positions"),
+    "qty": f"{_BASE} (NaN: a spot market buy, sized by amount)",
+    "amount": f"{_QUOTE} (NaN: an order sized in the base coin)",
+    "fee": _FEE,
+    "size": f"{_BASE} (COIN-FUTURES: quote coin)",
+    "price24hPcnt": "fraction of openPrice24h: 0.01 = +1 %",
+    "fundingRate": "fraction of the position value per funding interval",
+    "maxOrderQty": f"{_BASE}, per limit order",
+    "maxMarketOrderQty": f"{_BASE}, per market order",
+    "minOrderAmount": f"{_QUOTE}: the smallest order value",
+    "priceMultiplier": f"tick size, {_PRICE}",
+    "quantityMultiplier": f"lot step, {_BASE}",
+    "feeRateUpRatio": "fraction added to the fee rate when funds are reserved",
+    "openCostUpRatio": "fraction added to the cost of opening a position",
+    "buyLimitPriceRatio": "fraction: how far above the price a buy limit may be",
+    "sellLimitPriceRatio": "fraction: how far below the price a sell limit may be",
+    "maxSymbolOrderNum": "open orders on the symbol",
+    "maxProductOrderNum": "open orders on the business line",
+    "maxPositionNum": f"{_BASE}: the largest position",
+    "fundInterval": "hours",
+    "mmr": "fraction: maintenance-margin rate",
+    "profitRate": "fraction of the position's margin",
+    "roi": "fraction of the position's margin",
+    "level": "0 at the touch",
+}
+_COIN = "the row's coin"
+_USDT = "USDT"
+#: schema → {column: unit} where a column means something else than in :data:`UNITS`.
+SCHEMA_UNITS: dict[str, dict[str, str]] = {
+    "asset": {
+        **_each("equity balance available locked debt bonus", _COIN),
+        **_each("usdValue positionValue", "USD"),
+        "leverage": _TIMES,
+    },
+    "account_totals": {
+        **_each("accountEquity unrealisedPnl positionValue", "USD"),
+        **_each("usdtEquity usdtUnrealisedPnl", "USDT"),
+        **_each("btcEquity btcUnrealisedPnl", "BTC"),
+        "effEquity": "USD, collateral-weighted",
+        "mmr": "USD: maintenance margin",
+        "imr": "USD: initial margin",
+        "mgnRatio": "fraction: maintenance margin / equity",
+        "positionMgnRatio": "fraction",
+        "leverage": _TIMES,
+    },
+    "strategy_order": {"qty": f"{_BASE} (NaN: tpslMode full, the whole position)"},
+    "copy_max_transferable": _each("maxTransferable available", "the coin asked"),
+    "copy_transfer_record": {"amount": "coin"},
+    "copy_current_follower": {
+        **_each("estimateAssets totalProfit totalShareProfit totalInvestment totalAssets", _USDT),
+        "followDays": "days",
+    },
+    "copy_history_follower": _each("totalProfit totalShareProfit totalInvestment", _USDT),
+    "copy_profit_summary": _each("totalProfit totalAllocatedProfit totalPendingProfit", _USDT),
+    "copy_profit_detail": {
+        **_each("profit allocatedPnl pendingPnl shareProfit", _USDT),
+        "shareRatio": "fraction of the follower's profit",
+    },
+}
 
 
 #: The wire fields each leg of a TP/SL strategy order owns (spec §4.2.6).
@@ -220,21 +387,66 @@ def one_row_per_strategy_order(records: Sequence[Mapping[str, Any]]) -> list[dic
     return merged
 
 
+#: The per-margin-coin counts of a copy-trading pair (spec §4.6).
+_MARGIN_DETAIL_FIELDS = (
+    "marginCoin",
+    "maxLongCount",
+    "remainingLongCount",
+    "maxShortCount",
+    "remainingShortCount",
+)
+
+
+def one_row_per_margin_coin(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Copy-trading pairs with their ``marginDetails`` list spread into columns: one row per
+    symbol and margin coin (how many long/short lead positions it allows and has left),
+    the list itself kept in ``marginDetails``. A pair without details is one row with the
+    counts missing.
+
+    >>> [(r["symbol"], r["marginCoin"], r["remainingLongCount"]) for r in one_row_per_margin_coin([
+    ...     {"symbol": "BTCUSDT", "marginDetails": [
+    ...         {"marginCoin": "USDT", "remainingLongCount": "9"},
+    ...         {"marginCoin": "USDC", "remainingLongCount": "10"}]}])]
+    [('BTCUSDT', 'USDT', '9'), ('BTCUSDT', 'USDC', '10')]
+    """
+    rows = []
+    for record in records:
+        details = record.get("marginDetails")
+        items = [d for d in details if isinstance(d, Mapping)] if isinstance(details, list) else []
+        for item in items or [{}]:
+            row = dict(record)
+            row.update({name: item.get(name) for name in _MARGIN_DETAIL_FIELDS})
+            rows.append(row)
+    return rows
+
+
 #: Schema name → how its records are normalised before the frame is built.
-_NORMALISE = {"strategy_order": one_row_per_strategy_order}
-
-
-#: column → {spelling: word}: response words that live Bitget and its docs spell differently,
-#: read as one (spec §10.2: ``permType`` is ``read_and_write`` live, ``read-and-write`` in the
-#: DOCS prose).
-SPELLINGS: dict[str, Mapping[str, str]] = {"permType": PERM_TYPE_SPELLINGS}
-
-#: schema → (column, when column, has value): the column has no value on such rows, whatever
-#: the wire sends. A market order has no limit price: REST sends ``"0"`` (spec §10.2), the
-#: WebSocket "" — both read as ``NaN``, never as a price of 0.
-NO_VALUE_WHEN: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "order": (("price", "orderType", "market"),),
+_NORMALISE: dict[str, Callable[[Sequence[Mapping[str, Any]]], list[dict[str, Any]]]] = {
+    "strategy_order": one_row_per_strategy_order,
+    "copy_trading_pair": one_row_per_margin_coin,
 }
+
+
+def describe_schema(schema: str) -> pd.DataFrame:
+    """The columns of a schema's frames: dtype, unit and — where it differs — wire name.
+
+    >>> describe_schema("ticker").loc["price24hPcnt", ["dtype", "unit"]].tolist()
+    ['float64', 'fraction of openPrice24h: 0.01 = +1 %']
+    """
+    wire = {column: name for name, column in RENAMES.get(schema, {}).items()}
+    units = SCHEMA_UNITS.get(schema, {})
+    rows = []
+    for column, kind in SCHEMAS[schema].items():
+        unit = units.get(column) or UNITS.get(column, "")
+        rows.append(
+            {
+                "column": column,
+                "dtype": _EMPTY_DTYPES[kind],
+                "unit": "UTC" if kind == T else unit if kind in (F, N) else "",
+                "wire": wire.get(column, column),
+            }
+        )
+    return pd.DataFrame(rows).set_index("column")
 
 
 def envelope_meta(envelope: Mapping[str, Any] | None, **extra: Any) -> dict[str, Any]:
@@ -275,6 +487,7 @@ class Record(dict[str, Any]):
         return pd.Series(dict(self))
 
 
+# -- conversions -------------------------------------------------------------------------------
 # Converters take one column as a list or an object ndarray and return an array of the
 # declared dtype; the frame is then built once from all of them.
 def _floats(values: Sequence[Any]) -> np.ndarray:
@@ -295,7 +508,11 @@ def _to_time(values: Sequence[Any]) -> Any:
 
 
 def _to_int(values: Sequence[Any]) -> Any:
-    return pd.array(_floats(values), dtype="Int64")
+    numbers = _floats(values)
+    whole = numbers[~np.isnan(numbers)]
+    if (whole == np.round(whole)).all():
+        return pd.array(numbers, dtype="Int64")
+    return numbers  # a fraction in an integer field is kept, as a float column
 
 
 _BOOL_WORDS = {"yes": True, "true": True, "no": False, "false": False}
@@ -329,26 +546,41 @@ _EMPTY_DTYPES = {
 }
 
 
-def _flatten_fees(details: list[Any]) -> tuple[list[Any], list[Any]]:
-    """``fee`` and ``feeCoin`` columns from ``feeDetail`` lists (which are kept as they are)."""
+def _float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _flatten_fees(details: Sequence[Any]) -> tuple[list[Any], list[Any]]:
+    """``fee`` and ``feeCoin`` columns from ``feeDetail`` lists (which are kept as they are).
+
+    Fees of one coin add up; fees in several coins cannot, so such a row has ``fee`` NaN and
+    the coins in ``feeCoin`` (``"BGB,USDT"``): its ``feeDetail`` says how much of each.
+    """
     fees: list[Any] = []
     coins: list[Any] = []
     for detail in details:
         if type(detail) is list and len(detail) == 1 and type(detail[0]) is dict:
-            fees.append(float(detail[0].get("fee") or 0))  # the common case, kept fast
+            fees.append(_float(detail[0].get("fee") or 0))  # the common case, kept fast
             coins.append(detail[0].get("feeCoin"))
             continue
         items = [d for d in detail if isinstance(d, Mapping)] if isinstance(detail, list) else []
+        names = sorted({str(d.get("feeCoin", "")) for d in items})
         if not items:
             fees.append(None)
             coins.append(None)
-            continue
-        fees.append(sum(float(d.get("fee") or 0) for d in items))
-        coins.append(",".join(sorted({str(d.get("feeCoin", "")) for d in items})))
+        elif len(names) == 1:
+            fees.append(sum(_float(d.get("fee") or 0) for d in items))
+            coins.append(names[0])
+        else:
+            fees.append(None)
+            coins.append(",".join(names))
     return fees, coins
 
 
-def _columns(rows: list[Mapping[str, Any]]) -> dict[str, Sequence[Any]]:
+def _columns(rows: Sequence[Mapping[str, Any]]) -> dict[str, Sequence[Any]]:
     """Column name → values, over the union of the rows' keys, first-seen order."""
     if len(rows) > 200:  # pandas gathers large inputs faster, in C
         raw = pd.DataFrame.from_records(rows)
@@ -357,6 +589,34 @@ def _columns(rows: list[Mapping[str, Any]]) -> dict[str, Sequence[Any]]:
     for row in rows:
         names.update(dict.fromkeys(row))
     return {name: [row.get(name) for row in rows] for name in names}
+
+
+def _renamed(columns: dict[str, Any], schema: str | None) -> dict[str, str]:
+    """Apply :data:`RENAMES` to ``columns`` in place; returns column → wire name."""
+    wire: dict[str, str] = {}
+    for name, column in RENAMES.get(schema or "", {}).items():
+        if name in columns and column not in columns:
+            columns[column] = columns.pop(name)
+            wire[column] = name
+    return wire
+
+
+def _prepared(columns: dict[str, Sequence[Any]], schema: str | None) -> dict[str, str]:
+    """What :func:`to_frame` and :func:`to_series` both do to a record's fields before
+    typing them, in place: the renames, the fees flattened, one spelling per word. Returns
+    column → wire name of the renamed columns."""
+    wire = _renamed(columns, schema)
+    if "fee" in SCHEMAS.get(schema or "", {}) and "feeDetail" in columns:
+        columns["fee"], columns["feeCoin"] = _flatten_fees(columns["feeDetail"])
+    for name in SPELLINGS.keys() & columns.keys():
+        words = SPELLINGS[name]
+        columns[name] = [words.get(v, v) if isinstance(v, str) else v for v in columns[name]]
+    return wire
+
+
+def _ordered(columns: Mapping[str, Any], kinds: Mapping[str, str]) -> list[str]:
+    """The schema's columns first, in its order, then the fields it does not know."""
+    return [c for c in kinds if c in columns] + [c for c in columns if c not in kinds]
 
 
 def to_frame(
@@ -368,32 +628,27 @@ def to_frame(
     """Typed ``DataFrame`` from API records (see the module docstring); ``envelope`` is
     kept as :func:`envelope_meta` in ``.attrs["envelope"]``."""
     kinds = SCHEMAS.get(schema or "", {})
-    rows = list(records or [])
+    rows: Sequence[Mapping[str, Any]] = list(records or [])
     if rows and schema in _NORMALISE:
         rows = _NORMALISE[schema](rows)
+    wire: dict[str, str] = {}
     if not rows:
         df = pd.DataFrame({c: pd.Series(dtype=_EMPTY_DTYPES[k]) for c, k in kinds.items()})
     else:
         columns = _columns(rows)
-        if "feeDetail" in kinds and "feeDetail" in columns:
-            columns["fee"], columns["feeCoin"] = _flatten_fees(list(columns["feeDetail"]))
-        ordered = [c for c in kinds if c in columns] + [c for c in columns if c not in kinds]
-        for name in ordered:
-            if name in SPELLINGS:
-                words = SPELLINGS[name]
-                columns[name] = [words.get(v, v) if isinstance(v, str) else v
-                                 for v in columns[name]]  # fmt: skip
+        wire = _prepared(columns, schema)
+        zero_is_none = ZERO_IS_NONE.get(schema or "", frozenset())
         data = {}
-        for name in ordered:
+        for name in _ordered(columns, kinds):
             kind = kinds.get(name, X)
             data[name] = columns[name] if kind == X else _CONVERTERS[kind](columns[name])
-        for name, by, value in NO_VALUE_WHEN.get(schema or "", ()):
-            if name in data and by in columns:
-                none = np.array([v == value for v in columns[by]], dtype=bool)
-                data[name] = np.where(none, np.nan, data[name])
+            if name in zero_is_none:
+                data[name] = np.where(data[name] == 0, np.nan, data[name])
         df = pd.DataFrame(data)
     if envelope is not None:
         df.attrs["envelope"] = envelope_meta(envelope)
+    if wire:
+        df.attrs["wire_names"] = wire
     return df
 
 
@@ -410,6 +665,8 @@ def to_series(
     series.name = None
     if envelope is not None:
         series.attrs["envelope"] = envelope_meta(envelope)
+    if "wire_names" in frame.attrs:
+        series.attrs["wire_names"] = frame.attrs["wire_names"]
     return series
 
 
@@ -424,8 +681,8 @@ def batch_frame(
     for name in ("code", "msg"):
         if name not in df.columns:
             df.insert(len(df.columns), name, pd.Series([None] * len(df), dtype="str"))
-    codes = df["code"].astype("string").fillna("")
-    df["ok"] = (codes == "") | (codes == "00000")
+    codes = df["code"].fillna("")
+    df["ok"] = ((codes == "") | (codes == "00000")).astype(bool)
     return df
 
 
@@ -479,7 +736,8 @@ def assets_frame(
     data: Mapping[str, Any] | None, *, envelope: Mapping[str, Any] | None = None
 ) -> pd.DataFrame:
     """Account assets (spec §4.4.1): one row per coin; the account totals as a
-    :class:`Record` of floats in ``.attrs["account"]``."""
+    :class:`Record` of floats in ``.attrs["account"]`` (``btcUnrealizedPnl`` spelled
+    ``btcUnrealisedPnl``, as the other totals are)."""
     data = data or {}
     df = to_frame(data.get("assets") or [], "asset", envelope=envelope)
     totals = to_series({k: v for k, v in data.items() if k != "assets"}, "account_totals")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 
+import numpy as np
 import pandas as pd
+import pytest
 
 from bitget_nb import frames
 
@@ -154,12 +157,14 @@ def test_assets_frame_keeps_account_totals_in_attrs_as_a_json_record():
         {
             "accountEquity": "100",
             "imr": "2.5",
+            "btcUnrealizedPnl": "0.001",
             "assets": [{"coin": "USDT", "balance": "100"}],
         }
     )
     assert df.loc[0, "balance"] == 100.0
     account = df.attrs["account"]
-    assert account["accountEquity"] == 100.0
+    assert account["accountEquity"] == 100.0 and account["btcUnrealisedPnl"] == 0.001
+    assert "btcUnrealizedPnl" not in account  # one spelling, as the other totals
     assert json.loads(json.dumps(df.attrs)) == df.attrs
     # a list of names answers with a float Series, as a Series of the totals would
     picked = account[["accountEquity", "imr"]]
@@ -219,3 +224,127 @@ def test_a_merged_order_is_as_finished_as_its_legs_and_names_the_leg_that_fired(
     assert (row.status, row.triggerType) == ("failed", "takeProfit")
     (row,) = frames.to_frame(_legs("cancelled", "cancelled"), "strategy_order").itertuples()
     assert (row.status, pd.isna(row.triggerType)) == ("cancelled", True)
+
+
+# -- values that do not apply -------------------------------------------------------------------
+def test_zeros_that_stand_for_no_value_read_as_missing_in_frames_and_series():
+    unfilled = {**ORDER, "avgPrice": "0", "cumExecQty": "0"}
+    quote_buy = {**ORDER, "orderType": "market", "price": "0", "qty": "0", "amount": "100",
+                 "avgPrice": "65000.5"}  # fmt: skip
+    base_sized = {**ORDER, "amount": "0", "avgPrice": "60000", "cumExecQty": "0.001"}
+    df = frames.to_frame([unfilled, quote_buy, base_sized], "order")
+    assert df["avgPrice"].isna().tolist() == [True, False, False]
+    assert df["qty"].isna().tolist() == [False, True, False]
+    assert df["amount"].isna().tolist() == [True, False, True]  # ORDER's amount is "" too
+    assert df.loc[0, "cumExecQty"] == 0  # nothing filled is a real zero
+    series = frames.to_series(unfilled, "order")
+    assert pd.isna(series["avgPrice"]) and series["cumExecQty"] == 0
+
+
+def test_a_position_no_price_liquidates_has_no_liquidation_price():
+    row = {"symbol": "BTCUSDT", "leverage": "20", "liquidationPrice": "0",
+           "breakEvenPrice": "65960.7", "unrealisedPnl": "0"}  # fmt: skip
+    df = frames.to_frame([row], "position")
+    assert pd.isna(df.loc[0, "liquidationPrice"]) and df.loc[0, "breakEvenPrice"] == 65960.7
+    assert df.loc[0, "unrealisedPnl"] == 0  # a PnL of zero is a value
+
+
+def test_a_full_tpsl_order_has_no_quantity_of_its_own():
+    df = frames.to_frame([{**LIVE_STRATEGY_ROW, "tpslMode": "full", "qty": "0"}], "strategy_order")
+    assert pd.isna(df.loc[0, "qty"])
+
+
+def test_integer_fields_are_nullable_integers():
+    df = frames.to_frame(
+        [{"symbol": "A", "pricePrecision": "2", "maxLeverage": "125", "fundInterval": "8"},
+         {"symbol": "B", "pricePrecision": "", "maxLeverage": "75"}],
+        "instrument",
+    )  # fmt: skip
+    assert str(df.dtypes["pricePrecision"]) == "Int64" and df["pricePrecision"].iloc[0] == 2
+    assert pd.isna(df["pricePrecision"].iloc[1]) and pd.isna(df["fundInterval"].iloc[1])
+    assert df["maxLeverage"].tolist() == [125, 75]
+    assert frames.to_series({"symbol": "A", "pricePrecision": "2"}, "instrument")[
+        "pricePrecision"
+    ] == 2 and "2.0" not in repr(frames.to_series({"pricePrecision": "2"}, "instrument"))
+
+
+def test_an_integer_field_that_carries_a_fraction_keeps_it_as_a_float_column():
+    df = frames.to_frame([{"symbol": "A", "leverage": "12.5"}, {"leverage": "10"}], "position")
+    assert df["leverage"].tolist() == [12.5, 10.0] and df.dtypes["leverage"] == "float64"
+
+
+# -- spellings ------------------------------------------------------------------------------------
+COPY_POSITION = {
+    "symbol": "BTCUSDT", "holdSide": "long", "holdSize": "0.01", "avgPrice": "65881.6",
+    "markPrice": "65868.4", "liqPrice": "0", "leverage": "10", "marginMode": "cross",
+    "margin": "65.8816", "positionValue": "658.684", "unrealizedPnl": "-0.132",
+    "realizedPnl": "0", "roi": "-0.002004",
+}  # fmt: skip
+
+
+def test_copy_positions_use_the_apis_one_spelling_and_name_the_wire_names():
+    df = frames.to_frame([COPY_POSITION], "copy_position")
+    assert list(df.columns) == list(frames.SCHEMAS["copy_position"])
+    assert (df.loc[0, "posSide"], df.loc[0, "marginMode"]) == ("long", "crossed")
+    assert df.loc[0, "unrealisedPnl"] == -0.132 and pd.isna(df.loc[0, "liquidationPrice"])
+    assert df.attrs["wire_names"] == {
+        "posSide": "holdSide", "liquidationPrice": "liqPrice",
+        "unrealisedPnl": "unrealizedPnl", "realisedPnl": "realizedPnl",
+    }  # fmt: skip
+    series = frames.to_series(COPY_POSITION, "copy_position")
+    assert series["posSide"] == "long" and series.attrs["wire_names"] == df.attrs["wire_names"]
+
+
+def test_a_concept_has_one_column_name_in_every_schema():
+    spellings = {}
+    for kinds in frames.SCHEMAS.values():
+        for column in kinds:
+            spellings.setdefault(column.lower().replace("ize", "ise"), set()).add(column)
+    assert not {key: names for key, names in spellings.items() if len(names) > 1}
+    assert not any("realized" in c.lower() for kinds in frames.SCHEMAS.values() for c in kinds)
+    assert "liqPrice" not in frames.SCHEMAS["copy_position"]
+
+
+# -- nested lists ---------------------------------------------------------------------------------
+def test_margin_details_are_one_row_per_symbol_and_margin_coin_with_integer_counts():
+    pairs = [
+        {"symbol": "BTCUSDT", "leverage": "20", "marginDetails": [
+            {"marginCoin": "USDT", "maxLongCount": "10", "remainingLongCount": "9",
+             "maxShortCount": "10", "remainingShortCount": "10"},
+            {"marginCoin": "USDC", "maxLongCount": "5", "remainingLongCount": "5",
+             "maxShortCount": "5", "remainingShortCount": "4"}]},
+        {"symbol": "ETHUSDT", "leverage": "10", "marginDetails": []},
+    ]  # fmt: skip
+    df = frames.to_frame(pairs, "copy_trading_pair")
+    assert df[["symbol", "marginCoin"]].values.tolist() == [
+        ["BTCUSDT", "USDT"], ["BTCUSDT", "USDC"], ["ETHUSDT", np.nan]
+    ]  # fmt: skip
+    assert str(df.dtypes["remainingLongCount"]) == "Int64" and df["leverage"].tolist()[0] == 20
+    assert df["remainingLongCount"].tolist()[:2] == [9, 5] and pd.isna(df["maxLongCount"][2])
+    assert df.loc[0, "marginDetails"] == pairs[0]["marginDetails"]  # the list as it came
+
+
+def test_fees_in_several_coins_are_not_added_up():
+    mixed = {**ORDER, "feeDetail": [{"feeCoin": "BGB", "fee": "0.1"},
+                                    {"feeCoin": "USDT", "fee": "0.2"}]}  # fmt: skip
+    none = {**ORDER, "feeDetail": []}
+    df = frames.to_frame([mixed, none, ORDER], "order")
+    assert pd.isna(df.loc[0, "fee"]) and df.loc[0, "feeCoin"] == "BGB,USDT"
+    assert pd.isna(df.loc[1, "fee"]) and pd.isna(df.loc[1, "feeCoin"])
+    assert math.isclose(df.loc[2, "fee"], 0.000003) and df.loc[2, "feeCoin"] == "BTC"
+
+
+# -- units ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("schema", sorted(frames.SCHEMAS))
+def test_every_number_and_time_of_every_schema_has_a_unit(schema):
+    described = frames.describe_schema(schema)
+    numbers = described[described["dtype"].isin(["float64", "Int64", "datetime64[ms, UTC]"])]
+    assert (numbers["unit"] != "").all(), numbers[numbers["unit"] == ""].index.tolist()
+    assert list(described.index) == list(frames.SCHEMAS[schema])
+
+
+def test_price24h_pcnt_is_declared_a_fraction_and_renamed_columns_name_their_wire_field():
+    assert "0.01 = +1 %" in frames.describe_schema("ticker").loc["price24hPcnt", "unit"]
+    copy = frames.describe_schema("copy_position")
+    assert copy.loc["unrealisedPnl", "wire"] == "unrealizedPnl"
+    assert copy.loc["symbol", "wire"] == "symbol"

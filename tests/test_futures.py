@@ -232,7 +232,10 @@ def test_dead_mans_switch_disarms_when_the_block_raises(client, exchange):
 # -- copy trading ---------------------------------------------------------------------------------
 def test_seed_copy_trading_methods(client):
     pairs = client.get_copy_futures_trading_pairs()
-    assert "BTCUSDT" in set(pairs["symbol"]) and pairs.dtypes["leverage"] == "float64"
+    assert "BTCUSDT" in set(pairs["symbol"]) and str(pairs.dtypes["leverage"]) == "Int64"
+    # marginDetails spread into columns: one row per symbol and margin coin (spec §4.6)
+    btc = pairs.set_index("symbol").loc["BTCUSDT"]
+    assert (btc["marginCoin"], btc["maxLongCount"], btc["remainingShortCount"]) == ("USDT", 10, 10)
     summary = client.get_copy_futures_position_summary()
     assert isinstance(summary, pd.DataFrame)
     assert client.get_copy_futures_max_transferable(coin="USDT")["maxTransferable"] == 0

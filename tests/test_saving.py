@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import io
 import json
+import math
 from typing import Any
 
 import numpy as np
@@ -263,3 +264,24 @@ def test_paged_frames_keep_metadata_not_pages(account):
     capped = client.get_history_orders(category="SPOT", limit=2, max_rows=2)
     assert len(capped) == 2 and capped.attrs["envelope"]["pages"] == 1
     assert capped.attrs["envelope"]["cursor"] == capped["orderId"].iloc[-1]  # more to read
+
+
+def test_the_values_that_do_not_apply_read_as_missing(account):
+    client, _ = account
+    history = client.get_history_orders(category="SPOT").set_index("clientOid")
+    cancelled = history[history["orderStatus"] == "cancelled"]
+    assert cancelled["avgPrice"].isna().all()  # "0" on the wire: never filled
+    market = history[history["orderType"] == "market"]
+    assert market["price"].isna().all() and market["avgPrice"].notna().all()
+    quote_buy = market[market["side"] == "buy"].iloc[0]
+    assert pd.isna(quote_buy["qty"]) and quote_buy["amount"] == 100
+    position = client.get_current_position(**FUT).iloc[0]
+    assert position["leverage"] == 20 and isinstance(position["leverage"], int | np.integer)
+    assert pd.isna(position["liquidationPrice"])  # a fresh 20× long of a funded account
+    lead = client.get_copy_futures_position_summary().iloc[0]
+    assert pd.isna(lead["liquidationPrice"]) and lead["marginMode"] == "crossed"
+    full = client.get_unfilled_strategy_orders(category="USDT-FUTURES")
+    assert full.loc[full["tpslMode"] == "full", "qty"].isna().all()
+    instruments = client.get_instruments(category="SPOT")
+    assert str(instruments.dtypes["pricePrecision"]) == "Int64"
+    assert not math.isnan(instruments["pricePrecision"].iloc[0])
