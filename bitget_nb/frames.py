@@ -3,8 +3,8 @@
 Every list the API returns becomes a ``DataFrame`` whose columns have declared dtypes:
 numeric strings → ``float64``, counts, precisions and leverage → nullable ``Int64``,
 millisecond timestamps → ``datetime64[ms, UTC]``, ``YES``/``NO`` flags → nullable
-``boolean``, the rest ``str``. A single record becomes a ``Series``. An empty list gives an
-empty frame with the schema's columns.
+``boolean``, the rest ``str``. A single record becomes a ``Series``, built directly (not
+through a one-row frame). An empty list gives an empty frame with the schema's columns.
 The conventions (docs/frames.md):
 
 * **Missing is missing.** A value the wire leaves empty, or sends as a zero that stands for
@@ -39,6 +39,8 @@ dtype: object
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -441,7 +443,7 @@ def describe_schema(schema: str) -> pd.DataFrame:
         rows.append(
             {
                 "column": column,
-                "dtype": _EMPTY_DTYPES[kind],
+                "dtype": str(_empty_dtype(kind)),
                 "unit": "UTC" if kind == T else unit if kind in (F, N) else "",
                 "wire": wire.get(column, column),
             }
@@ -488,15 +490,54 @@ class Record(dict[str, Any]):
 
 
 # -- conversions -------------------------------------------------------------------------------
-# Converters take one column as a list or an object ndarray and return an array of the
-# declared dtype; the frame is then built once from all of them.
+# Column converters take one column (a list, a tuple or an object ndarray) and return an
+# array of the declared dtype; the frame is then built once from all of them. Scalar
+# converters do the same for one value of a Series; both read the same words the same way.
+_DATETIME = pd.DatetimeTZDtype(unit="ms", tz="UTC")
+_INT = pd.Int64Dtype()
+_BOOL = pd.BooleanDtype()
+_NAN = float("nan")
+#: Columns longer than this are converted by whole-array operations rather than value by
+#: value (cheaper per value, dearer to set up).
+_LONG = 1000
+
+
+def _str_dtype() -> pd.StringDtype:
+    """pandas' ``str`` dtype, resolved once per frame (its storage follows a pandas option)."""
+    return pd.StringDtype(na_value=np.nan)
+
+
+def _empty_dtype(kind: str) -> Any:
+    return {F: np.dtype("float64"), T: _DATETIME, N: _INT, B: _BOOL, S: _str_dtype()}.get(
+        kind, np.dtype(object)
+    )
+
+
+def _float(value: Any) -> float:
+    if value is None or value == "":
+        return _NAN
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return _NAN
+
+
 def _floats(values: Sequence[Any]) -> np.ndarray:
-    try:  # numpy parses numeric strings (and None/nan) in C: the common, fast case
+    try:  # numpy parses numeric strings (and None) in C: the common, fast case
         return np.array(values, dtype="float64")
-    except (TypeError, ValueError):  # "" or junk somewhere: coerce element by element
-        return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(
-            dtype="float64", na_value=np.nan
-        )
+    except (TypeError, ValueError):
+        pass
+    array = np.fromiter(values, dtype=object, count=len(values))
+    array[array == ""] = None  # "" means no value; None parses as NaN
+    try:
+        return array.astype("float64")
+    except (TypeError, ValueError):  # junk somewhere: element by element
+        return np.array([_float(v) for v in values], dtype="float64")
+
+
+def _zero_is_none(array: np.ndarray) -> np.ndarray:
+    array[array == 0] = np.nan
+    return array
 
 
 def _to_time(values: Sequence[Any]) -> Any:
@@ -504,53 +545,92 @@ def _to_time(values: Sequence[Any]) -> Any:
     valid = ms > 0  # "-1" / "0" mean "no such time" in instrument rows
     stamps = np.where(valid, ms, 0).astype("int64").view("M8[ms]")
     stamps[~valid] = np.datetime64("NaT")
-    return pd.DatetimeIndex(stamps).tz_localize("UTC").array
+    return pd.array(stamps, dtype=_DATETIME)
+
+
+def _time(value: Any) -> Any:
+    ms = _float(value)
+    return pd.Timestamp(int(ms), unit="ms", tz="UTC") if ms > 0 else pd.NaT
 
 
 def _to_int(values: Sequence[Any]) -> Any:
     numbers = _floats(values)
-    whole = numbers[~np.isnan(numbers)]
+    missing = np.isnan(numbers)
+    whole = np.where(missing, 0, numbers)
     if (whole == np.round(whole)).all():
-        return pd.array(numbers, dtype="Int64")
+        return pd.arrays.IntegerArray(whole.astype("int64"), missing)
     return numbers  # a fraction in an integer field is kept, as a float column
+
+
+def _int(value: Any) -> Any:
+    number = _float(value)
+    if math.isnan(number):
+        return pd.NA
+    return int(number) if number.is_integer() else number
 
 
 _BOOL_WORDS = {"yes": True, "true": True, "no": False, "false": False}
 
 
-def _to_bool(values: Sequence[Any]) -> Any:
+def _bool(value: Any) -> Any:
     # reduceOnly comes back as YES/NO although it is sent as yes/no (spec §7 #1)
-    return pd.array(
-        [v if isinstance(v, bool) else _BOOL_WORDS.get(str(v).lower()) for v in values],
-        dtype="boolean",
-    )
+    if isinstance(value, bool):
+        return value
+    found = _BOOL_WORDS.get(str(value).lower())
+    return pd.NA if found is None else found
 
 
-def _to_str(values: Sequence[Any]) -> Any:
-    array = np.asarray(values, dtype=object)
-    blank = array == ""  # an empty string on the wire means "no value"
-    if blank.any():
-        array = array.copy()
-        array[blank] = None
-    return pd.array(array, dtype="str")
+def _to_bool(values: Sequence[Any]) -> Any:
+    flags = [_bool(v) for v in values]
+    missing = np.array([f is pd.NA for f in flags], dtype=bool)
+    truth = np.array([f is True for f in flags], dtype=bool)
+    return pd.arrays.BooleanArray(truth, missing)
 
 
-_CONVERTERS = {F: _floats, T: _to_time, N: _to_int, B: _to_bool, S: _to_str}
-_EMPTY_DTYPES = {
-    F: "float64",
-    T: "datetime64[ms, UTC]",
-    N: "Int64",
-    B: "boolean",
-    S: "str",
-    X: "object",
-}
+def _text(value: Any) -> str | None:
+    """One value of a ``str`` column: an empty string on the wire means "no value"."""
+    if type(value) is str:
+        return value or None
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return str(value)
 
 
-def _float(value: Any) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return float("nan")
+def _to_str(values: Sequence[Any], dtype: pd.StringDtype) -> Any:
+    if dtype.storage != "pyarrow":
+        return pd.array(np.array([_text(v) for v in values], dtype=object), dtype=dtype)
+    # Straight into the Arrow array pandas' str dtype keeps (large_string): the generic
+    # constructor checks every value again, which is most of a small frame's cost. A long
+    # column is read by Arrow itself, and its "" blanked out there.
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = None
+    if len(values) > _LONG:
+        try:
+            array = pa.array(values, type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):  # not all text: one by one below
+            pass
+        else:
+            blank = pc.equal(array, "")
+            if pc.any(blank).as_py():
+                array = pc.if_else(blank, pa.scalar(None, pa.large_string()), array)
+    if array is None:
+        array = pa.array([_text(v) for v in values], type=pa.large_string())
+    # pandas-stubs do not know pandas 3's dtype= (which makes it ``str``, not ``string``)
+    return pd.arrays.ArrowStringArray(pa.chunked_array([array]), dtype=dtype)  # type: ignore[call-arg]
+
+
+def _str(value: Any) -> Any:
+    text = _text(value)
+    return _NAN if text is None else text
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+_SCALAR: dict[str, Callable[[Any], Any]] = {F: _float, T: _time, N: _int, B: _bool, S: _str}
 
 
 def _flatten_fees(details: Sequence[Any]) -> tuple[list[Any], list[Any]]:
@@ -582,13 +662,40 @@ def _flatten_fees(details: Sequence[Any]) -> tuple[list[Any], list[Any]]:
 
 def _columns(rows: Sequence[Mapping[str, Any]]) -> dict[str, Sequence[Any]]:
     """Column name → values, over the union of the rows' keys, first-seen order."""
-    if len(rows) > 200:  # pandas gathers large inputs faster, in C
-        raw = pd.DataFrame.from_records(rows)
-        return {str(name): raw[name].to_numpy(dtype=object) for name in raw.columns}
-    names: dict[str, None] = {}
+    names = tuple(rows[0])
+    if all(tuple(row) == names for row in rows):  # one server, one field order: transpose in C
+        return dict(zip(names, zip(*(row.values() for row in rows), strict=True), strict=True))
+    union: dict[str, None] = {}
     for row in rows:
-        names.update(dict.fromkeys(row))
-    return {name: [row.get(name) for row in rows] for name in names}
+        union.update(dict.fromkeys(row))
+    return {name: [row.get(name) for row in rows] for name in union}
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_labels(names: tuple[str, ...]) -> pd.Index:
+    return pd.Index(names)
+
+
+def _labels(names: Sequence[str]) -> pd.Index:
+    """The column (or Series) labels: records of one schema repeat their field names, and
+    pandas spends more on an Index of strings than on a small frame's data. A shallow copy of
+    the cached Index, so that setting a frame's ``columns.name`` touches that frame only."""
+    return _cached_labels(tuple(names)).copy()
+
+
+def _frame(data: dict[str, Any], rows: int) -> pd.DataFrame:
+    """One frame from columns that are already arrays of their final dtype, all ``rows``
+    long. ``DataFrame(dict)`` checks and re-wraps each column (≈10 µs apiece, most of the
+    cost of a frame of tickers); ``DataFrame._from_arrays`` is the constructor pandas' own
+    ``from_records`` uses for such arrays, kept behind the public one in case it goes."""
+    columns = _labels(list(data))
+    try:
+        return pd.DataFrame._from_arrays(  # type: ignore[attr-defined]
+            list(data.values()), columns=columns, index=pd.RangeIndex(rows),
+            verify_integrity=False,
+        )  # fmt: skip
+    except (AttributeError, TypeError):  # pragma: no cover - a pandas without it
+        return pd.DataFrame(data, columns=columns, copy=False)
 
 
 def _renamed(columns: dict[str, Any], schema: str | None) -> dict[str, str]:
@@ -633,18 +740,31 @@ def to_frame(
         rows = _NORMALISE[schema](rows)
     wire: dict[str, str] = {}
     if not rows:
-        df = pd.DataFrame({c: pd.Series(dtype=_EMPTY_DTYPES[k]) for c, k in kinds.items()})
+        df = pd.DataFrame({c: pd.Series(dtype=_empty_dtype(k)) for c, k in kinds.items()})
     else:
         columns = _columns(rows)
         wire = _prepared(columns, schema)
         zero_is_none = ZERO_IS_NONE.get(schema or "", frozenset())
-        data = {}
+        str_dtype = _str_dtype()
+        data: dict[str, Any] = {}
         for name in _ordered(columns, kinds):
+            values = columns[name]
             kind = kinds.get(name, X)
-            data[name] = columns[name] if kind == X else _CONVERTERS[kind](columns[name])
-            if name in zero_is_none:
-                data[name] = np.where(data[name] == 0, np.nan, data[name])
-        df = pd.DataFrame(data)
+            if kind == F:
+                data[name] = _floats(values)
+                if name in zero_is_none:
+                    data[name] = _zero_is_none(data[name])
+            elif kind == S:
+                data[name] = _to_str(values, str_dtype)
+            elif kind == T:
+                data[name] = _to_time(values)
+            elif kind == N:
+                data[name] = _to_int(values)
+            elif kind == B:
+                data[name] = _to_bool(values)
+            else:
+                data[name] = np.fromiter(values, dtype=object, count=len(rows))
+        df = _frame(data, len(rows))
     if envelope is not None:
         df.attrs["envelope"] = envelope_meta(envelope)
     if wire:
@@ -658,15 +778,43 @@ def to_series(
     *,
     envelope: Mapping[str, Any] | None = None,
 ) -> pd.Series:
-    """Typed ``Series`` for one record: the same conversions as :func:`to_frame`."""
-    frame = to_frame([record] if record else [], schema)
-    series = frame.iloc[0] if len(frame) else pd.Series(index=frame.columns, dtype="object")
-    series = series.copy()
-    series.name = None
+    """Typed ``Series`` for one record: the values :func:`to_frame` gives its one row,
+    built directly. Its dtype is the columns' one dtype when they share one (``str`` for an
+    order acknowledgement, ``float64`` for fee rates), else ``object`` (so that an order's
+    ``qty`` stays a float and its ``createdTime`` a ``Timestamp``)."""
+    kinds = SCHEMAS.get(schema or "", {})
+    wire: dict[str, str] = {}
+    if not record:
+        series = pd.Series(_NAN, index=list(kinds), dtype="object")
+    else:
+        if schema in _NORMALISE:
+            (record,) = _NORMALISE[schema]([record])[:1]
+        columns: dict[str, Sequence[Any]] = {name: (value,) for name, value in record.items()}
+        wire = _prepared(columns, schema)
+        zero_is_none = ZERO_IS_NONE.get(schema or "", frozenset())
+        names = _ordered(columns, kinds)
+        values = {name: columns[name][0] for name in names}
+        used = {kinds.get(name, X) for name in names}
+        (kind,) = used if len(used) == 1 else (X,)
+        labels = _labels(names)
+        if kind in (F, S, T):  # one dtype for all: a typed Series, built as a column is
+            column = list(values.values())
+            if kind == F:
+                array = _floats(column)
+                array[np.isin(names, list(zero_is_none)) & (array == 0)] = np.nan
+            else:
+                array = _to_str(column, _str_dtype()) if kind == S else _to_time(column)
+            series = pd.Series(array, index=labels, copy=False)
+        else:
+            out = []
+            for name in names:
+                value = _SCALAR.get(kinds.get(name, X), _same)(values[name])
+                out.append(_NAN if name in zero_is_none and value == 0 else value)
+            series = pd.Series(out, index=labels, dtype=object)
     if envelope is not None:
         series.attrs["envelope"] = envelope_meta(envelope)
-    if "wire_names" in frame.attrs:
-        series.attrs["wire_names"] = frame.attrs["wire_names"]
+    if wire:
+        series.attrs["wire_names"] = wire
     return series
 
 
@@ -680,7 +828,7 @@ def batch_frame(
     df = to_frame(items, "batch_result", envelope=envelope)
     for name in ("code", "msg"):
         if name not in df.columns:
-            df.insert(len(df.columns), name, pd.Series([None] * len(df), dtype="str"))
+            df.insert(len(df.columns), name, pd.Series([None] * len(df), dtype=_str_dtype()))
     codes = df["code"].fillna("")
     df["ok"] = ((codes == "") | (codes == "00000")).astype(bool)
     return df
@@ -693,11 +841,12 @@ def candles_frame(
     rows: Sequence[Sequence[Any]] | None, *, envelope: Mapping[str, Any] | None = None
 ) -> pd.DataFrame:
     """``[ts, open, high, low, close, volume, turnover]`` rows → frame indexed by ``ts``
-    (``datetime64[ms, UTC]``, ascending) with float OHLCV columns, ready to plot."""
+    (``datetime64[ms, UTC]``, ascending) with float OHLCV columns, ready to plot: prices in
+    the quote coin, ``volume`` in the base coin, ``turnover`` in the quote coin."""
     data = np.asarray([list(r)[:7] for r in rows or []], dtype="float64").reshape(-1, 7)
     index = pd.DatetimeIndex(
-        pd.to_datetime(data[:, 0].astype("int64"), unit="ms", utc=True), name="ts"
-    ).astype("datetime64[ms, UTC]")
+        pd.array(data[:, 0].astype("int64").view("M8[ms]"), dtype=_DATETIME), name="ts"
+    )
     df = pd.DataFrame(data[:, 1:], index=index, columns=_CANDLE_COLUMNS).sort_index()
     if envelope is not None:
         df.attrs["envelope"] = envelope_meta(envelope)
@@ -712,21 +861,23 @@ def orderbook_frame(
     book's time on every row, so snapshots concatenate (spec §4.5.4). Prices and sizes may
     arrive as strings or numbers (spec §7 #13)."""
     book = book or {}
-    parts = []
+    sides, levels = [], []
     for side, key in (("ask", "a"), ("bid", "b")):
-        levels = np.asarray(book.get(key) or [], dtype="float64").reshape(-1, 2)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "side": pd.Series([side] * len(levels), dtype="str"),
-                    "level": np.arange(len(levels), dtype="int64"),
-                    "price": levels[:, 0],
-                    "size": levels[:, 1],
-                    "ts": _to_time([book.get("ts")] * len(levels)),
-                }
-            )
-        )
-    df = pd.concat(parts, ignore_index=True)
+        rows = np.asarray(book.get(key) or [], dtype="float64").reshape(-1, 2)
+        sides += [side] * len(rows)
+        levels.append(rows)
+    both = np.concatenate(levels)
+    counts = [len(rows) for rows in levels]
+    df = pd.DataFrame(
+        {
+            "side": pd.array(sides, dtype=_str_dtype()),
+            "level": np.concatenate([np.arange(n, dtype="int64") for n in counts]),
+            "price": both[:, 0],
+            "size": both[:, 1],
+            "ts": _to_time([book.get("ts")] * len(both)),
+        },
+        copy=False,
+    )
     if envelope is not None:
         df.attrs["envelope"] = envelope_meta(envelope)
     return df

@@ -334,6 +334,75 @@ def test_fees_in_several_coins_are_not_added_up():
     assert math.isclose(df.loc[2, "fee"], 0.000003) and df.loc[2, "feeCoin"] == "BTC"
 
 
+# -- Series ---------------------------------------------------------------------------------------
+#: One record per schema, in the wire's own spelling, with every kind of value.
+RECORDS = {
+    "instrument": {"symbol": "BTCUSDT", "minOrderQty": "0.00001", "pricePrecision": "2",
+                   "maxLeverage": "125", "offTime": "-1", "launchTime": "1532454360000"},
+    "ticker": {"symbol": "BTCUSDT", "lastPrice": "65861.83", "price24hPcnt": "-0.020888",
+               "turnover24h": "312195691.8606", "ts": "1767571200000"},
+    "public_fill": {"execId": "1", "price": "1.5", "size": "2", "side": "buy",
+                    "ts": "1767571200000", "isRPI": "NO"},
+    "spot_coin": {"coinId": "2", "coin": "USDT", "transfer": "true",
+                  "chains": [{"chain": "TRC20"}], "areaCoin": "no"},
+    "asset": {"coin": "USDT", "equity": "1", "balance": "1", "bonus": "0"},
+    "account_totals": {"accountEquity": "1.5", "btcUnrealizedPnl": "-0.00001"},
+    "account_settings": {"uid": "1", "holdMode": "one_way_mode",
+                         "symbolConfigList": [{"symbol": "BTCUSDT", "leverage": "20"}]},
+    "account_info": {"userId": "1", "permType": "read-and-write",
+                     "permissions": ["uta_trade"], "regisTime": "1767571200000"},
+    "fee_rate": {"makerFeeRate": "0.0002", "takerFeeRate": "0.0006"},
+    "server_time": {"serverTime": "1767571200000"},
+    "order_ack": {"orderId": "1", "clientOid": "c"},
+    "batch_result": {"orderId": "1", "clientOid": "c", "code": "25202", "msg": "no"},
+    "order": ORDER,
+    "fill": {"execId": "1", "execPrice": "1", "execQty": "2", "isRPI": "NO",
+             "feeDetail": [{"feeCoin": "USDT", "fee": "0.1"}], "createdTime": "1767571200000"},
+    "strategy_order": LIVE_STRATEGY_ROW,
+    "position": {"symbol": "BTCUSDT", "leverage": "20", "liquidationPrice": "0",
+                 "marginMode": "crossed", "createdTime": "1767571200000"},
+    "position_history": {"positionId": "1", "openPriceAvg": "1", "closePriceAvg": "0"},
+    "copy_trading_pair": {"symbol": "BTCUSDT", "leverage": "10", "marginDetails": [
+        {"marginCoin": "USDT", "maxLongCount": "10", "remainingLongCount": "9"}]},
+    "copy_position": COPY_POSITION,
+    "copy_max_transferable": {"maxTransferable": "5000", "available": "5000"},
+    "copy_transfer": {"transferId": "7"},
+    "copy_transfer_record": {"transferId": "7", "amount": "10", "status": "Successful",
+                             "createdTime": "1767571200000"},
+    "copy_current_follower": {"followerName": "f", "canRemove": "yes", "followDays": "3",
+                              "startTime": "1767571200000"},
+    "copy_history_follower": {"followerName": "f", "totalProfit": "1", "endTime": "0"},
+    "copy_profit_summary": {"totalProfit": "1", "totalPendingProfit": "0"},
+    "copy_profit_detail": {"followerName": "f", "shareRatio": "0.1",
+                           "settleTime": "1767571200000"},
+}  # fmt: skip
+
+
+def test_every_schema_has_a_sample_record():
+    assert set(RECORDS) == set(frames.SCHEMAS)
+
+
+@pytest.mark.parametrize("schema", sorted(RECORDS))
+def test_a_series_holds_the_values_of_its_records_frame_row(schema):
+    record = RECORDS[schema]
+    series = frames.to_series(record, schema)
+    (row,) = frames.to_frame([record], schema).to_dict("records")
+    assert list(series.index) == list(row)
+    for name, value in row.items():
+        got = series[name]
+        assert (pd.isna(got) and pd.isna(value)) if np.ndim(value) == 0 and pd.isna(value) \
+            else got == value or list(got) == list(value), name  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("schema", "dtype"),
+    [("order_ack", "str"), ("fee_rate", "float64"), ("server_time", "datetime64[ms, UTC]"),
+     ("copy_max_transferable", "float64"), ("order", "object")],
+)  # fmt: skip
+def test_a_series_of_one_kind_of_value_has_that_dtype(schema, dtype):
+    assert str(frames.to_series(RECORDS[schema], schema).dtype) == dtype
+
+
 # -- units ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("schema", sorted(frames.SCHEMAS))
 def test_every_number_and_time_of_every_schema_has_a_unit(schema):
@@ -348,3 +417,18 @@ def test_price24h_pcnt_is_declared_a_fraction_and_renamed_columns_name_their_wir
     copy = frames.describe_schema("copy_position")
     assert copy.loc["unrealisedPnl", "wire"] == "unrealizedPnl"
     assert copy.loc["symbol", "wire"] == "symbol"
+
+
+def test_long_columns_read_blanks_numbers_and_junk_as_short_ones_do():
+    # columns past a thousand rows are converted by whole-array operations
+    rows = [
+        {"orderId": str(i) if i % 3 else 1000 + i, "symbol": "" if i % 2 else "BTCUSDT",
+         "price": "" if i % 5 == 0 else "junk" if i == 7 else str(i), "qty": None}
+        for i in range(1500)
+    ]  # fmt: skip
+    long = frames.to_frame(rows, "order")
+    short = pd.concat([frames.to_frame(rows[i : i + 500], "order") for i in (0, 500, 1000)],
+                      ignore_index=True)  # fmt: skip
+    pd.testing.assert_frame_equal(long, short)
+    assert long["orderId"][0] == "1000" and pd.isna(long["symbol"][1])
+    assert pd.isna(long["price"][7]) and long["price"][8] == 8.0 and long["qty"].isna().all()
