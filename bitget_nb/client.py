@@ -618,70 +618,45 @@ class BitgetClient:
             start = int(query.get("startTime", now - paging.WINDOW_MS))
             end = int(query.get("endTime", now))
             windows = list(paging.time_windows(start, end, now_ms=now))
-        pages: list[Mapping[str, Any]] = []
-        rows: list[Mapping[str, Any]] = []
+        # each page is converted as it arrives, while the limiter holds the next request back
+        collected = frames.PagedFrame(ep.schema, max_rows=max_rows)
+        first: Mapping[str, Any] | None = None
+        pages = 0
+        cursor: str | None = None
         bar = _progress(progress, name)
         try:
             for start, end in windows:
                 window = dict(query)
                 if start is not None:
                     window["startTime"], window["endTime"] = str(start), str(end)
-                remaining = None if max_rows is None else max_rows - len(rows)
+                remaining = None if max_rows is None else max_rows - collected.rows
                 for envelope in paging.follow_cursor(
                     lambda q: self._transport.call(ep, q),
                     window,
                     max_rows=remaining,
                     cursor_key=ep.cursor_key,
                 ):
-                    pages.append(envelope)
-                    rows += paging.page_rows(envelope.get("data"))
+                    pages += 1
+                    first = envelope if first is None else first
+                    data = envelope.get("data")
+                    cursor = paging.next_cursor(data, ep.cursor_key) or None
+                    collected.add(paging.page_rows(data))
                     if bar is not None:
                         bar.update(1)
-                if max_rows is not None and len(rows) >= max_rows:
+                if max_rows is not None and collected.rows >= max_rows:
                     break
         finally:
             if bar is not None:
                 bar.close()
-        df = frames.to_frame(_dedupe(rows, _ID_FIELD.get(ep.schema or "")), ep.schema)
-        if max_rows is not None:
-            df = df.iloc[:max_rows]
-        # the pages' metadata, not the pages: a long download would carry them all
-        cursor = paging.next_cursor(pages[-1].get("data"), ep.cursor_key) if pages else ""
+        df = collected.frame()
         df.attrs["envelope"] = frames.envelope_meta(
-            pages[0] if pages else None, endpoint=name, path=ep.path, pages=len(pages),
-            cursor=cursor or None,
-        )  # fmt: skip
+            first, endpoint=name, path=ep.path, pages=pages, cursor=cursor
+        )
         return df
 
     def _now_ms(self) -> float:
         """The exchange's time as this client knows it (local clock + measured offset)."""
         return self._transport.now_ms()
-
-
-#: The fields that identify a row of each paged schema, for de-duplication across windows.
-#: Strategy rows keep their ``triggerType`` in the key, so that a row per leg (a shape NODE's
-#: types allow) survives until frames.one_row_per_strategy_order merges it into its order.
-_ID_FIELD: dict[str, tuple[str, ...]] = {
-    "order": ("orderId",),
-    "fill": ("execId",),
-    "strategy_order": ("orderId", "triggerType"),
-    "position_history": ("positionId",),
-    "copy_transfer_record": ("transferId",),
-}
-
-
-def _dedupe(rows: list[Mapping[str, Any]], key: tuple[str, ...] | None) -> list[Mapping[str, Any]]:
-    if key is None:
-        return rows
-    seen: set[tuple[Any, ...]] = set()
-    out = []
-    for row in rows:
-        ident = tuple(row.get(k) for k in key)
-        if ident in seen:
-            continue
-        seen.add(ident)
-        out.append(row)
-    return out
 
 
 def _progress(progress: bool | None, name: str) -> Any:

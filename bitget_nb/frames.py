@@ -51,10 +51,12 @@ from .vocab import PERM_TYPE_SPELLINGS
 
 __all__ = [
     "RENAMES",
+    "ROW_IDS",
     "SCHEMAS",
     "SPELLINGS",
     "UNITS",
     "ZERO_IS_NONE",
+    "PagedFrame",
     "Record",
     "assets_frame",
     "batch_frame",
@@ -816,6 +818,92 @@ def to_series(
     if wire:
         series.attrs["wire_names"] = wire
     return series
+
+
+#: The fields that identify a row of each paged schema, for de-duplication across pages and
+#: windows. Strategy rows keep their ``triggerType`` in the key, so that a row per leg (a
+#: shape NODE's types allow) survives until :func:`one_row_per_strategy_order` merges it.
+ROW_IDS: dict[str, tuple[str, ...]] = {
+    "order": ("orderId",),
+    "fill": ("execId",),
+    "strategy_order": ("orderId", "triggerType"),
+    "position_history": ("positionId",),
+    "copy_transfer_record": ("transferId",),
+}
+
+
+class PagedFrame:
+    """One typed frame from a list read page by page.
+
+    Each page is converted when it arrives — while the client waits for its next
+    rate-limit slot — so the end of a long download costs one concatenation, not the
+    conversion of every row, and the raw pages are not held until then. Rows seen on an
+    earlier page (same :data:`ROW_IDS`) are dropped; ``max_rows`` caps the rows kept.
+    Strategy orders, whose rows merge across the list (:func:`one_row_per_strategy_order`),
+    are converted together at the end.
+
+    >>> frame = PagedFrame("order", max_rows=3)
+    >>> frame.add([{"orderId": "3", "price": "10"}, {"orderId": "2", "price": "11"}])
+    >>> frame.add([{"orderId": "2", "price": "11"}, {"orderId": "1", "price": "12"}])
+    >>> frame.add([{"orderId": "0", "price": "13"}])
+    >>> frame.rows, frame.frame()["price"].tolist()
+    (3, [10.0, 11.0, 12.0])
+    """
+
+    def __init__(self, schema: str | None, *, max_rows: int | None = None) -> None:
+        self.schema = schema
+        self.max_rows = max_rows
+        self.rows = 0
+        self._key = ROW_IDS.get(schema or "")
+        self._seen: set[tuple[Any, ...]] = set()
+        self._parts: list[pd.DataFrame] = []
+        self._held: list[Mapping[str, Any]] = []  # rows merged across pages
+
+    def add(self, records: Sequence[Mapping[str, Any]]) -> None:
+        """Take one page's records."""
+        rows = list(records)
+        if self._key is not None:
+            fresh = []
+            for row in rows:
+                ident = tuple(row.get(k) for k in self._key)
+                if ident not in self._seen:
+                    self._seen.add(ident)
+                    fresh.append(row)
+            rows = fresh
+        if self.max_rows is not None:
+            rows = rows[: max(self.max_rows - self.rows, 0)]
+        if not rows:
+            return
+        self.rows += len(rows)
+        if self.schema in _NORMALISE:
+            self._held += rows
+        else:
+            self._parts.append(to_frame(rows, self.schema))
+
+    def frame(self) -> pd.DataFrame:
+        """The rows taken so far, in order, as one frame of the schema's dtypes."""
+        if self._held:
+            return to_frame(self._held, self.schema)
+        if not self._parts:
+            return to_frame([], self.schema)
+        if len(self._parts) == 1:
+            return self._parts[0]
+        wire: dict[str, str] = {}
+        for part in self._parts:
+            wire.update(part.attrs.pop("wire_names", {}))
+        df = pd.concat(self._parts, ignore_index=True)
+        kinds = SCHEMAS.get(self.schema or "", {})
+        ordered = [c for c in kinds if c in df.columns]
+        ordered += [c for c in df.columns if c not in kinds]
+        if ordered != list(df.columns):  # a column the first page lacked goes to its place
+            df = df[ordered]
+        for name, kind in kinds.items():
+            # an integer field with a fraction on one page is a float column (to_frame)
+            if kind == N and name in df.columns and df[name].dtype != _INT:
+                df[name] = df[name].astype("float64")
+        if wire:
+            df.attrs["wire_names"] = wire
+        return df
 
 
 def batch_frame(

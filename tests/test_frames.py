@@ -419,6 +419,58 @@ def test_price24h_pcnt_is_declared_a_fraction_and_renamed_columns_name_their_wir
     assert copy.loc["symbol", "wire"] == "symbol"
 
 
+# -- pages ----------------------------------------------------------------------------------------
+def test_pages_converted_one_by_one_make_the_frame_of_all_their_rows():
+    pages = [
+        [{**ORDER, "orderId": str(i), "createdTime": str(1700000000000 - i)} for i in range(3)],
+        [{**ORDER, "orderId": str(i), "createdTime": str(1700000000000 - i)} for i in range(3, 5)],
+    ]
+    collected = frames.PagedFrame("order")
+    for page in pages:
+        collected.add(page)
+    whole = frames.to_frame(pages[0] + pages[1], "order")
+    pd.testing.assert_frame_equal(collected.frame(), whole)
+
+
+def test_pages_drop_rows_seen_before_and_stop_at_max_rows():
+    collected = frames.PagedFrame("fill", max_rows=4)
+    collected.add([{"execId": "1"}, {"execId": "2"}])
+    collected.add([{"execId": "2"}, {"execId": "3"}])
+    collected.add([{"execId": "4"}, {"execId": "5"}])
+    assert collected.rows == 4 and collected.frame()["execId"].tolist() == ["1", "2", "3", "4"]
+
+
+def test_a_column_only_later_pages_have_takes_its_schema_place_and_dtype():
+    collected = frames.PagedFrame("order")
+    collected.add([{"orderId": "2", "price": "10"}])
+    collected.add([{"orderId": "1", "price": "11", "cancelReason": "normal_cancel",
+                    "createdTime": "1700000000000", "leverage": "x"}])  # fmt: skip
+    df = collected.frame()
+    assert list(df.columns) == ["orderId", "price", "cancelReason", "createdTime", "leverage"]
+    assert str(df.dtypes["createdTime"]) == "datetime64[ms, UTC]" and pd.isna(df["cancelReason"][0])
+
+
+def test_an_integer_fraction_on_one_page_makes_the_column_float_on_all():
+    collected = frames.PagedFrame("position_history")
+    collected.add([{"positionId": "1", "openPriceAvg": "1"}])
+    many = frames.PagedFrame("copy_current_follower")
+    many.add([{"followerName": "a", "followDays": "2"}])
+    many.add([{"followerName": "b", "followDays": "2.5"}])
+    assert many.frame()["followDays"].tolist() == [2.0, 2.5]
+    assert many.frame().dtypes["followDays"] == "float64"
+
+
+def test_strategy_legs_on_different_pages_merge_into_one_row():
+    tp, sl = _legs("cancelled", "success")
+    collected = frames.PagedFrame("strategy_order")
+    collected.add([tp])
+    collected.add([sl])
+    (row,) = collected.frame().itertuples()
+    assert (row.status, row.triggerType, row.takeProfit, row.stopLoss) == (
+        "success", "stopLoss", 120000.0, 100000.0,
+    )  # fmt: skip
+
+
 def test_long_columns_read_blanks_numbers_and_junk_as_short_ones_do():
     # columns past a thousand rows are converted by whole-array operations
     rows = [
