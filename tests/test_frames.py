@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -484,3 +485,30 @@ def test_long_columns_read_blanks_numbers_and_junk_as_short_ones_do():
     pd.testing.assert_frame_equal(long, short)
     assert long["orderId"][0] == "1000" and pd.isna(long["symbol"][1])
     assert pd.isna(long["price"][7]) and long["price"][8] == 8.0 and long["qty"].isna().all()
+
+
+# -- the docs page --------------------------------------------------------------------------------
+def _grouped(units: dict[str, str]) -> dict[str, list[str]]:
+    by_unit: dict[str, list[str]] = {}
+    for column, unit in units.items():
+        by_unit.setdefault(unit, []).append(column)
+    return by_unit
+
+
+def test_the_frames_page_lists_every_declared_unit_and_rename():
+    page = (Path(__file__).resolve().parents[1] / "docs" / "frames.md").read_text()
+
+    def cells(columns: list[str]) -> str:
+        return ", ".join(f"`{c}`" for c in columns)
+
+    for unit, columns in _grouped(frames.UNITS).items():
+        assert f"| {cells(columns)} | {unit} |" in page, unit
+    for schema, units in frames.SCHEMA_UNITS.items():
+        for unit, columns in _grouped(units).items():
+            assert f"| {schema} | {cells(columns)} | {unit} |" in page, (schema, unit)
+    for renames in frames.RENAMES.values():
+        for wire, column in renames.items():
+            assert f"| `{wire}` | `{column}` |" in page, wire
+    for schema, columns in frames.ZERO_IS_NONE.items():
+        for column in columns:
+            assert f"`{column}`" in page, (schema, column)
