@@ -8,13 +8,21 @@ history with ``get_history_orders`` — pages of 100 at the endpoint's 20 reques
 ``max_retries=0``, so a single 429 would abort the run. Reported: wall seconds against the
 ceiling the rate limit allows (pages × 1/limit), and their ratio (target ≥ 90 %); also the
 tightest bound a sliding window permits, since its first burst beats that ceiling.
+
+Also reported: the tail — the time from the last page's answer to the frame in hand — which
+is all the conversion left once each page is converted as it arrives (while the limiter
+holds the next request back), and what the frame carries in ``attrs``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+from collections.abc import Mapping
+
+import requests
 
 import bitget_nb as bg
 from bitget_nb.endpoints import ENDPOINTS
@@ -42,14 +50,20 @@ def main() -> int:
         t0 = time.perf_counter()
         start, end = seed(ex, args.orders)
         seeded = time.perf_counter() - t0
-        client = bg.BitgetClient(**ex.credentials, base_url=ex.base_url, max_retries=0)
+        answers: list[float] = []  # when each page's answer arrived
+        session = requests.Session()
+        session.hooks["response"].append(lambda r, *a, **k: answers.append(time.perf_counter()))
+        client = bg.BitgetClient(
+            **ex.credentials, base_url=ex.base_url, max_retries=0, session=session
+        )
         time.sleep(1.1)  # a fresh rate window for the download
         t0 = time.perf_counter()
         df = client.get_history_orders(
             category="SPOT", startTime=start - 1000, endTime=end + 1000, limit=100, progress=False
         )
-        elapsed = time.perf_counter() - t0
-        pages = len(df.attrs["envelope"]["pages"])
+        done = time.perf_counter()
+        elapsed = done - t0
+        pages = len(answers)
         client.close()
     rate = ENDPOINTS["get_history_orders"].rate_limit
     ceiling = pages / rate
@@ -62,6 +76,12 @@ def main() -> int:
     # out before (pages - 1) // rate whole windows have passed: the tightest possible time.
     bound = (pages - 1) // int(rate) * 1.0
     print(f"  tightest sliding-window bound {bound:.2f} s: {bound / elapsed:.1%} of it reached")
+    tail = done - answers[-1]
+    print(f"  tail after the last page's answer: {tail * 1e3:.1f} ms ({tail / elapsed:.1%} of the "
+          "download)")  # fmt: skip
+    memory = df.memory_usage(deep=True).sum() / 1e6
+    carried = json.dumps(df.attrs, default=lambda o: dict(o) if isinstance(o, Mapping) else repr(o))
+    print(f"  frame {memory:.1f} MB; its attrs {len(carried):,} characters as JSON")
     return 0
 
 

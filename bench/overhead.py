@@ -1,92 +1,174 @@
-"""Client overhead against a bare ``requests.Session``, and import cost — measured in one run.
+"""Client overhead — typed results against raw envelopes against a bare ``requests.Session`` —
+and import cost, measured in one run.
 
-    python bench/overhead.py [--calls 1500]
+    python bench/overhead.py [--calls 1000]
 
-Both sides talk to the same running LocalExchange (rate limits off on the exchange, and the
-client's own limiter off, so neither side ever waits for a rate window: what is compared is
-the per-call cost). Calls are interleaved, one of each per round, so machine noise hits both.
-Targets (issue #2): signed GET and public GET with ``raw=True`` ≤ 1.10× the bare call;
-``import bitget_nb`` ≤ 1.3× ``import pandas``.
+The local exchange runs in its own process (``python -m bitget_nb exchange``, its rate limits
+off), so its work never competes with the client's for this interpreter; the client's own
+limiter is off too, so nothing ever waits for a rate window and what is compared is the
+per-call cost. Each case calls its contenders in turn, once each per round, the order rotating
+from round to round, so machine noise hits them alike; the figures are per-call medians.
+
+Per endpoint: ``typed`` is the pandas result, ``raw`` the same call with ``raw=True`` (the
+decoded envelope), ``bare`` a hand-signed ``requests`` call of the same request. Targets
+(issue 12): Series results ≤ 1.3× raw; small frames (tickers, balances) ≤ 1.25× raw; a
+50-order frame ≤ 1.6× raw. Issue 2: ``raw=True`` ≤ 1.10× bare, ``import bitget_nb`` ≤ 1.3×
+``import pandas`` (the two are imported alternately, each in a fresh interpreter).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import requests
 
 import bitget_nb as bg
-from bitget_nb.signing import encode_query, sign
+from bitget_nb.signing import compact_json, encode_query, sign
 from bitget_nb.transport import RateLimiter
 
-
-def bare_signed_get(session: requests.Session, ex: bg.LocalExchange, path: str) -> dict:
-    creds = ex.credentials
-    ts = str(int(time.time() * 1000))
-    headers = {
-        "ACCESS-KEY": creds["api_key"],
-        "ACCESS-SIGN": sign(creds["api_secret"], ts, "GET", path),
-        "ACCESS-TIMESTAMP": ts,
-        "ACCESS-PASSPHRASE": creds["api_pass"],
-        "Content-Type": "application/json",
-        "locale": "en-US",
-    }
-    response = session.get(ex.base_url + path, headers=headers, timeout=(3.05, 10))
-    body = response.json()
-    assert body["code"] == "00000", body
-    return body
+ROOT = Path(__file__).resolve().parent.parent
+KEYS = {"api_key": "bench-key", "api_secret": "bench-secret", "api_pass": "bench-pass"}
+#: Open orders seeded for get_order_info and the 50-order frame (far below the market).
+OPEN_ORDERS = 50
 
 
-def bare_public_get(session: requests.Session, ex: bg.LocalExchange, path: str, params) -> dict:
-    query = encode_query(params)
-    response = session.get(
-        f"{ex.base_url}{path}?{query}",
-        headers={"Content-Type": "application/json", "locale": "en-US"},
-        timeout=(3.05, 10),
+@contextlib.contextmanager
+def exchange_process() -> Iterator[str]:
+    """``python -m bitget_nb exchange`` in its own session; yields its base URL."""
+    command = [
+        sys.executable, "-m", "bitget_nb", "exchange", "--seed", "7", "--no-rate-limits",
+        "--api-key", KEYS["api_key"], "--api-secret", KEYS["api_secret"],
+        "--api-pass", KEYS["api_pass"],
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
-    body = response.json()
-    assert body["code"] == "00000", body
-    return body
+    try:
+        assert process.stdout is not None
+        url = None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            found = re.search(r"listening on (http://\S+)", line)
+            url = found.group(1) if found else url
+            if "Ctrl+C" in line:
+                break
+        if url is None or process.poll() is not None:
+            err = process.stderr.read() if process.stderr else ""
+            raise RuntimeError(f"the exchange did not start: {err}")
+        yield url
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+        process.wait()
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
 
 
-def paired(calls: int, ours, theirs) -> tuple[float, float]:
-    """Median seconds per call of each, interleaved."""
-    for _ in range(50):  # warm-up: connections, caches
-        ours()
-        theirs()
-    a, b = [], []
+class Bare:
+    """The same requests, hand-signed on a plain ``requests.Session``."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.session = requests.Session()
+
+    def _headers(self, method: str, path: str, query: str = "", body: str = "") -> dict:
+        ts = str(int(time.time() * 1000))
+        return {
+            "ACCESS-KEY": KEYS["api_key"],
+            "ACCESS-SIGN": sign(KEYS["api_secret"], ts, method, path, query, body),
+            "ACCESS-TIMESTAMP": ts,
+            "ACCESS-PASSPHRASE": KEYS["api_pass"],
+            "Content-Type": "application/json",
+            "locale": "en-US",
+        }
+
+    def get(self, path: str, params: dict | None = None, *, signed: bool = True) -> dict:
+        query = encode_query(params) if params else ""
+        headers = (
+            self._headers("GET", path, query)
+            if signed
+            else {"Content-Type": "application/json", "locale": "en-US"}
+        )
+        url = self.base_url + path + ("?" + query if query else "")
+        body = self.session.get(url, headers=headers, timeout=(3.05, 10)).json()
+        assert body["code"] == "00000", body
+        return body
+
+    def post(self, path: str, payload: dict) -> dict:
+        text = compact_json(payload)
+        response = self.session.post(
+            self.base_url + path,
+            data=text.encode(),
+            headers=self._headers("POST", path, body=text),
+            timeout=(3.05, 10),
+        )
+        body = response.json()
+        assert body["code"] == "00000", body
+        return body
+
+
+def interleaved(calls: int, contenders: list[Callable[[], Any]]) -> list[float]:
+    """Median seconds per call of each contender, called in turn, the order rotating."""
+    for _ in range(30):  # warm-up: connections, caches
+        for fn in contenders:
+            fn()
+    samples: list[list[float]] = [[] for _ in contenders]
+    n = len(contenders)
     for i in range(calls):
-        first, second = (ours, theirs) if i % 2 else (theirs, ours)
-        t0 = time.perf_counter()
-        first()
-        t1 = time.perf_counter()
-        second()
-        t2 = time.perf_counter()
-        (a if first is ours else b).append(t1 - t0)
-        (b if first is ours else a).append(t2 - t1)
-    return statistics.median(a), statistics.median(b)
+        for k in range(n):
+            j = (i + k) % n
+            t0 = time.perf_counter()
+            contenders[j]()
+            samples[j].append(time.perf_counter() - t0)
+    return [statistics.median(s) for s in samples]
 
 
-def import_time(module: str, runs: int = 7) -> float:
-    """Median cumulative import time (s) of ``module`` in fresh interpreters (-X importtime)."""
-    samples = []
-    for _ in range(runs):
+def import_times(runs: int = 9) -> tuple[float, float]:
+    """Median cumulative import time (s) of bitget_nb and of pandas, in fresh interpreters
+    (-X importtime), the two alternating."""
+
+    def once(module: str) -> float:
         out = subprocess.run(
             [sys.executable, "-X", "importtime", "-c", f"import {module}"],
             capture_output=True,
             text=True,
             check=True,
+            cwd=ROOT,
         ).stderr
         for line in out.splitlines():
             m = re.match(r"import time:\s+\d+ \|\s+(\d+) \|\s*(\S+)$", line)
             if m and m.group(2) == module:
-                samples.append(int(m.group(1)) / 1e6)
-    return statistics.median(samples)
+                return int(m.group(1)) / 1e6
+        raise RuntimeError(f"no import time for {module}")
+
+    ours, theirs = [], []
+    for i in range(runs):
+        pair = [("bitget_nb", ours), ("pandas", theirs)]
+        for module, into in pair if i % 2 else pair[::-1]:
+            into.append(once(module))
+    return statistics.median(ours), statistics.median(theirs)
 
 
 def limiter_cost(n: int = 100_000) -> float:
@@ -98,52 +180,111 @@ def limiter_cost(n: int = 100_000) -> float:
     return (time.perf_counter() - t0) / n
 
 
+def proxy_lookup_cost(base_url: str, n: int = 5_000) -> float:
+    """What requests spends per call looking the environment up for proxies."""
+    session = requests.Session()
+    t0 = time.perf_counter()
+    for _ in range(n):
+        session.merge_environment_settings(base_url + "/api/v3/trade/order-info", {}, None,
+                                           None, None)  # fmt: skip
+    return (time.perf_counter() - t0) / n
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=1500)
+    parser.add_argument("--calls", type=int, default=1000)
     args = parser.parse_args()
 
-    rows = []
-    with bg.LocalExchange(seed=7, rate_limits=False) as ex, requests.Session() as session:
-        client = bg.BitgetClient(**ex.credentials, base_url=ex.base_url, rate_limit=False)
+    with exchange_process() as url:
+        client = bg.BitgetClient(**KEYS, base_url=url, rate_limit=False)
+        bare = Bare(url)
+        for i in range(OPEN_ORDERS):
+            client.submit_new_order(category="SPOT", symbol="BTCUSDT", side="buy",
+                                    orderType="limit", qty="0.001", price=str(30000 + i),
+                                    clientOid=f"bench-open-{i}")  # fmt: skip
+        order_id = client.get_order_info(clientOid="bench-open-0")["orderId"]
+        ioc = {"category": "SPOT", "symbol": "BTCUSDT", "side": "buy", "orderType": "limit",
+               "qty": "0.001", "price": "20000", "timeInForce": "ioc"}  # fmt: skip
+        spot = {"category": "SPOT"}
         ticker = {"category": "SPOT", "symbol": "BTCUSDT"}
-        cases = [
-            (
-                "get_balances(raw=True)  signed GET",
-                lambda: client.get_balances(raw=True),
-                lambda: bare_signed_get(session, ex, "/api/v3/account/assets"),
-            ),
-            (
-                "get_tickers(raw=True)   public GET",
-                lambda: client.get_tickers(ticker, raw=True),
-                lambda: bare_public_get(session, ex, "/api/v3/market/tickers", ticker),
-            ),
-            (
-                "get_balances() → DataFrame",
-                lambda: client.get_balances(),
-                lambda: bare_signed_get(session, ex, "/api/v3/account/assets"),
-            ),
-            (
-                "get_tickers() → DataFrame",
-                lambda: client.get_tickers(ticker),
-                lambda: bare_public_get(session, ex, "/api/v3/market/tickers", ticker),
-            ),
-        ]
-        for label, ours, theirs in cases:
-            mine, bare = paired(args.calls, ours, theirs)
-            rows.append((label, mine, bare))
+        fee = {"category": "SPOT", "symbol": "BTCUSDT"}
+        order_q = {"orderId": order_id}
+
+        def bare_order() -> dict:
+            payload = {**ioc, "clientOid": f"b{time.time_ns()}"}
+            return bare.post("/api/v3/trade/place-order", payload)
+
+        # (label, target, typed, raw, bare)
+        cases: list[tuple[str, float | None, Callable, Callable, Callable]] = [
+            ("get_order_info → Series", 1.3,
+             lambda: client.get_order_info(order_q),
+             lambda: client.get_order_info(order_q, raw=True),
+             lambda: bare.get("/api/v3/trade/order-info", order_q)),
+            ("submit_new_order (ioc) → ack Series", 1.3,
+             lambda: client.submit_new_order(ioc),
+             lambda: client.submit_new_order(ioc, raw=True),
+             bare_order),
+            ("get_fee_rate → Series", 1.3,
+             lambda: client.get_fee_rate(fee),
+             lambda: client.get_fee_rate(fee, raw=True),
+             lambda: bare.get("/api/v3/account/fee-rate", fee)),
+            ("get_account_info → Series", 1.3,
+             lambda: client.get_account_info(),
+             lambda: client.get_account_info(raw=True),
+             lambda: bare.get("/api/v3/account/info")),
+            ("get_server_time → Series (public)", 1.3,
+             lambda: client.get_server_time(),
+             lambda: client.get_server_time(raw=True),
+             lambda: bare.get("/api/v2/public/time", signed=False)),
+            ("get_tickers (4 rows) → DataFrame", 1.25,
+             lambda: client.get_tickers(spot),
+             lambda: client.get_tickers(spot, raw=True),
+             lambda: bare.get("/api/v3/market/tickers", spot, signed=False)),
+            ("get_tickers (1 row) → DataFrame", 1.25,
+             lambda: client.get_tickers(ticker),
+             lambda: client.get_tickers(ticker, raw=True),
+             lambda: bare.get("/api/v3/market/tickers", ticker, signed=False)),
+            ("get_balances → DataFrame + totals", 1.25,
+             lambda: client.get_balances(),
+             lambda: client.get_balances(raw=True),
+             lambda: bare.get("/api/v3/account/assets")),
+            (f"get_unfilled_orders ({OPEN_ORDERS}) → DataFrame", 1.6,
+             lambda: client.get_unfilled_orders(spot),
+             lambda: client.get_unfilled_orders(spot, raw=True),
+             lambda: bare.get("/api/v3/trade/unfilled-orders", spot)),
+            (f"  reference: raw + untyped from_records ({OPEN_ORDERS})", None,
+             lambda: pd.DataFrame.from_records(
+                 client.get_unfilled_orders(spot, raw=True)["data"]["list"]),
+             lambda: client.get_unfilled_orders(spot, raw=True),
+             lambda: bare.get("/api/v3/trade/unfilled-orders", spot)),
+        ]  # fmt: skip
+        rows = []
+        for label, target, typed, raw, plain in cases:
+            rows.append((label, target, *interleaved(args.calls, [typed, raw, plain])))
+        raw_get = statistics.median(r[3] for r in rows[:5])
+        proxies = proxy_lookup_cost(url)
         client.close()
 
-    print(f"per-call medians over {args.calls} interleaved calls each (ms)")
-    print(f"{'case':38} {'bitget_nb':>10} {'bare':>10} {'ratio':>7}")
-    for label, mine, bare in rows:
-        print(f"{label:38} {mine * 1e3:10.3f} {bare * 1e3:10.3f} {mine / bare:7.3f}")
+    print(f"per-call medians over {args.calls} interleaved rounds (ms); exchange in its own "
+          "process")  # fmt: skip
+    head = f"{'case':47} {'typed':>7} {'raw':>7} {'bare':>7} {'typed/raw':>9} {'goal':>5}"
+    print(head + f" {'raw/bare':>8}")
+    for label, target, typed_s, raw_s, bare_s in rows:
+        goal = f"{target:.2f}" if target else ""
+        ok = "" if target is None else (" ok" if typed_s / raw_s <= target else " MISS")
+        print(
+            f"{label:47} {typed_s * 1e3:7.3f} {raw_s * 1e3:7.3f} {bare_s * 1e3:7.3f} "
+            f"{typed_s / raw_s:9.3f} {goal:>5} {raw_s / bare_s:8.3f}{ok}"
+        )
     print(f"client-side rate limiter, acquire+release: {limiter_cost() * 1e6:.2f} µs")
-
-    ours_import, pandas_import = import_time("bitget_nb"), import_time("pandas")
+    print(
+        f"requests' per-call proxy lookup (merge_environment_settings): {proxies * 1e6:.0f} µs, "
+        f"{proxies / raw_get:.0%} of a median raw Series call"
+    )
+    ours_import, pandas_import = import_times()
     print(
         f"import bitget_nb {ours_import * 1e3:.0f} ms vs import pandas {pandas_import * 1e3:.0f}"
-        f" ms: ratio {ours_import / pandas_import:.2f}"
+        f" ms (alternating, fresh interpreters): ratio {ours_import / pandas_import:.2f}"
     )
     return 0
 

@@ -266,26 +266,30 @@ class BitgetClient(EndpointMethods):
 
     def _shape(self, ep: Endpoint, envelope: dict[str, Any]) -> Any:
         data = envelope.get("data")
+        if ep.shape is Shape.STRING:
+            return data
+        # attrs keep the envelope's metadata, never its data: raw=True is there for that
+        meta = frames.envelope_meta(envelope, endpoint=ep.name, path=ep.path, pages=1)
         match ep.shape:
             case Shape.LIST:
-                return frames.to_frame(data, ep.schema, envelope=envelope)
+                return frames.to_frame(data, ep.schema, envelope=meta)
             case Shape.PAGE | Shape.ITEMS:
+                if ep.shape is Shape.PAGE:
+                    meta["cursor"] = paging.next_cursor(data, ep.cursor_key) or None
                 # null, [] and a missing list all give the schema's empty frame (spec §10.2)
-                return frames.to_frame(paging.page_rows(data), ep.schema, envelope=envelope)
+                return frames.to_frame(paging.page_rows(data), ep.schema, envelope=meta)
             case Shape.BATCH:
-                return frames.batch_frame(paging.page_rows(data), envelope=envelope)
+                return frames.batch_frame(paging.page_rows(data), envelope=meta)
             case Shape.OBJECT:
-                return frames.to_series(data, ep.schema, envelope=envelope)
+                return frames.to_series(data, ep.schema, envelope=meta)
             case Shape.SERVER_TIME:
-                return frames.to_series(data, "server_time", envelope=envelope)
+                return frames.to_series(data, "server_time", envelope=meta)
             case Shape.CANDLES:
-                return frames.candles_frame(data, envelope=envelope)
+                return frames.candles_frame(data, envelope=meta)
             case Shape.ORDERBOOK:
-                return frames.orderbook_frame(data, envelope=envelope)
+                return frames.orderbook_frame(data, envelope=meta)
             case Shape.ASSETS:
-                return frames.assets_frame(data, envelope=envelope)
-            case Shape.STRING:
-                return data
+                return frames.assets_frame(data, envelope=meta)
         raise AssertionError(f"unhandled shape {ep.shape}")  # pragma: no cover
 
     # -- instruments ----------------------------------------------------------------------------
@@ -362,7 +366,7 @@ class BitgetClient(EndpointMethods):
     def _submit_new_order(self, request: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
         req = self._checked(_order(request, fields))
         envelope = self._writer.place(req.to_payload())
-        return envelope if raw else _ack_series(envelope)
+        return envelope if raw else _ack_series(envelope, "submit_new_order")
 
     def _place_batch_orders(self, orders: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
         requests_ = [self._checked(_order(o, {})) for o in orders]
@@ -376,30 +380,30 @@ class BitgetClient(EndpointMethods):
                 raise _chunk_unknown(exc, indexes, results) from None
             for index, item in zip(indexes, items, strict=True):
                 results[index] = item
-        return results if raw else frames.batch_frame(results, envelope={"data": results})
+        return results if raw else _batch_result(results, "place_batch_orders")
 
     def _modify_order(self, params: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
         payload = _id_payload("modify_order", params, fields)
         if payload.get("qty") is None and payload.get("price") is None:
             raise ValidationError("modify_order: give a new price and/or qty", field="price")
         envelope = self._writer.modify(payload)
-        return envelope if raw else _ack_series(envelope)
+        return envelope if raw else _ack_series(envelope, "modify_order")
 
     def _batch_modify_orders(
         self, modifications: Any, fields: Mapping[str, Any], *, raw: bool
     ) -> Any:
         payloads = [_id_payload("batch_modify_orders", m, {}) for m in modifications]
         results = self._batched("batch_modify_orders", payloads, "modify")
-        return results if raw else frames.batch_frame(results, envelope={"data": results})
+        return results if raw else _batch_result(results, "batch_modify_orders")
 
     def _cancel_order(self, params: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
         envelope = self._writer.cancel(_id_payload("cancel_order", params, fields))
-        return envelope if raw else _ack_series(envelope)
+        return envelope if raw else _ack_series(envelope, "cancel_order")
 
     def _cancel_batch_orders(self, cancels: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
         payloads = [_id_payload("cancel_batch_orders", c, {}) for c in cancels]
         results = self._batched("cancel_batch_orders", payloads, "cancel")
-        return results if raw else frames.batch_frame(results, envelope={"data": results})
+        return results if raw else _batch_result(results, "cancel_batch_orders")
 
     def _cancel_all_orders(self, params: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
         ep = ENDPOINTS["cancel_all_orders"]
@@ -507,18 +511,18 @@ class BitgetClient(EndpointMethods):
             if req.tpslMode == "partial":
                 rules.check(side="buy", orderType="limit", qty=req.qty)
         envelope = self._writer.place_strategy(req.to_payload())
-        return envelope if raw else _ack_series(envelope)
+        return envelope if raw else _ack_series(envelope, "submit_strategy_order")
 
     def _modify_strategy_order(self, params: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
         payload = _id_payload("modify_strategy_order", params, fields)
         envelope = self._writer.modify_strategy(payload, self._strategy_category(payload))
-        return envelope if raw else _ack_series(envelope)
+        return envelope if raw else _ack_series(envelope, "modify_strategy_order")
 
     def _cancel_strategy_order(self, params: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
         payload = _id_payload("cancel_strategy_order", params, fields)
         envelope = self._writer.cancel_strategy(payload, self._strategy_category(payload))
         data = envelope.get("data") or _ids_of(payload)
-        return envelope if raw else _ack_series({**envelope, "data": data})
+        return envelope if raw else _ack_series({**envelope, "data": data}, "cancel_strategy_order")
 
     def _strategy_category(self, payload: Mapping[str, Any]) -> str:
         """Which futures line a strategy order lives in, for looking it up after a lost
@@ -567,68 +571,48 @@ class BitgetClient(EndpointMethods):
         windows: list[tuple[int | None, int | None]] = [(None, None)]
         if ep.windowed and ("startTime" in query or "endTime" in query):
             now = int(self._now_ms())
-            first = int(query.get("startTime", now - paging.WINDOW_MS))
-            last = int(query.get("endTime", now))
-            windows = list(paging.time_windows(first, last, now_ms=now))
-        pages: list[Mapping[str, Any]] = []
-        rows: list[Mapping[str, Any]] = []
+            since = int(query.get("startTime", now - paging.WINDOW_MS))
+            until = int(query.get("endTime", now))
+            windows = list(paging.time_windows(since, until, now_ms=now))
+        # each page is converted as it arrives, while the limiter holds the next request back
+        collected = frames.PagedFrame(ep.schema, max_rows=max_rows)
+        first: Mapping[str, Any] | None = None
+        pages = 0
+        cursor: str | None = None
         bar = _progress(progress, name)
         try:
             for start, end in windows:
                 window = dict(query)
                 if start is not None:
                     window["startTime"], window["endTime"] = str(start), str(end)
-                remaining = None if max_rows is None else max_rows - len(rows)
+                remaining = None if max_rows is None else max_rows - collected.rows
                 for envelope in paging.follow_cursor(
                     lambda q: self._transport.call(ep, q),
                     window,
                     max_rows=remaining,
                     cursor_key=ep.cursor_key,
                 ):
-                    pages.append(envelope)
-                    rows += paging.page_rows(envelope.get("data"))
+                    pages += 1
+                    first = envelope if first is None else first
+                    data = envelope.get("data")
+                    cursor = paging.next_cursor(data, ep.cursor_key) or None
+                    collected.add(paging.page_rows(data))
                     if bar is not None:
                         bar.update(1)
-                if max_rows is not None and len(rows) >= max_rows:
+                if max_rows is not None and collected.rows >= max_rows:
                     break
         finally:
             if bar is not None:
                 bar.close()
-        df = frames.to_frame(_dedupe(rows, _ID_FIELD.get(ep.schema or "")), ep.schema)
-        if max_rows is not None:
-            df = df.iloc[:max_rows]
-        df.attrs["envelope"] = frames.Envelope(pages)
+        df = collected.frame()
+        df.attrs["envelope"] = frames.envelope_meta(
+            first, endpoint=name, path=ep.path, pages=pages, cursor=cursor
+        )
         return df
 
     def _now_ms(self) -> float:
         """The exchange's time as this client knows it (local clock + measured offset)."""
         return self._transport.now_ms()
-
-
-#: The fields that identify a row of each paged schema, for de-duplication across windows.
-#: Strategy rows keep their ``triggerType`` in the key, so that a row per leg (a shape NODE's
-#: types allow) survives until frames.one_row_per_strategy_order merges it into its order.
-_ID_FIELD: dict[str, tuple[str, ...]] = {
-    "order": ("orderId",),
-    "fill": ("execId",),
-    "strategy_order": ("orderId", "triggerType"),
-    "position_history": ("positionId",),
-    "copy_transfer_record": ("transferId",),
-}
-
-
-def _dedupe(rows: list[Mapping[str, Any]], key: tuple[str, ...] | None) -> list[Mapping[str, Any]]:
-    if key is None:
-        return rows
-    seen: set[tuple[Any, ...]] = set()
-    out = []
-    for row in rows:
-        ident = tuple(row.get(k) for k in key)
-        if ident in seen:
-            continue
-        seen.add(ident)
-        out.append(row)
-    return out
 
 
 def _progress(progress: bool | None, name: str) -> Any:
@@ -757,8 +741,16 @@ def _reconciled(frame: pd.DataFrame, envelope: Mapping[str, Any]) -> pd.DataFram
     return frame
 
 
-def _ack_series(envelope: Mapping[str, Any]) -> pd.Series:
-    series = frames.to_series(envelope.get("data"), "order_ack", envelope=envelope)
+def _batch_result(results: list[dict[str, Any]], name: str) -> pd.DataFrame:
+    """The frame of a batch sent in chunks: its metadata names the endpoint (each row has
+    its own code and message)."""
+    meta = {"endpoint": name, "path": ENDPOINTS[name].path}
+    return frames.batch_frame(results, envelope=meta)
+
+
+def _ack_series(envelope: Mapping[str, Any], name: str) -> pd.Series:
+    meta = frames.envelope_meta(envelope, endpoint=name, path=ENDPOINTS[name].path, pages=1)
+    series = frames.to_series(envelope.get("data"), "order_ack", envelope=meta)
     series.attrs["reconciled"] = bool(envelope.get("reconciled"))
     return series
 

@@ -154,7 +154,7 @@ def test_raw_returns_the_envelope(client):
     envelope = client.get_account_info(raw=True)
     assert envelope["code"] == "00000" and isinstance(envelope["requestTime"], int)
     frame = client.get_balances()
-    assert frame.attrs["envelope"]["code"] == "00000"
+    assert frame.attrs["envelope"]["code"] == "00000" and "data" not in frame.attrs["envelope"]
 
 
 def test_parameters_may_be_a_mapping_keywords_or_both(client):
@@ -388,8 +388,10 @@ def test_null_lists_and_cursors_give_empty_frames_with_their_columns():
         positions = c.get_current_position(category="USDT-FUTURES")
         closed = c.get_position_history(category="USDT-FUTURES")
         orders = c.get_unfilled_orders()
-    assert fills.attrs["envelope"]["pages"][0]["data"] == {"list": None, "cursor": None}
-    assert positions.attrs["envelope"]["data"] == {"list": None}
+        raw_fills = c.get_trade_fills(raw=True)["data"]
+        raw_positions = c.get_current_position(category="USDT-FUTURES", raw=True)["data"]
+    assert raw_fills == {"list": None, "cursor": None} and raw_positions == {"list": None}
+    assert fills.attrs["envelope"]["pages"] == 1 and fills.attrs["envelope"]["cursor"] is None
     for frame, schema in ((fills, "fill"), (positions, "position"), (closed, "position_history"),
                           (orders, "order")):  # fmt: skip
         assert frame.empty and list(frame.columns) == list(SCHEMAS[schema])

@@ -154,7 +154,7 @@ def test_a_strategy_order_is_one_row_open_and_in_history_across_pages(client):
     for order_id in (ids[0], ids[2]):
         client.cancel_strategy_order(orderId=order_id)
     history = client.get_history_strategy_orders(category="USDT-FUTURES", limit="1")
-    assert list(history["orderId"]) == ids[::-1] and len(history.attrs["envelope"]["pages"]) == 3
+    assert list(history["orderId"]) == ids[::-1] and history.attrs["envelope"]["pages"] == 3
     assert set(history["status"]) == {"cancelled"} and history["triggerType"].isna().all()
 
 
@@ -251,7 +251,10 @@ def test_dead_mans_switch_disarms_when_the_block_raises(client, exchange):
 # -- copy trading ---------------------------------------------------------------------------------
 def test_seed_copy_trading_methods(client):
     pairs = client.get_copy_futures_trading_pairs()
-    assert "BTCUSDT" in set(pairs["symbol"]) and pairs.dtypes["leverage"] == "float64"
+    assert "BTCUSDT" in set(pairs["symbol"]) and str(pairs.dtypes["leverage"]) == "Int64"
+    # marginDetails spread into columns: one row per symbol and margin coin (spec §4.6)
+    btc = pairs.set_index("symbol").loc["BTCUSDT"]
+    assert (btc["marginCoin"], btc["maxLongCount"], btc["remainingShortCount"]) == ("USDT", 10, 10)
     summary = client.get_copy_futures_position_summary()
     assert isinstance(summary, pd.DataFrame)
     assert client.get_copy_futures_max_transferable(coin="USDT")["maxTransferable"] == 0

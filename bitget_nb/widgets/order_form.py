@@ -29,6 +29,7 @@ import dataclasses
 import html
 import logging
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -642,10 +643,10 @@ class OrderForm(Panel):
             try:
                 return PlaceOrderRequestV3.from_mapping(trial)
             except ValidationError as exc:
-                name = exc.field
-                if name not in _NAMES:
-                    add(name, str(exc))
+                if exc.field is None or exc.field not in _NAMES:
+                    add(exc.field, str(exc))
                     return None
+                name = exc.field
                 if "price" in stood_in and name in ("takeProfit", "stopLoss") and name in trial:
                     return None  # its level was judged against the stand-in price: no verdict
                 if name not in errors:  # the first problem of a field is the one to fix
@@ -685,7 +686,7 @@ class OrderForm(Panel):
         return self._client.instrument_rules(category, symbol)
 
     def _violations(
-        self, wire: Mapping[str, Any], *, skip: set[str], fresh_price: bool
+        self, wire: Mapping[str, Any], *, skip: AbstractSet[str], fresh_price: bool
     ) -> list[Violation]:
         """The instrument's tick / step / minimum rules, as the client checks them, for the
         fields not in ``skip`` (those already have a message: a number that is not one)."""
