@@ -904,31 +904,11 @@ class EndpointMethods:
             long, short
         marginMode : str, optional
             futures; default crossed — one of crossed, isolated
-        reduceOnly : yes/no, optional
-            futures, one-way mode: only reduce the position
         clientOid : str, optional
             your id for the order, 1–32 letters, digits and . : / _ -; generated if not given
         stpMode : str, optional
             self-trade prevention; default none — one of none, cancel_taker, cancel_maker,
             cancel_both
-        tpTriggerBy : str, optional
-            price that fires the take-profit: market (the last price, default) or mark — one of
-            market, mark
-        slTriggerBy : str, optional
-            price that fires the stop-loss: market (the last price, default) or mark — one of
-            market, mark
-        takeProfit : decimal, optional
-            futures: attached take-profit trigger price
-        stopLoss : decimal, optional
-            futures: attached stop-loss trigger price
-        tpOrderType : str, optional
-            order sent when the take-profit fires (default market) — one of limit, market
-        slOrderType : str, optional
-            order sent when the stop-loss fires (default market) — one of limit, market
-        tpLimitPrice : decimal, optional
-            the take-profit order's price; required when tpOrderType is limit
-        slLimitPrice : decimal, optional
-            the stop-loss order's price; required when slOrderType is limit
         raw : bool
             return the decoded envelope instead
 
@@ -1276,7 +1256,7 @@ class EndpointMethods:
         params : mapping, optional
             the same fields in one mapping (keywords win)
         countdown : int, required
-            whole seconds from 5 to 60, or 0 to disarm, 0–60
+            whole seconds from 5 to 60, or 0 to disarm
         raw : bool
             return the decoded envelope instead
 
