@@ -176,7 +176,7 @@ class EndpointMethods:
         params : mapping, optional
             the same fields in one mapping (keywords win)
         category : str, required
-            business line: one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            business line — one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         symbol : str, optional
             instrument, e.g. BTCUSDT
         raw : bool
@@ -215,7 +215,7 @@ class EndpointMethods:
         params : mapping, optional
             the same fields in one mapping (keywords win)
         category : str, required
-            SPOT or a futures line: one of SPOT, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            SPOT or a futures line — one of SPOT, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         symbol : str, optional
             instrument, e.g. BTCUSDT
         raw : bool
@@ -255,7 +255,7 @@ class EndpointMethods:
         params : mapping, optional
             the same fields in one mapping (keywords win)
         category : str, required
-            SPOT or a futures line: one of SPOT, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            SPOT or a futures line — one of SPOT, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         symbol : str, required
             instrument, e.g. BTCUSDT
         limit : int, optional
@@ -306,11 +306,11 @@ class EndpointMethods:
         params : mapping, optional
             the same fields in one mapping (keywords win)
         category : str, required
-            SPOT or a futures line: one of SPOT, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            SPOT or a futures line — one of SPOT, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         symbol : str, required
             instrument, e.g. BTCUSDT
         interval : str, required
-            candle length: one of 1m, 3m, 5m, 15m, 30m, 1H, 4H, 6H, 6Hutc, 12H, 12Hutc, 1D,
+            candle length — one of 1m, 3m, 5m, 15m, 30m, 1H, 4H, 6H, 6Hutc, 12H, 12Hutc, 1D,
             1Dutc, 3D, 3Dutc, 1W, 1Wutc, 1M, 1Mutc
         startTime : time, optional
             from this time (inclusive); ms since the epoch, an ISO 8601 string (UTC unless it
@@ -321,7 +321,7 @@ class EndpointMethods:
             names a zone: '2026-11-01', '2026-11-01T09:30+01:00') or a timezone-aware datetime /
             pandas.Timestamp
         type : str, optional
-            price series: one of market, mark, index (default market)
+            price series — one of market, mark, index (default market)
         limit : int, optional
             candles per request, 1–1000 (default 100)
         raw : bool
@@ -371,11 +371,11 @@ class EndpointMethods:
         params : mapping, optional
             the same fields in one mapping (keywords win)
         category : str, required
-            SPOT or a futures line: one of SPOT, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            SPOT or a futures line — one of SPOT, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         symbol : str, required
             instrument, e.g. BTCUSDT
         interval : str, required
-            candle length: one of 1m, 3m, 5m, 15m, 30m, 1H, 4H, 6H, 6Hutc, 12H, 12Hutc, 1D,
+            candle length — one of 1m, 3m, 5m, 15m, 30m, 1H, 4H, 6H, 6Hutc, 12H, 12Hutc, 1D,
             1Dutc, 3D, 3Dutc, 1W, 1Wutc, 1M, 1Mutc
         startTime : time, optional
             from this time (inclusive); ms since the epoch, an ISO 8601 string (UTC unless it
@@ -386,7 +386,7 @@ class EndpointMethods:
             names a zone: '2026-11-01', '2026-11-01T09:30+01:00') or a timezone-aware datetime /
             pandas.Timestamp
         type : str, optional
-            price series: one of market, mark, index (default market)
+            price series — one of market, mark, index (default market)
         limit : int, optional
             candles per request, 1–1000 (default 100)
         raw : bool
@@ -432,7 +432,7 @@ class EndpointMethods:
         params : mapping, optional
             the same fields in one mapping (keywords win)
         category : str, required
-            SPOT or a futures line: one of SPOT, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            SPOT or a futures line — one of SPOT, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         symbol : str, required
             instrument, e.g. BTCUSDT
         limit : int, optional
@@ -606,7 +606,7 @@ class EndpointMethods:
         params : mapping, optional
             the same fields in one mapping (keywords win)
         category : str, required
-            business line: one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            business line — one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         symbol : str, required
             instrument, e.g. BTCUSDT
         raw : bool
@@ -655,7 +655,7 @@ class EndpointMethods:
         params : mapping, optional
             the same fields in one mapping (keywords win)
         category : str, required
-            MARGIN or a futures line: one of MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            MARGIN or a futures line — one of MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         symbol : str, optional
             instrument; required for futures
         leverage : int, optional
@@ -663,9 +663,9 @@ class EndpointMethods:
         coin : str, optional
             MARGIN: the coin whose borrowing leverage is set
         posSide : str, optional
-            one side of a hedge-mode position: one of long, short
+            one side of a hedge-mode position — one of long, short
         marginMode : str, optional
-            default crossed: one of crossed, isolated
+            default crossed — one of crossed, isolated
         longLeverage : int, optional
             isolated hedge mode: the long side's
         shortLeverage : int, optional
@@ -777,7 +777,7 @@ class EndpointMethods:
         request : request or mapping, optional
             the same fields in one request model or mapping (keywords win)
         category : str, required
-            business line: one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            business line — one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         symbol : str, required
             instrument, e.g. BTCUSDT
         side : str, required
@@ -789,33 +789,33 @@ class EndpointMethods:
         price : decimal, optional
             limit price: required for limit orders, none for market
         timeInForce : str, optional
-            limit orders; default gtc: one of gtc, ioc, fok, post_only
+            limit orders; default gtc — one of gtc, ioc, fok, post_only
         posSide : str, optional
-            futures: the position acted on; required in hedge mode, none in one-way: one of
+            futures: the position acted on; required in hedge mode, none in one-way — one of
             long, short
         marginMode : str, optional
-            futures; default crossed: one of crossed, isolated
+            futures; default crossed — one of crossed, isolated
         reduceOnly : yes/no, optional
             futures, one-way mode: only reduce the position
         clientOid : str, optional
             your id for the order, 1–32 letters, digits and . : / _ -; generated if not given
         stpMode : str, optional
-            self-trade prevention; default none: one of none, cancel_taker, cancel_maker,
+            self-trade prevention; default none — one of none, cancel_taker, cancel_maker,
             cancel_both
         tpTriggerBy : str, optional
-            price that fires the take-profit: market (the last price, default) or mark: one of
+            price that fires the take-profit: market (the last price, default) or mark — one of
             market, mark
         slTriggerBy : str, optional
-            price that fires the stop-loss: market (the last price, default) or mark: one of
+            price that fires the stop-loss: market (the last price, default) or mark — one of
             market, mark
         takeProfit : decimal, optional
             futures: attached take-profit trigger price
         stopLoss : decimal, optional
             futures: attached stop-loss trigger price
         tpOrderType : str, optional
-            order sent when the take-profit fires (default market): one of limit, market
+            order sent when the take-profit fires (default market) — one of limit, market
         slOrderType : str, optional
-            order sent when the stop-loss fires (default market): one of limit, market
+            order sent when the stop-loss fires (default market) — one of limit, market
         tpLimitPrice : decimal, optional
             the take-profit order's price; required when tpOrderType is limit
         slLimitPrice : decimal, optional
@@ -886,7 +886,7 @@ class EndpointMethods:
         Fields of each item:
 
         category : str, required
-            business line: one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            business line — one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         symbol : str, required
             instrument, e.g. BTCUSDT
         side : str, required
@@ -898,37 +898,17 @@ class EndpointMethods:
         price : decimal, optional
             limit price: required for limit orders, none for market
         timeInForce : str, optional
-            limit orders; default gtc: one of gtc, ioc, fok, post_only
+            limit orders; default gtc — one of gtc, ioc, fok, post_only
         posSide : str, optional
-            futures: the position acted on; required in hedge mode, none in one-way: one of
+            futures: the position acted on; required in hedge mode, none in one-way — one of
             long, short
         marginMode : str, optional
-            futures; default crossed: one of crossed, isolated
-        reduceOnly : yes/no, optional
-            futures, one-way mode: only reduce the position
+            futures; default crossed — one of crossed, isolated
         clientOid : str, optional
             your id for the order, 1–32 letters, digits and . : / _ -; generated if not given
         stpMode : str, optional
-            self-trade prevention; default none: one of none, cancel_taker, cancel_maker,
+            self-trade prevention; default none — one of none, cancel_taker, cancel_maker,
             cancel_both
-        tpTriggerBy : str, optional
-            price that fires the take-profit: market (the last price, default) or mark: one of
-            market, mark
-        slTriggerBy : str, optional
-            price that fires the stop-loss: market (the last price, default) or mark: one of
-            market, mark
-        takeProfit : decimal, optional
-            futures: attached take-profit trigger price
-        stopLoss : decimal, optional
-            futures: attached stop-loss trigger price
-        tpOrderType : str, optional
-            order sent when the take-profit fires (default market): one of limit, market
-        slOrderType : str, optional
-            order sent when the stop-loss fires (default market): one of limit, market
-        tpLimitPrice : decimal, optional
-            the take-profit order's price; required when tpOrderType is limit
-        slLimitPrice : decimal, optional
-            the stop-loss order's price; required when slOrderType is limit
         raw : bool
             return the decoded envelope instead
 
@@ -989,7 +969,7 @@ class EndpointMethods:
         symbol : str, optional
             instrument, e.g. BTCUSDT
         category : str, optional
-            business line: one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            business line — one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         raw : bool
             return the decoded envelope instead
 
@@ -1048,7 +1028,7 @@ class EndpointMethods:
         symbol : str, optional
             instrument, e.g. BTCUSDT
         category : str, optional
-            business line: one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            business line — one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         raw : bool
             return the decoded envelope instead
 
@@ -1094,7 +1074,7 @@ class EndpointMethods:
         clientOid : str, optional
             your id of the order
         category : str, optional
-            business line: one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            business line — one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         symbol : str, optional
             instrument, e.g. BTCUSDT
         raw : bool
@@ -1144,7 +1124,7 @@ class EndpointMethods:
         clientOid : str, optional
             your id of the order
         category : str, required
-            business line: one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            business line — one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         symbol : str, required
             instrument, e.g. BTCUSDT
         raw : bool
@@ -1186,7 +1166,7 @@ class EndpointMethods:
         params : mapping, optional
             the same fields in one mapping (keywords win)
         category : str, required
-            business line: one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            business line — one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         symbol : str, optional
             only this instrument
         raw : bool
@@ -1230,11 +1210,11 @@ class EndpointMethods:
         params : mapping, optional
             the same fields in one mapping (keywords win)
         category : str, required
-            a futures line: one of USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            a futures line — one of USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         symbol : str, optional
             only this instrument
         posSide : str, optional
-            only this side: one of long, short
+            only this side — one of long, short
         raw : bool
             return the decoded envelope instead
 
@@ -1276,7 +1256,7 @@ class EndpointMethods:
         params : mapping, optional
             the same fields in one mapping (keywords win)
         countdown : int, required
-            whole seconds from 5 to 60, or 0 to disarm, 0–60
+            whole seconds from 5 to 60, or 0 to disarm
         raw : bool
             return the decoded envelope instead
 
@@ -1362,7 +1342,7 @@ class EndpointMethods:
         params : mapping, optional
             the same fields in one mapping (keywords win)
         category : str, optional
-            business line: one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            business line — one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         symbol : str, optional
             instrument, e.g. BTCUSDT
         startTime : time, optional
@@ -1438,7 +1418,7 @@ class EndpointMethods:
         params : mapping, optional
             the same fields in one mapping (keywords win)
         category : str, required
-            business line: one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            business line — one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         symbol : str, optional
             instrument, e.g. BTCUSDT
         orderId : str, optional
@@ -1518,7 +1498,7 @@ class EndpointMethods:
         params : mapping, optional
             the same fields in one mapping (keywords win)
         category : str, optional
-            business line: one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            business line — one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         orderId : str, optional
             fills of this order only
         startTime : time, optional
@@ -1599,33 +1579,33 @@ class EndpointMethods:
         request : request or mapping, optional
             the same fields in one request model or mapping (keywords win)
         category : str, required
-            business line: one of USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            business line — one of USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         symbol : str, required
             instrument, e.g. BTCUSDT
         clientOid : str, optional
             your id for the order, 1–32 letters, digits and . : / _ -; generated if not given
         type : str, optional
-            a TP/SL order (the default): one of tpsl
+            a TP/SL order (the default) — one of tpsl
         tpslMode : str, optional
-            full (default) protects the whole position, partial qty of it: one of full, partial
+            full (default) protects the whole position, partial qty of it — one of full, partial
         qty : decimal, optional
             size protected; required when partial
         posSide : str, required
-            the position this TP/SL protects: one of long, short
+            the position this TP/SL protects — one of long, short
         tpTriggerBy : str, optional
-            price that fires the take-profit: market (the last price, default) or mark: one of
+            price that fires the take-profit: market (the last price, default) or mark — one of
             market, mark
         slTriggerBy : str, optional
-            price that fires the stop-loss: market (the last price, default) or mark: one of
+            price that fires the stop-loss: market (the last price, default) or mark — one of
             market, mark
         takeProfit : decimal, optional
             take-profit trigger price
         stopLoss : decimal, optional
             stop-loss trigger price
         tpOrderType : str, optional
-            order sent when the take-profit fires (default market): one of limit, market
+            order sent when the take-profit fires (default market) — one of limit, market
         slOrderType : str, optional
-            order sent when the stop-loss fires (default market): one of limit, market
+            order sent when the stop-loss fires (default market) — one of limit, market
         tpLimitPrice : decimal, optional
             the take-profit order's price; required when tpOrderType is limit
         slLimitPrice : decimal, optional
@@ -1698,19 +1678,19 @@ class EndpointMethods:
         qty : decimal, optional
             the size protected
         tpTriggerBy : str, optional
-            price that fires the take-profit: market (the last price, default) or mark: one of
+            price that fires the take-profit: market (the last price, default) or mark — one of
             market, mark
         slTriggerBy : str, optional
-            price that fires the stop-loss: market (the last price, default) or mark: one of
+            price that fires the stop-loss: market (the last price, default) or mark — one of
             market, mark
         takeProfit : decimal, optional
             take-profit trigger price
         stopLoss : decimal, optional
             stop-loss trigger price
         tpOrderType : str, optional
-            order sent when the take-profit fires (default market): one of limit, market
+            order sent when the take-profit fires (default market) — one of limit, market
         slOrderType : str, optional
-            order sent when the stop-loss fires (default market): one of limit, market
+            order sent when the stop-loss fires (default market) — one of limit, market
         tpLimitPrice : decimal, optional
             the take-profit order's price; required when tpOrderType is limit
         slLimitPrice : decimal, optional
@@ -1803,9 +1783,9 @@ class EndpointMethods:
         params : mapping, optional
             the same fields in one mapping (keywords win)
         category : str, required
-            a futures line: one of USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            a futures line — one of USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         type : str, optional
-            kind of strategy order: one of tpsl, trigger
+            kind of strategy order — one of tpsl, trigger
         raw : bool
             return the decoded envelope instead
 
@@ -1854,9 +1834,9 @@ class EndpointMethods:
         params : mapping, optional
             the same fields in one mapping (keywords win)
         category : str, required
-            a futures line: one of USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            a futures line — one of USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         type : str, optional
-            kind of strategy order: one of tpsl, trigger
+            kind of strategy order — one of tpsl, trigger
         startTime : time, optional
             from this time (inclusive); ms since the epoch, an ISO 8601 string (UTC unless it
             names a zone: '2026-11-01', '2026-11-01T09:30+01:00') or a timezone-aware datetime /
@@ -1918,11 +1898,11 @@ class EndpointMethods:
         params : mapping, optional
             the same fields in one mapping (keywords win)
         category : str, required
-            a futures line: one of USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            a futures line — one of USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         symbol : str, optional
             instrument, e.g. BTCUSDT
         posSide : str, optional
-            only this side: one of long, short
+            only this side — one of long, short
         raw : bool
             return the decoded envelope instead
 
@@ -1972,7 +1952,7 @@ class EndpointMethods:
         params : mapping, optional
             the same fields in one mapping (keywords win)
         category : str, required
-            a futures line: one of USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            a futures line — one of USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         symbol : str, optional
             instrument, e.g. BTCUSDT
         startTime : time, optional
@@ -2136,7 +2116,7 @@ class EndpointMethods:
         params : mapping, optional
             the same fields in one mapping (keywords win)
         type : str, required
-            in: into the lead account, out: out of it: one of in, out
+            in: into the lead account, out: out of it — one of in, out
         coin : str, required
             e.g. USDT
         amount : decimal, required
@@ -2468,7 +2448,7 @@ class EndpointMethods:
         request : request or mapping, optional
             the same fields in one request model or mapping (keywords win)
         category : str, required
-            business line: one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+            business line — one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
         symbol : str, required
             instrument, e.g. BTCUSDT
         side : str, required
@@ -2480,33 +2460,33 @@ class EndpointMethods:
         price : decimal, optional
             limit price: required for limit orders, none for market
         timeInForce : str, optional
-            limit orders; default gtc: one of gtc, ioc, fok, post_only
+            limit orders; default gtc — one of gtc, ioc, fok, post_only
         posSide : str, optional
-            futures: the position acted on; required in hedge mode, none in one-way: one of
+            futures: the position acted on; required in hedge mode, none in one-way — one of
             long, short
         marginMode : str, optional
-            futures; default crossed: one of crossed, isolated
+            futures; default crossed — one of crossed, isolated
         reduceOnly : yes/no, optional
             futures, one-way mode: only reduce the position
         clientOid : str, optional
             your id for the order, 1–32 letters, digits and . : / _ -; generated if not given
         stpMode : str, optional
-            self-trade prevention; default none: one of none, cancel_taker, cancel_maker,
+            self-trade prevention; default none — one of none, cancel_taker, cancel_maker,
             cancel_both
         tpTriggerBy : str, optional
-            price that fires the take-profit: market (the last price, default) or mark: one of
+            price that fires the take-profit: market (the last price, default) or mark — one of
             market, mark
         slTriggerBy : str, optional
-            price that fires the stop-loss: market (the last price, default) or mark: one of
+            price that fires the stop-loss: market (the last price, default) or mark — one of
             market, mark
         takeProfit : decimal, optional
             futures: attached take-profit trigger price
         stopLoss : decimal, optional
             futures: attached stop-loss trigger price
         tpOrderType : str, optional
-            order sent when the take-profit fires (default market): one of limit, market
+            order sent when the take-profit fires (default market) — one of limit, market
         slOrderType : str, optional
-            order sent when the stop-loss fires (default market): one of limit, market
+            order sent when the stop-loss fires (default market) — one of limit, market
         tpLimitPrice : decimal, optional
             the take-profit order's price; required when tpOrderType is limit
         slLimitPrice : decimal, optional

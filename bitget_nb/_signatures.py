@@ -278,7 +278,7 @@ def _param_doc(param: Param) -> list[str]:
     words = _KIND_WORDS[param.kind] + (", required" if param.required else ", optional")
     detail = param.doc
     if param.choices:
-        detail = (detail + ": " if detail else "") + "one of " + ", ".join(param.choices)
+        detail = (detail + " — " if detail else "") + "one of " + ", ".join(param.choices)
     if param.minimum is not None and param.maximum is not None:
         detail += f", {param.minimum}–{param.maximum}"
     if param.default is not None:
@@ -429,12 +429,12 @@ def check_fields(
     given: Mapping[str, Any],
     *,
     also: Sequence[str] = (),
-    stacklevel: int = 3,
+    stacklevel: int = 1,
 ) -> dict[str, Any]:
     """``given`` with the seed documentation's names translated (warning once) and every key
     a field of ``params``; otherwise :class:`UnknownFieldError` naming the valid ones (and
-    ``also``, the method's other keywords). ``stacklevel`` is the warning's, counted from the
-    caller of this function.
+    ``also``, the method's other keywords). ``stacklevel`` is the warning's: 1 is the line
+    that called this function, 2 its caller's…
 
     >>> from bitget_nb.endpoints import ENDPOINTS
     >>> check_fields("get_candles", ENDPOINTS["get_candles"].params, {"start_time": 1})
@@ -529,6 +529,7 @@ def make_method(spec: MethodSpec) -> Callable[..., Any]:
     method.__code__ = method.__code__.replace(co_name=name, co_qualname=f"BitgetClient.{name}")
     method.__name__ = name
     method.__qualname__ = f"BitgetClient.{name}"
+    method.__module__ = "bitget_nb.client"
     method.__doc__ = spec.doc()
     method.__signature__ = spec.signature()  # type: ignore[attr-defined]
     return method

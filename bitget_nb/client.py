@@ -245,7 +245,8 @@ class BitgetClient(EndpointMethods):
         own with ``params=None`` is sent unchecked."""
         ep = ENDPOINTS[endpoint] if isinstance(endpoint, str) else endpoint
         if ep.params is not None:
-            fields = check_fields(ep.name, ep.params, fields, also=("raw",), stacklevel=4)
+            # stacklevel 3: this line, refusals_raised_here's, the caller's
+            fields = check_fields(ep.name, ep.params, fields, also=("raw",), stacklevel=3)
         return self._read(ep, params, fields, raw=raw)
 
     def _call(self, name: str, first: Any, fields: dict[str, Any], **options: Any) -> Any:

@@ -184,11 +184,13 @@ _END = Param("endTime", Kind.TIME, "up to this time (inclusive)")
 _CURSOR = Param("cursor", doc="the cursor of a page to start from (pages are followed for you)")
 _HISTORY_LIMIT = Param("limit", Kind.INT, "rows per page", minimum=1, maximum=100, default="100")
 _COPY_LIMIT = Param("limit", Kind.INT, "rows per page", minimum=1, maximum=100, default="20")
-_ORDER = _model_params(PlaceOrderRequestV3)
-_STRATEGY = _model_params(StrategyOrderRequestV3)
-#: The TP/SL fields a strategy order's modification may change (spec §4.2.2).
+#: The TP/SL fields: attached to an order, or a strategy order's (spec §4.1.1, §4.2.2).
 _TPSL_FIELDS = ("tpTriggerBy", "slTriggerBy", "takeProfit", "stopLoss", "tpOrderType",
                 "slOrderType", "tpLimitPrice", "slLimitPrice")  # fmt: skip
+_ORDER = _model_params(PlaceOrderRequestV3)
+#: What a batch item may say: an order without attached TP/SL or reduce-only (spec §4.1.2).
+_BATCH_ORDER = _model_params(PlaceOrderRequestV3, leave_out=(*_TPSL_FIELDS, "reduceOnly"))
+_STRATEGY = _model_params(StrategyOrderRequestV3)
 _TPSL_EDIT = tuple(p for p in _STRATEGY if p.name in _TPSL_FIELDS)
 _NEW_QTY = Param("qty", Kind.DECIMAL, "the new quantity")
 _NEW_PRICE = Param("price", Kind.DECIMAL, "the new limit price")
@@ -276,7 +278,7 @@ _TABLE: tuple[Endpoint, ...] = (
           params=_ORDER),
     # Not documented; 5/s is the spec's placeholder (spec §3, §9 #2).
     _post("place_batch_orders", "/api/v3/trade/place-batch", Shape.BATCH, 5,
-          schema="batch_result", summary="Place up to 20 orders", params=_ORDER,
+          schema="batch_result", summary="Place up to 20 orders", params=_BATCH_ORDER,
           notes="Batch orders take no attached TP/SL and cannot be reduce-only."),
     # The attached TP/SL fields NODE also lists for modify-order (spec §4.1.3) are left out:
     # no other source has them, and the local exchange would not apply them.
@@ -307,7 +309,7 @@ _TABLE: tuple[Endpoint, ...] = (
     _post("countdown_cancel_all", "/api/v3/trade/countdown-cancel-all", Shape.STRING, 1,
           summary="Dead man's switch: cancel all orders unless re-armed",
           params=(Param("countdown", Kind.INT, "whole seconds from 5 to 60, or 0 to disarm",
-                        required=True, minimum=0, maximum=60),)),
+                        required=True),)),
     _get("get_order_info", "/api/v3/trade/order-info", Shape.OBJECT, 20, schema="order",
          summary="One order", params=(_ORDER_ID, _CLIENT_OID), one_of=_IDS),
     _get("get_unfilled_orders", "/api/v3/trade/unfilled-orders", Shape.PAGE, 20,

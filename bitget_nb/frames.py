@@ -537,8 +537,8 @@ def _floats(values: Sequence[Any]) -> np.ndarray:
         return np.array([_float(v) for v in values], dtype="float64")
 
 
-def _zero_is_none(array: np.ndarray) -> np.ndarray:
-    array[array == 0] = np.nan
+def _zero_is_none(array: np.ndarray, where: Any = True) -> np.ndarray:
+    array[(array == 0) & where] = np.nan
     return array
 
 
@@ -681,8 +681,9 @@ def _cached_labels(names: tuple[str, ...]) -> pd.Index:
 def _labels(names: Sequence[str]) -> pd.Index:
     """The column (or Series) labels: records of one schema repeat their field names, and
     pandas spends more on an Index of strings than on a small frame's data. A shallow copy of
-    the cached Index, so that setting a frame's ``columns.name`` touches that frame only."""
-    return _cached_labels(tuple(names)).copy()
+    the cached Index (a view), so that setting a frame's ``columns.name`` touches that frame
+    only."""
+    return _cached_labels(tuple(names)).view()
 
 
 def _frame(data: dict[str, Any], rows: int) -> pd.DataFrame:
@@ -726,6 +727,29 @@ def _prepared(columns: dict[str, Sequence[Any]], schema: str | None) -> dict[str
 def _ordered(columns: Mapping[str, Any], kinds: Mapping[str, str]) -> list[str]:
     """The schema's columns first, in its order, then the fields it does not know."""
     return [c for c in kinds if c in columns] + [c for c in columns if c not in kinds]
+
+
+def _fields(record: Mapping[str, Any], schema: str | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """One record's fields as :func:`to_frame` reads them, in column order, not yet typed;
+    and column → wire name of the renamed ones."""
+    if schema in _NORMALISE:
+        (record,) = _NORMALISE[schema]([record])[:1]
+    columns: dict[str, Sequence[Any]] = {name: (value,) for name, value in record.items()}
+    wire = _prepared(columns, schema)
+    names = _ordered(columns, SCHEMAS.get(schema or "", {}))
+    return {name: columns[name][0] for name in names}, wire
+
+
+def _typed(values: Mapping[str, Any], schema: str | None) -> dict[str, Any]:
+    """Each of a record's fields typed by its column's kind (a float, an int, a bool, a
+    ``Timestamp``, text), missing as NaN, ``<NA>`` or ``NaT``."""
+    kinds = SCHEMAS.get(schema or "", {})
+    zero_is_none = ZERO_IS_NONE.get(schema or "", frozenset())
+    typed = {}
+    for name, value in values.items():
+        value = _SCALAR.get(kinds.get(name, X), _same)(value)
+        typed[name] = _NAN if name in zero_is_none and value == 0 else value
+    return typed
 
 
 def to_frame(
@@ -789,30 +813,21 @@ def to_series(
     if not record:
         series = pd.Series(_NAN, index=list(kinds), dtype="object")
     else:
-        if schema in _NORMALISE:
-            (record,) = _NORMALISE[schema]([record])[:1]
-        columns: dict[str, Sequence[Any]] = {name: (value,) for name, value in record.items()}
-        wire = _prepared(columns, schema)
-        zero_is_none = ZERO_IS_NONE.get(schema or "", frozenset())
-        names = _ordered(columns, kinds)
-        values = {name: columns[name][0] for name in names}
+        values, wire = _fields(record, schema)
+        names = list(values)
         used = {kinds.get(name, X) for name in names}
         (kind,) = used if len(used) == 1 else (X,)
-        labels = _labels(names)
         if kind in (F, S, T):  # one dtype for all: a typed Series, built as a column is
             column = list(values.values())
             if kind == F:
-                array = _floats(column)
-                array[np.isin(names, list(zero_is_none)) & (array == 0)] = np.nan
+                zero_is_none = list(ZERO_IS_NONE.get(schema or "", ()))
+                array = _zero_is_none(_floats(column), np.isin(names, zero_is_none))
             else:
                 array = _to_str(column, _str_dtype()) if kind == S else _to_time(column)
-            series = pd.Series(array, index=labels, copy=False)
+            series = pd.Series(array, index=_labels(names), copy=False)
         else:
-            out = []
-            for name in names:
-                value = _SCALAR.get(kinds.get(name, X), _same)(values[name])
-                out.append(_NAN if name in zero_is_none and value == 0 else value)
-            series = pd.Series(out, index=labels, dtype=object)
+            typed = _typed(values, schema)
+            series = pd.Series(list(typed.values()), index=_labels(names), dtype=object)
     if envelope is not None:
         series.attrs["envelope"] = envelope_meta(envelope)
     if wire:
@@ -979,8 +994,7 @@ def assets_frame(
     ``btcUnrealisedPnl``, as the other totals are)."""
     data = data or {}
     df = to_frame(data.get("assets") or [], "asset", envelope=envelope)
-    totals = to_series({k: v for k, v in data.items() if k != "assets"}, "account_totals")
-    df.attrs["account"] = Record(
-        {str(name): None if value is pd.NA else value for name, value in totals.items()}
-    )
+    totals, _ = _fields({k: v for k, v in data.items() if k != "assets"}, "account_totals")
+    typed = _typed(totals, "account_totals")
+    df.attrs["account"] = Record({k: None if v is pd.NA else v for k, v in typed.items()})
     return df
