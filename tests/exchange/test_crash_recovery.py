@@ -38,6 +38,9 @@ def test_sigkill_at_random_moments_loses_no_acknowledged_order(tmp_path: Path) -
     report = crash_rounds.run_rounds(tmp_path, rounds=10, seed=20240601)
     print("\n" + report.summary())  # visible with -s: the figures of the issue note
     assert report.rounds == 10
-    assert report.acknowledged > 100 and report.fills_seen > 0
+    # Real work in every round: each lives 0.1-1 s of wall time, so how many orders it gets
+    # acknowledged depends on the machine's load (91-215 seen on 2 cores); 5 a round is the
+    # floor of a working exchange, not a figure (bench/crash_rounds.py prints those).
+    assert report.acknowledged > 5 * report.rounds and report.fills_seen > 0
     assert (report.orders_lost, report.fills_lost) == (0, 0)
     assert report.problems == []
