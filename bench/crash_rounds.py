@@ -152,12 +152,16 @@ def exchange_process(data: Path, port: int) -> Iterator[subprocess.Popen[str]]:
 
 def _client(port: int) -> bg.BitgetClient:
     # No retries: a write cut off by the kill is "unanswered", never re-sent behind our back.
+    # A short settle window: the exchange it would look the write up on is dead until this
+    # harness restarts it, so waiting the default 30 s only idles (the check after the
+    # restart finds what was acknowledged, and an unanswered write is never counted as such).
     return bg.BitgetClient(
         **KEYS,
         base_url=f"http://127.0.0.1:{port}",
         max_retries=0,
         timeout=(1.0, 3.0),
         rate_limit=False,
+        settle_window=2.0,
     )
 
 
