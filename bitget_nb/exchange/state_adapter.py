@@ -559,10 +559,8 @@ class _FileArchive:
         start: int | None,
         end: int | None,
     ) -> Iterator[Order]:
-        for row_id, doc in self._newest("orders", self._last_order, before, category, symbol,
-                                        start, end):  # fmt: skip
-            if row_id not in self._held:
-                yield self._decode(_ORDER, doc)
+        return self._newest("orders", _ORDER, self._last_order, self._held, before, category,
+                            symbol, start, end)  # fmt: skip
 
     def newest_fills(
         self,
@@ -573,9 +571,8 @@ class _FileArchive:
         start: int | None,
         end: int | None,
     ) -> Iterator[Fill]:
-        for _, doc in self._newest("fills", self._last_fill, before, category, symbol,
-                                   start, end):  # fmt: skip
-            yield self._decode(_FILL, doc)
+        return self._newest("fills", _FILL, self._last_fill, frozenset(), before, category,
+                            symbol, start, end)  # fmt: skip
 
     def _decode(self, codec: _Codec, doc: str) -> Any:
         try:
@@ -586,15 +583,18 @@ class _FileArchive:
     def _newest(
         self,
         table: str,
+        codec: _Codec,
         last: str,
+        held: frozenset[str],
         before: int | None,
         category: str | None,
         symbol: str | None,
         start: int | None,
         end: int | None,
-    ) -> Iterator[tuple[str, str]]:
-        """(id, document) newest first: the window becomes a range of ids (ids and times
-        grow together), read in chunks that grow while the caller reads on."""
+    ) -> Iterator[Any]:
+        """Records newest first, but for those ``held`` in memory: the window becomes a range of
+        ids (ids and times grow together), read in chunks that grow while the caller reads
+        on."""
         high = int(last)
         if before is not None:
             high = min(high, before - 1)
@@ -616,7 +616,9 @@ class _FileArchive:
             rows = self._rows.newest(
                 table, low=_id_text(low), high=_id_text(high), where=where, limit=chunk
             )
-            yield from rows
+            for row_id, doc in rows:
+                if row_id not in held:
+                    yield self._decode(codec, doc)
             if len(rows) < chunk:
                 return
             high = int(rows[-1][0]) - 1
