@@ -31,8 +31,7 @@ def test_public_burst_over_the_limit_gets_429_and_recovers_after_a_second(
     limit = int(ENDPOINTS["get_tickers"].rate_limit)
     started = time.monotonic()
     responses = [
-        fresh_wire.get(TICKERS, {"category": "SPOT", "symbol": "BTCUSDT"})
-        for _ in range(3 * limit)
+        fresh_wire.get(TICKERS, {"category": "SPOT", "symbol": "BTCUSDT"}) for _ in range(3 * limit)
     ]
     elapsed = time.monotonic() - started
     statuses = [response.status_code for response in responses]
