@@ -57,6 +57,6 @@ PERM_TYPE_SPELLINGS = {"read-only": "read_only", "read-and-write": "read_and_wri
 CANDLE_INTERVALS = ("1m", "3m", "5m", "15m", "30m", "1H", "4H", "6H", "6Hutc", "12H", "12Hutc",
                     "1D", "1Dutc", "3D", "3Dutc", "1W", "1Wutc", "1M", "1Mutc")  # fmt: skip
 #: The price series of candles (spec §4.5.5: lowercase, as checked against live).
-CANDLE_PRICE_TYPES = ("market", "mark", "index")
+CANDLE_PRICE_TYPES = ("market", "mark", "index", "premium")
 #: spec §4.1.1 / §5.7.
 CLIENT_OID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,32}$")

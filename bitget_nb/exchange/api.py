@@ -21,10 +21,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from .. import vocab
 from ..endpoints import ENDPOINTS
+from ..intervals import INTERVALS, reach_ms
 from . import defaults
 from . import params as p
 from .accounts import Account, ApiKey
@@ -40,13 +41,14 @@ from .commands import (
 )
 from .core import Core
 from .instruments import STABLE_COINS, Instrument
-from .market import INTERVALS
+from .marketdata import Candle
 from .orders import Fill, LegFields, Order
 from .params import ExchangeError
 from .positions import Position, money
 from .records import (
     amount,
     candle_record,
+    premium_record,
     cursor,
     fill_record,
     history_window,
@@ -414,33 +416,55 @@ def orderbook(core: Core, params: Mapping[str, Any], caller: Caller | None) -> d
     }
 
 
-@serves("get_candles", "get_history_candles")
+@serves("get_candles")
 def candles(core: Core, params: Mapping[str, Any], caller: Caller | None) -> list:
-    """Candles ``[ts, open, high, low, close, volume, turnover]`` (spec §4.5.5)."""
+    """Candles ``[ts, open, high, low, close, volume, turnover]`` (spec §4.5.5), as far back
+    as ``candles`` reaches for the interval (:func:`bitget_nb.intervals.reach_ms`)."""
+    return _candles(core, params, "candles", defaults.CANDLES_LIMIT_MAX)
+
+
+@serves("get_history_candles")
+def history_candles(core: Core, params: Mapping[str, Any], caller: Caller | None) -> list:
+    """The same rows from ``history-candles``: the last 90 days, at most 100 a request."""
+    return _candles(core, params, "history", defaults.HISTORY_CANDLES_LIMIT_MAX)
+
+
+def _candles(
+    core: Core, params: Mapping[str, Any], endpoint: Literal["candles", "history"], maximum: int
+) -> list:
     inst = _market_instrument(core, params)
-    interval = p.required_text(params, "interval").strip()
-    if interval not in INTERVALS:
+    name = p.required_text(params, "interval").strip()
+    if name not in INTERVALS:
         raise p.bad(f"interval must be one of {', '.join(INTERVALS)}")
     price_type = p.choice(
-        params, "type", ("market", "mark", "index"), default="market", fold_case=True
+        params, "type", ("market", "mark", "index", "premium"), default="market", fold_case=True
     )
     start = p.timestamp_ms(params, "startTime")
     end = p.timestamp_ms(params, "endTime")
     if start is not None and end is not None and end < start:
         raise p.bad("endTime must not be before startTime")
-    limit = p.limit(
-        params, default=defaults.CANDLES_LIMIT_DEFAULT, maximum=defaults.CANDLES_LIMIT_MAX
-    )
-    rows = core.market.candles(
-        inst,
-        interval,
-        now_ms=core.clock.now_ms(),
-        start_ms=start,
-        end_ms=end,
-        limit=limit,
-        price_type=price_type,  # type: ignore[arg-type]
-    )
-    out = [candle_record(c, inst) for c in rows]
+    limit = p.limit(params, default=defaults.CANDLES_LIMIT_DEFAULT, maximum=maximum)
+    now = core.clock.now_ms()
+    reach = reach_ms(name, endpoint)
+    if reach is not None:
+        # Older candles are not served: an empty answer, as V2 gives for "no data" [unverified]
+        start = max(start or 0, INTERVALS[name].ceil(now - reach))
+
+    def series(kind: str) -> list[Candle]:
+        return core.market.candles(
+            inst,
+            name,
+            now_ms=now,
+            start_ms=start,
+            end_ms=end,
+            limit=limit,
+            price_type=kind,  # type: ignore[arg-type]
+        )
+
+    if price_type == "premium":
+        out = [premium_record(m, i) for m, i in zip(series("market"), series("index"), strict=True)]
+    else:
+        out = [candle_record(c, inst) for c in series(price_type)]
     return out if defaults.CANDLES_ASCENDING else out[::-1]
 
 

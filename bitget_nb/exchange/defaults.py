@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from .. import intervals
+
 #: ±window around the exchange clock for ``ACCESS-TIMESTAMP``; outside → 40008.
 #: [unverified] spec §1.5 / §9 #1 (no UTA page states the tolerance).
 TIMESTAMP_WINDOW_MS: Final = 30_000
@@ -91,12 +93,12 @@ CANDLES_NEWEST_IN_WINDOW: Final = True
 
 #: Candle ``limit``: default 100, max 1000. [conflict resolved] spec §7 #11.
 CANDLES_LIMIT_DEFAULT: Final = 100
-CANDLES_LIMIT_MAX: Final = 1000
+CANDLES_LIMIT_MAX: Final = intervals.CANDLES_PAGE_MAX
+#: ``history-candles``: at most 100 a request. [single] DOCS uta/public/Get-History-Candle-Data
+HISTORY_CANDLES_LIMIT_MAX: Final = intervals.HISTORY_CANDLES_PAGE_MAX
+#: How far back each candle endpoint serves: :func:`bitget_nb.intervals.reach_ms` (shared with
+#: the client, which plans its whole-range downloads by it).
 
-#: Intervals of 6H and longer are aligned to UTC+8 (Bitget's V2 convention, where ``6Hutc``,
-#: ``1Dutc`` … are the UTC+0 variants); shorter ones to UTC+0. [unverified] spec §4.5.5 (GO
-#: lists the ``…utc`` variants; no UTA page says where a 1D candle starts).
-LONG_INTERVAL_UTC_OFFSET_MS: Final = 8 * 3_600_000
 
 #: Order book ``limit``: default 5, max 200; the DOCS curl example passes ``limit=max``, read
 #: here as 200. [conflict resolved] spec §4.5.4, §7 #14.

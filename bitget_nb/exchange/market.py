@@ -42,17 +42,16 @@ True
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 import numpy as np
 
+from ..intervals import INTERVALS, Interval
 from . import defaults
 from .clock import to_ms
 from .instruments import Catalogue, Instrument, UnderlyingSpec
@@ -137,69 +136,6 @@ class _LRU(OrderedDict[Any, Any]):
         self.move_to_end(key)
         while len(self) > self.size:
             self.popitem(last=False)
-
-
-# --------------------------------------------------------------------------------------------
-# Intervals
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Interval:
-    """A candle interval: fixed length with an alignment offset, or calendar months."""
-
-    name: str
-    ms: int  # 0 for calendar months
-    offset_ms: int  # added to UTC before flooring: 8 h aligns on UTC+8 midnight
-    weekly: bool = False
-
-    def floor(self, t: int) -> int:
-        """Start of the candle that contains ``t``."""
-        if self.ms == 0:
-            local = datetime.fromtimestamp((t + self.offset_ms) / 1000, tz=UTC)
-            start = datetime(local.year, local.month, 1, tzinfo=UTC)
-            return to_ms(start) - self.offset_ms
-        # Unix day 0 is a Thursday; weeks start on Monday.
-        shift = self.offset_ms + (3 * _MS_D if self.weekly else 0)
-        return (t + shift) // self.ms * self.ms - shift
-
-    def next(self, start: int) -> int:
-        """Start of the candle after the one starting at ``start``."""
-        if self.ms == 0:
-            local = datetime.fromtimestamp((start + self.offset_ms) / 1000, tz=UTC)
-            year, month = (
-                (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
-            )
-            return calendar.timegm((year, month, 1, 0, 0, 0)) * 1000 - self.offset_ms
-        return start + self.ms
-
-    def previous(self, start: int) -> int:
-        """Start of the candle before the one starting at ``start``."""
-        return self.floor(start - 1)
-
-
-def _intervals() -> dict[str, Interval]:
-    # spec §4.5.5: 1m … 1D (all sources) plus GO's 3D 1W 1M and the UTC-anchored variants.
-    long_offset = defaults.LONG_INTERVAL_UTC_OFFSET_MS
-    table: dict[str, Interval] = {}
-    for name, ms in (("1m", 1), ("3m", 3), ("5m", 5), ("15m", 15), ("30m", 30)):
-        table[name] = Interval(name, ms * _MS_MIN, 0)
-    for name, ms in (("1H", 1), ("4H", 4)):
-        table[name] = Interval(name, ms * _MS_H, 0)
-    for name, ms, weekly in (
-        ("6H", 6 * _MS_H, False),
-        ("12H", 12 * _MS_H, False),
-        ("1D", _MS_D, False),
-        ("3D", 3 * _MS_D, False),
-        ("1W", 7 * _MS_D, True),
-        ("1M", 0, False),
-    ):
-        table[name] = Interval(name, ms, long_offset, weekly)
-        table[name + "utc"] = Interval(name + "utc", ms, 0, weekly)
-    return table
-
-
-INTERVALS: dict[str, Interval] = _intervals()
 
 
 # --------------------------------------------------------------------------------------------

@@ -32,9 +32,9 @@ DOMAIN = {
     "matching", "orders", "positions", "queries", "rejections", "scheduler", "settlement",
     "strategies", "triggers",
 }  # fmt: skip
-#: What the domain may use of the rest of the package: the shared vocabulary only (not the
-#: error-code table, the endpoint table, signing or the client).
-DOMAIN_MAY_IMPORT = {"bitget_nb.vocab"}
+#: What the domain may use of the rest of the package: the shared vocabulary and candle
+#: intervals only (not the error-code table, the endpoint table, signing or the client).
+DOMAIN_MAY_IMPORT = {"bitget_nb.vocab", "bitget_nb.intervals"}
 #: Endpoint rows the client deliberately does not expose, and why (none today).
 NOT_EXPOSED: dict[str, str] = {}
 
