@@ -48,7 +48,6 @@ from .positions import Position, money
 from .records import (
     amount,
     candle_record,
-    premium_record,
     cursor,
     fill_record,
     history_window,
@@ -57,6 +56,7 @@ from .records import (
     page,
     position_history_record,
     position_record,
+    premium_record,
     public_trade_record,
     rows_of,
     strategy_record,

@@ -45,7 +45,6 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import OrderedDict
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
