@@ -40,6 +40,7 @@ from .rules import InstrumentRules
 
 if TYPE_CHECKING:
     from .exchange import LocalExchange
+    from .store import CandleStore
     from .widgets import DeadMansSwitchToggle, KillSwitch, OrderForm, OrdersView
 
 __version__ = "0.1.0"
@@ -49,6 +50,7 @@ __all__ = [
     "BitgetAPIError",
     "BitgetClient",
     "BitgetError",
+    "CandleStore",
     "ConfigurationError",
     "Credentials",
     "DeadMansSwitch",
@@ -80,10 +82,11 @@ __all__ = [
     "default_exchange",
 ]
 
-# Loaded on first use: the exchange (Werkzeug) and the widgets (ipywidgets) stay out of
-# `import bitget_nb`.
+# Loaded on first use: the exchange (Werkzeug), the candle store (pyarrow) and the widgets
+# (ipywidgets) stay out of `import bitget_nb`.
 _LAZY = {
     "LocalExchange": "bitget_nb.exchange",
+    "CandleStore": "bitget_nb.store",
     "OrderForm": "bitget_nb.widgets",
     "OrdersView": "bitget_nb.widgets",
     "KillSwitch": "bitget_nb.widgets",

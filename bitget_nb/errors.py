@@ -9,6 +9,8 @@
     ├── ConfigurationError(ValueError)   missing credentials, unknown environment
     ├── PaperAccountError(RuntimeError)  (bitget_nb.exchange.persistence) a paper account
     │                                    file that cannot be used: damaged, in use, other
+    ├── CandleStoreError(RuntimeError)   (bitget_nb.store) a candle store file that cannot
+    │                                    be read: names the file and what to do
     ├── TransportError                   no usable answer: connection, timeout, a body cut
     │   │                                short or undecodable, a non-JSON body
     │   └── RedirectError                an HTTP 3xx: never followed (signed headers would go
