@@ -339,8 +339,8 @@ class CandleStore:
 
         Returns a Series: ``new_bars`` (stored by this update, filled gaps included),
         ``bars`` (stored in all), ``first``/``last`` (open times of the first and last stored
-        bar), ``missing_bars`` (bars in recorded gaps), ``requests`` (``get_candles`` calls
-        made) and ``server_time``.
+        bar), ``missing_bars`` (bars in recorded gaps), ``downloads`` (``get_candles`` calls
+        made; each may be several requests) and ``server_time``.
         """
         key = _Key.of(category, symbol, interval)
         if type not in (None, "market", "MARKET"):
@@ -375,7 +375,7 @@ class CandleStore:
                 run.head(start_ms)
             if new_tail or retry_gaps:
                 run.retry_gaps(force=retry_gaps)
-        return self._summary(key, manifest, new_bars=run.new_bars, requests=run.requests)
+        return self._summary(key, manifest, new_bars=run.new_bars, downloads=run.downloads)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -433,8 +433,8 @@ class CandleStore:
                 directory.name.partition("=")[2],
             )
             manifest = self._manifest(key)
-            summary = self._summary(key, manifest, new_bars=0, requests=0)
-            rows.append(summary.drop(["new_bars", "requests", "server_time"]))
+            summary = self._summary(key, manifest, new_bars=0, downloads=0)
+            rows.append(summary.drop(["new_bars", "downloads", "server_time"]))
         columns = ["category", "symbol", "interval", "first", "last", "bars", "missing_bars"]
         if not rows:
             dtype = pd.DatetimeTZDtype(unit="ms", tz="UTC")
@@ -608,7 +608,7 @@ class CandleStore:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def _summary(
-        self, key: _Key, manifest: _Manifest | None, *, new_bars: int, requests: int
+        self, key: _Key, manifest: _Manifest | None, *, new_bars: int, downloads: int
     ) -> pd.Series:
         import pyarrow.parquet as pq
 
@@ -637,7 +637,7 @@ class CandleStore:
                 "first": stamp(first),
                 "last": stamp(last),
                 "missing_bars": sum(g.bars for g in manifest.gaps) if manifest else 0,
-                "requests": requests,
+                "downloads": downloads,
                 "server_time": stamp(manifest.server_time if manifest else None),
             },
             name=f"{key.category} {key.symbol} {key.interval}",
@@ -664,7 +664,7 @@ class _Update:
         self.progress = progress
         self.manifest = manifest
         self.new_bars = 0
-        self.requests = 0
+        self.downloads = 0
 
     def download(self, start_ms: int, end_ms: int | None) -> tuple[pd.DataFrame, np.ndarray, int]:
         """The closed bars opening in ``[start_ms, end_ms]``, their open times, and the
@@ -677,7 +677,7 @@ class _Update:
             endTime=end_ms,
             progress=self.progress,
         )
-        self.requests += 1
+        self.downloads += 1
         server_time = frame.attrs.get("server_time")
         if server_time is None:
             raise CandleStoreError(
