@@ -555,9 +555,9 @@ class CandleStore:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_pandas(
-            frame.rename_axis("ts").reset_index(), schema=_schema(), preserve_index=False
-        ).replace_schema_metadata(None)
+        columns = {c: frame[c].to_numpy(dtype="float64") for c in COLUMNS}
+        ts = pa.array(_ms_index(frame), type=pa.int64()).cast(pa.timestamp("ms", tz="UTC"))
+        table = pa.Table.from_pydict({"ts": ts, **columns}, schema=_schema())
 
         def write(handle: Any) -> None:
             with pq.ParquetWriter(handle, table.schema) as writer:
