@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .candles import CandleGapWarning
 from .client import BitgetClient
 from .config import Credentials
 from .connection import connect, default_exchange
@@ -49,6 +50,7 @@ __all__ = [
     "BitgetAPIError",
     "BitgetClient",
     "BitgetError",
+    "CandleGapWarning",
     "ConfigurationError",
     "Credentials",
     "DeadMansSwitch",
