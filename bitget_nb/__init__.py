@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .candles import CandleGapWarning
 from .client import BitgetClient
 from .config import Credentials
 from .connection import connect, default_exchange
@@ -50,6 +51,7 @@ __all__ = [
     "BitgetAPIError",
     "BitgetClient",
     "BitgetError",
+    "CandleGapWarning",
     "CandleStore",
     "ConfigurationError",
     "Credentials",

@@ -20,7 +20,20 @@ _NOT_RESENT = (
 )
 
 #: The client's paragraphs per method.
+_CANDLE_RANGE = (
+    "Given startTime, the whole range comes back, up to endTime or now: the part candles "
+    "still serves for the interval from there, older bars back to 90 days from "
+    "history-candles (the same for both methods; bitget_nb.candles decides), paged under "
+    "the rate limit, sorted and de-duplicated. A startTime older than the API serves is "
+    "refused, naming the earliest. Bars missing inside the range are listed in "
+    ".attrs['gaps'] and warned about once (CandleGapWarning); .attrs['server_time'] is the "
+    "exchange's time when the download began. One get_server_time request comes first. "
+    "Without startTime: one page, the newest limit bars up to endTime.",
+)
+
 _NOTES: dict[str, tuple[str, ...]] = {
+    "get_candles": _CANDLE_RANGE,
+    "get_history_candles": _CANDLE_RANGE,
     "get_instruments": (
         "The rows are also remembered: later orders on these symbols are checked against their "
         "tick size, lot step and minimums before anything is sent.",

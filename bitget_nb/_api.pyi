@@ -56,7 +56,7 @@ CandleInterval: TypeAlias = Literal[
     "1M",
     "1Mutc",
 ]
-CandlePriceType: TypeAlias = Literal["market", "mark", "index"]
+CandlePriceType: TypeAlias = Literal["market", "mark", "index", "premium"]
 
 class EndpointMethods:
     """The endpoint methods of BitgetClient; each is described in its docstring."""
@@ -296,10 +296,23 @@ class EndpointMethods:
         type: CandlePriceType | str | None = None,
         limit: Whole | None = None,
         raw: Literal[False] = False,
+        progress: bool | None = None,
     ) -> pd.DataFrame:
         """Candles (klines).
 
         ``GET /api/v3/market/candles`` — public, 20/s per IP.
+
+        Given startTime, the whole range comes back, up to endTime or now: the part candles
+        still serves for the interval from there, older bars back to 90 days from history-
+        candles (the same for both methods; bitget_nb.candles decides), paged under the rate
+        limit, sorted and de-duplicated. A startTime older than the API serves is refused,
+        naming the earliest. Bars missing inside the range are listed in .attrs['gaps'] and
+        warned about once (CandleGapWarning); .attrs['server_time'] is the exchange's time when
+        the download began. One get_server_time request comes first. Without startTime: one
+        page, the newest limit bars up to endTime.
+
+        Pages are followed to the end (limit is the page size) and one de-duplicated frame comes
+        back; max_rows caps the total. raw=True sends one request and returns its envelope.
 
         Parameters
         ----------
@@ -321,11 +334,14 @@ class EndpointMethods:
             names a zone: '2026-11-01', '2026-11-01T09:30+01:00') or a timezone-aware datetime /
             pandas.Timestamp
         type : str, optional
-            price series — one of market, mark, index (default market)
+            price series — one of market, mark, index, premium (default market)
         limit : int, optional
             candles per request, 1–1000 (default 100)
         raw : bool
             return the decoded envelope instead
+        progress : bool | None
+            a progress bar: always with True, never with False, by default once a download takes
+            more than two seconds
 
         Returns
         -------
@@ -346,6 +362,7 @@ class EndpointMethods:
         type: CandlePriceType | str | None = None,
         limit: Whole | None = None,
         raw: Literal[True],
+        progress: bool | None = None,
     ) -> dict[str, Any]: ...
     @overload
     def get_history_candles(
@@ -361,10 +378,23 @@ class EndpointMethods:
         type: CandlePriceType | str | None = None,
         limit: Whole | None = None,
         raw: Literal[False] = False,
+        progress: bool | None = None,
     ) -> pd.DataFrame:
-        """Older candles.
+        """Older candles (the last 90 days).
 
         ``GET /api/v3/market/history-candles`` — public, 20/s per IP.
+
+        Given startTime, the whole range comes back, up to endTime or now: the part candles
+        still serves for the interval from there, older bars back to 90 days from history-
+        candles (the same for both methods; bitget_nb.candles decides), paged under the rate
+        limit, sorted and de-duplicated. A startTime older than the API serves is refused,
+        naming the earliest. Bars missing inside the range are listed in .attrs['gaps'] and
+        warned about once (CandleGapWarning); .attrs['server_time'] is the exchange's time when
+        the download began. One get_server_time request comes first. Without startTime: one
+        page, the newest limit bars up to endTime.
+
+        Pages are followed to the end (limit is the page size) and one de-duplicated frame comes
+        back; max_rows caps the total. raw=True sends one request and returns its envelope.
 
         Parameters
         ----------
@@ -386,11 +416,14 @@ class EndpointMethods:
             names a zone: '2026-11-01', '2026-11-01T09:30+01:00') or a timezone-aware datetime /
             pandas.Timestamp
         type : str, optional
-            price series — one of market, mark, index (default market)
+            price series — one of market, mark, index, premium (default market)
         limit : int, optional
-            candles per request, 1–1000 (default 100)
+            candles per request, 1–100 (default 100)
         raw : bool
             return the decoded envelope instead
+        progress : bool | None
+            a progress bar: always with True, never with False, by default once a download takes
+            more than two seconds
 
         Returns
         -------
@@ -411,6 +444,7 @@ class EndpointMethods:
         type: CandlePriceType | str | None = None,
         limit: Whole | None = None,
         raw: Literal[True],
+        progress: bool | None = None,
     ) -> dict[str, Any]: ...
     @overload
     def get_fills(
@@ -1334,9 +1368,6 @@ class EndpointMethods:
 
         ``GET /api/v3/trade/unfilled-orders`` — signed, 20/s per account (uid).
 
-        Pages are followed to the end (limit is the page size) and one de-duplicated frame comes
-        back; max_rows caps the total. raw=True sends one request and returns its envelope.
-
         Parameters
         ----------
         params : mapping, optional
@@ -1406,12 +1437,6 @@ class EndpointMethods:
         """Closed orders (90-day look-back, 30-day windows).
 
         ``GET /api/v3/trade/history-orders`` — signed, 20/s per account (uid).
-
-        Pages are followed to the end (limit is the page size) and one de-duplicated frame comes
-        back; max_rows caps the total. raw=True sends one request and returns its envelope.
-
-        A startTime..endTime range longer than 30 days is split into the windows of at most 30
-        days the API allows, inside its 90-day look-back.
 
         Parameters
         ----------
@@ -1486,12 +1511,6 @@ class EndpointMethods:
         ``GET /api/v3/trade/fills`` — signed, 20/s per account (uid).
 
         feeDetail is flattened into fee and feeCoin (the raw list stays in feeDetail).
-
-        Pages are followed to the end (limit is the page size) and one de-duplicated frame comes
-        back; max_rows caps the total. raw=True sends one request and returns its envelope.
-
-        A startTime..endTime range longer than 30 days is split into the windows of at most 30
-        days the API allows, inside its 90-day look-back.
 
         Parameters
         ----------
@@ -1823,12 +1842,6 @@ class EndpointMethods:
 
         ``GET /api/v3/trade/history-strategy-orders`` — signed, 20/s per account (uid).
 
-        Pages are followed to the end (limit is the page size) and one de-duplicated frame comes
-        back; max_rows caps the total. raw=True sends one request and returns its envelope.
-
-        A startTime..endTime range longer than 30 days is split into the windows of at most 30
-        days the API allows, inside its 90-day look-back.
-
         Parameters
         ----------
         params : mapping, optional
@@ -1940,12 +1953,6 @@ class EndpointMethods:
         """Closed positions.
 
         ``GET /api/v3/position/history-position`` — signed, 20/s per account (uid).
-
-        Pages are followed to the end (limit is the page size) and one de-duplicated frame comes
-        back; max_rows caps the total. raw=True sends one request and returns its envelope.
-
-        A startTime..endTime range longer than 30 days is split into the windows of at most 30
-        days the API allows, inside its 90-day look-back.
 
         Parameters
         ----------
@@ -2157,9 +2164,6 @@ class EndpointMethods:
 
         ``GET /api/v3/copy/futures/transfer-record`` — signed, 1/s per account (uid).
 
-        Pages are followed to the end (limit is the page size) and one de-duplicated frame comes
-        back; max_rows caps the total. raw=True sends one request and returns its envelope.
-
         Parameters
         ----------
         params : mapping, optional
@@ -2222,9 +2226,6 @@ class EndpointMethods:
         On the local exchange nobody can follow the lead account: an empty frame with the
         columns.
 
-        Pages are followed to the end (limit is the page size) and one de-duplicated frame comes
-        back; max_rows caps the total. raw=True sends one request and returns its envelope.
-
         Parameters
         ----------
         params : mapping, optional
@@ -2275,9 +2276,6 @@ class EndpointMethods:
         ``GET /api/v3/copy/futures/history-follower`` — signed, 1/s per account (uid).
 
         On the local exchange: none.
-
-        Pages are followed to the end (limit is the page size) and one de-duplicated frame comes
-        back; max_rows caps the total. raw=True sends one request and returns its envelope.
 
         Parameters
         ----------
@@ -2362,9 +2360,6 @@ class EndpointMethods:
         ``GET /api/v3/copy/futures/profit-details`` — signed, 1/s per account (uid).
 
         On the local exchange: none.
-
-        Pages are followed to the end (limit is the page size) and one de-duplicated frame comes
-        back; max_rows caps the total. raw=True sends one request and returns its envelope.
 
         Parameters
         ----------

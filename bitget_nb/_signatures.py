@@ -357,6 +357,8 @@ def endpoint_spec(
     paging: tuple[str, ...] = ()
     if ep.shape is Shape.PAGE:
         kw["options"] = (RAW, *_PAGE_OPTIONS)
+    elif ep.shape is Shape.CANDLES:
+        kw["options"] = (RAW, _PAGE_OPTIONS[0])
         paging = (_PAGING,) + ((_WINDOWS,) if ep.windowed else ())
     all_notes = (route, *notes, *((ep.notes,) if ep.notes else ()), *paging)
     return MethodSpec(

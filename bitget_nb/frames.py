@@ -941,12 +941,18 @@ _CANDLE_COLUMNS = ["open", "high", "low", "close", "volume", "turnover"]
 
 
 def candles_frame(
-    rows: Sequence[Sequence[Any]] | None, *, envelope: Mapping[str, Any] | None = None
+    rows: Sequence[Sequence[Any]] | np.ndarray | None,
+    *,
+    envelope: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """``[ts, open, high, low, close, volume, turnover]`` rows → frame indexed by ``ts``
     (``datetime64[ms, UTC]``, ascending) with float OHLCV columns, ready to plot: prices in
-    the quote coin, ``volume`` in the base coin, ``turnover`` in the quote coin."""
-    data = np.asarray([list(r)[:7] for r in rows or []], dtype="float64").reshape(-1, 7)
+    the quote coin, ``volume`` in the base coin, ``turnover`` in the quote coin. ``rows`` may
+    be an array of them already parsed (n, 7)."""
+    if isinstance(rows, np.ndarray):
+        data = rows.astype("float64", copy=False).reshape(-1, 7)
+    else:
+        data = np.asarray([list(r)[:7] for r in rows or []], dtype="float64").reshape(-1, 7)
     index = pd.DatetimeIndex(
         pd.array(data[:, 0].astype("int64").view("M8[ms]"), dtype=_DATETIME), name="ts"
     )

@@ -464,7 +464,7 @@ def _candles(
     if price_type == "premium":
         out = [premium_record(m, i) for m, i in zip(series("market"), series("index"), strict=True)]
     else:
-        out = [candle_record(c, inst) for c in series(price_type)]
+        out = [candle_record(c, inst) for c in series(str(price_type))]
     return out if defaults.CANDLES_ASCENDING else out[::-1]
 
 
