@@ -214,6 +214,10 @@ def _missing_runs(spec: Interval, present: np.ndarray, first: int, last: int) ->
     ]
 
 
+def _iso(ms: int) -> str:
+    return pd.Timestamp(ms, unit="ms", tz="UTC").isoformat()
+
+
 def _ms_index(frame: pd.DataFrame) -> np.ndarray:
     index = pd.DatetimeIndex(frame.index)
     return np.asarray(index.as_unit("ms").asi8, dtype=np.int64)
@@ -314,7 +318,7 @@ class CandleStore:
         start: Any = None,
         end: Any = None,
         type: str | None = None,
-        progress: Any = None,
+        progress: bool | None = None,
         retry_gaps: bool = False,
     ) -> pd.Series:
         """Download what the store is missing of a series and keep its closed bars.
@@ -322,8 +326,9 @@ class CandleStore:
         What is asked for, with ``client.get_candles`` (each a whole range, paged):
 
         * the bars after the last one already asked for, up to ``end`` (default: the
-          exchange's now). With ``end=None`` that is always at least one request, whose
-          answer says the server time; with an ``end`` the store already covers, none;
+          exchange's now). With ``end=None`` that is one ``get_server_time`` request, and
+          only when a bar has closed since, a download; with an ``end`` the store already
+          covers, no request at all;
         * the bars before the first one asked for, when ``start`` is earlier (the first
           update of a series needs ``start``);
         * known gaps — bars the exchange did not have when they were downloaded — once on
@@ -334,13 +339,13 @@ class CandleStore:
         Only closed bars are stored (the bar still open at the server's time is fetched
         again next time). Each month file is replaced atomically, so an interrupted update
         leaves the store as it was before that file. ``progress`` is handed to
-        ``client.get_candles``. ``type`` other than ``"market"`` is refused: the store keeps
-        market candles only.
+        ``client.get_candles`` (``True``: a bar at once; ``None``: after two seconds).
+        ``type`` other than ``"market"`` is refused: the store keeps market candles only.
 
         Returns a Series: ``new_bars`` (stored by this update, filled gaps included),
         ``bars`` (stored in all), ``first``/``last`` (open times of the first and last stored
-        bar), ``missing_bars`` (bars in recorded gaps), ``downloads`` (``get_candles`` calls
-        made; each may be several requests) and ``server_time``.
+        bar), ``missing_bars`` (bars in recorded gaps), ``requests`` (HTTP requests made:
+        server time and candle pages) and ``server_time`` (the exchange's, as last seen).
         """
         key = _Key.of(category, symbol, interval)
         if type not in (None, "market", "MARKET"):
@@ -368,14 +373,23 @@ class CandleStore:
                     )
                 manifest = _Manifest(checked_from=start_ms, checked_to=spec.previous(start_ms))
             run = _Update(self, key, spec, fetch, progress, manifest)
+            if end_ms is not None:
+                tail_end = end_ms
+            else:
+                # Up to the exchange's now: one request says whether a bar has closed since
+                # the last one asked for, and the tail then ends at the last closed bar.
+                now = int(client.get_server_time(raw=True)["data"]["serverTime"])
+                run.requests += 1
+                manifest.server_time = max(manifest.server_time, now)
+                tail_end = spec.previous(spec.floor(now))
             new_tail = 0
-            if end_ms is None or spec.floor(end_ms) > manifest.checked_to:
-                new_tail = run.tail(end_ms, start_ms)
+            if spec.floor(tail_end) > manifest.checked_to:
+                new_tail = run.tail(tail_end, start_ms)
             if start_ms is not None and start_ms < manifest.checked_from:
                 run.head(start_ms)
             if new_tail or retry_gaps:
                 run.retry_gaps(force=retry_gaps)
-        return self._summary(key, manifest, new_bars=run.new_bars, downloads=run.downloads)
+        return self._summary(key, manifest, new_bars=run.new_bars, requests=run.requests)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -395,8 +409,9 @@ class CandleStore:
         range are opened, and in them only the row groups of the range are decoded.
 
         A series never stored gives an empty frame with the same columns and dtypes.
-        ``attrs``: ``interval``, and ``gaps`` (the recorded gaps in the range: ``start``,
-        ``end``, ``bars``, ``tries``).
+        ``attrs``: ``interval``, and ``gaps``, the recorded gaps that touch the range, as
+        ``client.get_candles`` lists them (``{"start", "end", "bars"}``, ISO times;
+        :func:`bitget_nb.candles.gaps` makes a frame of them).
         """
         key = _Key.of(category, symbol, interval)
         wanted = list(COLUMNS if columns is None else columns)
@@ -419,7 +434,11 @@ class CandleStore:
             for g in (manifest.gaps if manifest else [])
             if (start_ms is None or g.end >= start_ms) and (end_ms is None or g.start <= end_ms)
         ]
-        frame.attrs["gaps"] = _gaps_frame(gaps)
+        # JSON values, as client.get_candles gives them (bitget_nb.candles.gaps(frame) makes a
+        # frame of them), so the result still saves with to_parquet
+        frame.attrs["gaps"] = [
+            {"start": _iso(g.start), "end": _iso(g.end), "bars": g.bars} for g in gaps
+        ]
         return frame
 
     def series(self) -> pd.DataFrame:
@@ -433,8 +452,8 @@ class CandleStore:
                 directory.name.partition("=")[2],
             )
             manifest = self._manifest(key)
-            summary = self._summary(key, manifest, new_bars=0, downloads=0)
-            rows.append(summary.drop(["new_bars", "downloads", "server_time"]))
+            summary = self._summary(key, manifest, new_bars=0, requests=0)
+            rows.append(summary.drop(["new_bars", "requests", "server_time"]))
         columns = ["category", "symbol", "interval", "first", "last", "bars", "missing_bars"]
         if not rows:
             dtype = pd.DatetimeTZDtype(unit="ms", tz="UTC")
@@ -463,8 +482,11 @@ class CandleStore:
     def _series_dirs(self) -> Iterator[Path]:
         if not self._root.is_dir():
             return
+        # a directory with neither bookkeeping nor months is a first update that failed
         yield from sorted(
-            d for d in self._root.glob("category=*/symbol=*/interval=*") if d.is_dir()
+            d
+            for d in self._root.glob("category=*/symbol=*/interval=*")
+            if (d / MANIFEST_FILE).is_file() or any(d.glob(f"month=*/{DATA_FILE}"))
         )
 
     def _month_dirs(self, key: _Key) -> list[tuple[str, Path]]:
@@ -608,7 +630,7 @@ class CandleStore:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def _summary(
-        self, key: _Key, manifest: _Manifest | None, *, new_bars: int, downloads: int
+        self, key: _Key, manifest: _Manifest | None, *, new_bars: int, requests: int
     ) -> pd.Series:
         import pyarrow.parquet as pq
 
@@ -637,7 +659,7 @@ class CandleStore:
                 "first": stamp(first),
                 "last": stamp(last),
                 "missing_bars": sum(g.bars for g in manifest.gaps) if manifest else 0,
-                "downloads": downloads,
+                "requests": requests,
                 "server_time": stamp(manifest.server_time if manifest else None),
             },
             name=f"{key.category} {key.symbol} {key.interval}",
@@ -654,7 +676,7 @@ class _Update:
         key: _Key,
         spec: Interval,
         fetch: Callable[..., pd.DataFrame],
-        progress: Any,
+        progress: bool | None,
         manifest: _Manifest,
     ) -> None:
         self.store = store
@@ -664,7 +686,7 @@ class _Update:
         self.progress = progress
         self.manifest = manifest
         self.new_bars = 0
-        self.downloads = 0
+        self.requests = 0
 
     def download(self, start_ms: int, end_ms: int | None) -> tuple[pd.DataFrame, np.ndarray, int]:
         """The closed bars opening in ``[start_ms, end_ms]``, their open times, and the
@@ -677,7 +699,8 @@ class _Update:
             endTime=end_ms,
             progress=self.progress,
         )
-        self.downloads += 1
+        # the client asks for the server time, then pages (bitget_nb.candles)
+        self.requests += 1 + int(frame.attrs.get("envelope", {}).get("pages", 0))
         server_time = frame.attrs.get("server_time")
         if server_time is None:
             raise CandleStoreError(

@@ -125,7 +125,7 @@ def test_bars_written_read_back_equal_with_the_candle_frame_dtypes(store):
     pd.testing.assert_frame_equal(back, bars)
     assert str(back.index.dtype) == "datetime64[ms, UTC]" and back.index.name == "ts"
     assert list(back.dtypes) == ["float64"] * 6
-    assert back.attrs["interval"] == "1m" and back.attrs["gaps"].empty
+    assert back.attrs["interval"] == "1m" and back.attrs["gaps"] == []
 
 
 def test_layout_is_hive_one_file_per_utc_month_of_the_open_time(store):
@@ -298,7 +298,7 @@ def test_update_after_the_last_bar_asks_only_for_the_new_bars(store, client, exc
     asked = sent.candles()
     assert asked and min(int(q["startTime"][0]) for q in asked) == time_ms(NOW, "t")
     assert int(summary["new_bars"]) == 5 and int(summary["bars"]) == 65
-    assert int(summary["downloads"]) == 1
+    assert int(summary["requests"]) == len(sent.sent) == 3  # our time, the download's, a page
     assert store.read(**SERIES).index[-1] == pd.Timestamp("2026-11-01T06:04:00Z")
 
 
@@ -307,17 +307,19 @@ def test_an_update_whose_end_is_already_stored_makes_no_request(store, client, e
     exchange.advance(hours=1)
     sent.clear()
     again = store.update(client, **SERIES, start="2026-11-01T05:00:00Z", end="2026-11-01T05:30:00Z")
-    assert sent.sent == [] and int(again["new_bars"]) == 0 and int(again["downloads"]) == 0
+    assert sent.sent == [] and int(again["new_bars"]) == 0 and int(again["requests"]) == 0
     assert int(again["bars"]) == 31  # 05:00 … 05:30, end inclusive
 
 
-def test_an_update_with_end_none_makes_one_request_when_nothing_closed_since(
+def test_an_update_to_now_with_nothing_closed_since_asks_only_the_server_time(
     store, client, exchange, sent
 ):
     store.update(client, **SERIES, start="2026-11-01T05:00:00Z")
+    exchange.advance(seconds=59)  # 06:00 is still open
     sent.clear()
     again = store.update(client, **SERIES, start="2026-11-01T05:00:00Z")
-    assert len(sent.sent) == 1 and int(again["new_bars"]) == 0
+    assert [path for path, _ in sent.sent] == ["/api/v2/public/time"]
+    assert int(again["new_bars"]) == 0 and int(again["requests"]) == 1
 
 
 def test_the_open_bar_is_stored_once_it_has_closed(store, client, exchange):
@@ -367,6 +369,33 @@ def test_mark_and_index_candles_are_refused_with_what_to_do_instead(store, clien
     assert sent.sent == []
 
 
+def test_progress_is_handed_to_the_download(store, client, capsys):
+    store.update(client, **SERIES, start="2026-11-01T05:00:00Z", end="2026-11-01T05:10:00Z")
+    assert "get_candles" not in capsys.readouterr().err  # short: quiet by default
+    store.update(client, **SERIES, start="2026-11-01T04:00:00Z", progress=True)
+    assert "get_candles" in capsys.readouterr().err
+
+
+def test_a_start_older_than_the_exchange_serves_is_refused_with_the_earliest_start(store, client):
+    with pytest.raises(bg.ValidationError, match="the earliest start is"):
+        store.update(client, **SERIES, start="2026-07-01")
+    assert store.series().empty
+
+
+def test_bars_after_the_stored_ones_no_longer_served_are_kept_as_a_gap(store, client, exchange):
+    store.update(client, **SERIES, start="2026-11-01T05:00:00Z", end="2026-11-01T05:59:00Z")
+    exchange.advance(days=100)  # 1-minute bars reach back 90 days
+    summary = store.update(client, **SERIES, start="2027-02-09T05:00:00Z")
+    assert summary["last"] == pd.Timestamp("2027-02-09T05:59:00Z")
+    gap = store.gaps(**SERIES)
+    assert gap["start"].tolist() == [pd.Timestamp("2026-11-01T06:00:00Z")]
+    assert gap["end"].tolist() == [pd.Timestamp("2027-02-09T04:59:00Z")]
+    exchange.advance(minutes=5)
+    store.update(client, **SERIES)  # asks for it, hears it is too old: never again
+    assert store.gaps(**SERIES)["tries"].tolist() == [GAP_RETRIES]
+    assert int(store.series()["bars"].iloc[0]) == 60 + 60 + 5
+
+
 def _holey_exchange(hole: tuple[str, str]) -> tuple[bg.LocalExchange, _HoleyMarket]:
     from bitget_nb.exchange.instruments import Catalogue
 
@@ -378,13 +407,14 @@ def _holey_exchange(hole: tuple[str, str]) -> tuple[bg.LocalExchange, _HoleyMark
 def test_a_gap_the_exchange_has_is_recorded_and_filled_once_the_exchange_has_it(store, sent):
     ex, market = _holey_exchange(("2026-11-01T05:10:00Z", "2026-11-01T05:14:00Z"))
     with ex, bg.BitgetClient(**ex.credentials, base_url=ex.base_url, session=sent.session) as c:
-        first = store.update(c, **SERIES, start="2026-11-01T05:00:00Z")
+        with pytest.warns(bg.CandleGapWarning, match="5 bars missing"):  # the client says so
+            first = store.update(c, **SERIES, start="2026-11-01T05:00:00Z")
         assert int(first["new_bars"]) == 55 and int(first["missing_bars"]) == 5
         gaps = store.gaps(**SERIES)
         assert gaps[["start", "end"]].astype(str).values.tolist() == [
             ["2026-11-01 05:10:00+00:00", "2026-11-01 05:14:00+00:00"]
         ]
-        assert store.read(**SERIES).attrs["gaps"]["bars"].tolist() == [5]
+        assert bg.candles.gaps(store.read(**SERIES))["bars"].tolist() == [5]
         market.hole = None  # the exchange repaired its history
         ex.advance(minutes=2)
         sent.clear()
@@ -400,7 +430,8 @@ def test_a_gap_the_exchange_never_fills_is_asked_for_a_few_times_then_kept(store
     ex, _ = _holey_exchange(("2026-11-01T05:10:00Z", "2026-11-01T05:14:00Z"))
     gap_start = str(time_ms("2026-11-01T05:10:00Z", "t"))
     with ex, bg.BitgetClient(**ex.credentials, base_url=ex.base_url, session=sent.session) as c:
-        store.update(c, **SERIES, start="2026-11-01T05:00:00Z")
+        with pytest.warns(bg.CandleGapWarning):
+            store.update(c, **SERIES, start="2026-11-01T05:00:00Z")
         tries = []
         for _ in range(GAP_RETRIES + 2):
             ex.advance(minutes=1)
