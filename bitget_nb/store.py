@@ -469,7 +469,10 @@ class CandleStore:
                 }
             )
         frame = pd.DataFrame(rows, columns=columns).reset_index(drop=True)
-        return frame.astype({"bars": "int64", "missing_bars": "int64"})
+        times = pd.DatetimeTZDtype(unit="ms", tz="UTC")
+        return frame.astype(
+            {"first": times, "last": times, "bars": "int64", "missing_bars": "int64"}
+        )
 
     def gaps(self, *, category: str, symbol: str, interval: str) -> pd.DataFrame:
         """The recorded gaps of a series: ``start``/``end`` (open times of the first and last

@@ -288,6 +288,16 @@ def test_first_update_stores_the_closed_bars_from_start_and_never_the_open_one(
     assert summary["server_time"] == pd.Timestamp(NOW)
     same = client.get_candles(**SERIES, startTime="2026-11-01T05:00:00Z", endTime=NOW)
     pd.testing.assert_frame_equal(stored, same.iloc[:-1], check_freq=False)
+    listed = store.series()
+    assert listed.to_dict("records") == [
+        {
+            "category": "SPOT", "symbol": "BTCUSDT", "interval": "1m",
+            "first": pd.Timestamp("2026-11-01T05:00:00Z"),
+            "last": pd.Timestamp("2026-11-01T05:59:00Z"), "bars": 60, "missing_bars": 0,
+        }
+    ]  # fmt: skip
+    assert str(listed["first"].dtype) == "datetime64[ms, UTC]"
+    assert repr(store) == f"CandleStore({str(store.path)!r}, series=1)"
 
 
 def test_update_after_the_last_bar_asks_only_for_the_new_bars(store, client, exchange, sent):
