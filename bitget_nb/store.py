@@ -423,6 +423,8 @@ class CandleStore:
             )
         start_ms = None if start is None else time_ms(start, "start")
         end_ms = None if end is None else time_ms(end, "end")
+        if start_ms is not None and end_ms is not None and end_ms < start_ms:
+            raise ValidationError("end must not be before start", field="end")
         files = self._month_files(key, start_ms, end_ms)
         frame = self._read_files(files, start_ms, end_ms, wanted) if files else None
         if frame is None:
@@ -694,14 +696,18 @@ class _Update:
     def download(self, start_ms: int, end_ms: int | None) -> tuple[pd.DataFrame, np.ndarray, int]:
         """The closed bars opening in ``[start_ms, end_ms]``, their open times, and the
         server time of the download."""
-        frame = self._fetch(
-            category=self.key.category,
-            symbol=self.key.symbol,
-            interval=self.key.interval,
-            startTime=start_ms,
-            endTime=end_ms,
-            progress=self.progress,
-        )
+        try:
+            frame = self._fetch(
+                category=self.key.category,
+                symbol=self.key.symbol,
+                interval=self.key.interval,
+                startTime=start_ms,
+                endTime=end_ms,
+                progress=self.progress,
+            )
+        except ValidationError:
+            self.requests += 1  # the client asked the server time, then refused the range
+            raise
         # the client asks for the server time, then pages (bitget_nb.candles)
         self.requests += 1 + int(frame.attrs.get("envelope", {}).get("pages", 0))
         server_time = frame.attrs.get("server_time")

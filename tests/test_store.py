@@ -195,6 +195,8 @@ def test_read_accepts_ms_datetimes_and_iso_strings_and_picks_columns(store):
     pd.testing.assert_frame_equal(by_ms, by_text)
     with pytest.raises(bg.ValidationError, match="not candle columns"):
         store.read(**SERIES, columns=["price"])
+    with pytest.raises(bg.ValidationError, match="end must not be before start"):
+        store.read(**SERIES, start="2026-11-02", end="2026-11-01")
 
 
 def test_a_series_never_stored_reads_as_an_empty_frame_with_the_candle_dtypes(store):
@@ -392,7 +394,9 @@ def test_a_start_older_than_the_exchange_serves_is_refused_with_the_earliest_sta
     assert store.series().empty
 
 
-def test_bars_after_the_stored_ones_no_longer_served_are_kept_as_a_gap(store, client, exchange):
+def test_bars_after_the_stored_ones_no_longer_served_are_kept_as_a_gap(
+    store, client, exchange, sent
+):
     store.update(client, **SERIES, start="2026-11-01T05:00:00Z", end="2026-11-01T05:59:00Z")
     exchange.advance(days=100)  # 1-minute bars reach back 90 days
     summary = store.update(client, **SERIES, start="2027-02-09T05:00:00Z")
@@ -401,7 +405,9 @@ def test_bars_after_the_stored_ones_no_longer_served_are_kept_as_a_gap(store, cl
     assert gap["start"].tolist() == [pd.Timestamp("2026-11-01T06:00:00Z")]
     assert gap["end"].tolist() == [pd.Timestamp("2027-02-09T04:59:00Z")]
     exchange.advance(minutes=5)
-    store.update(client, **SERIES)  # asks for it, hears it is too old: never again
+    sent.clear()
+    again = store.update(client, **SERIES)  # asks for it, hears it is too old: never again
+    assert int(again["requests"]) == len(sent.sent)
     assert store.gaps(**SERIES)["tries"].tolist() == [GAP_RETRIES]
     assert int(store.series()["bars"].iloc[0]) == 60 + 60 + 5
 
