@@ -58,7 +58,8 @@ def test_python_floor_is_3_11():
 def test_public_names_are_exactly_what_we_mean_to_export():
     assert set(bitget_nb.__all__) == {
         "AuthenticationError", "BitgetAPIError", "BitgetClient", "BitgetError",
-        "CandleGapWarning", "ConfigurationError", "Credentials", "DeadMansSwitch", "DeadMansSwitchWarning",
+        "CandleGapWarning", "ConfigurationError", "Credentials", "DeadMansSwitch",
+        "DeadMansSwitchWarning",
         "DeadMansSwitchToggle", "DuplicateClientOidError", "InstrumentRules",
         "InsufficientBalanceError", "InvalidParameterError", "KillSwitch", "LocalExchange",
         "OrderForm", "OrderNotFoundError", "OrdersView", "OutcomeUnknownError",
