@@ -20,19 +20,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import re
-import signal
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import requests
+from _exchange import exchange_process as _launch
 
 import bitget_nb as bg
 from bitget_nb.signing import compact_json, encode_query, sign
@@ -44,46 +43,12 @@ KEYS = {"api_key": "bench-key", "api_secret": "bench-secret", "api_pass": "bench
 OPEN_ORDERS = 50
 
 
-@contextlib.contextmanager
-def exchange_process() -> Iterator[str]:
-    """``python -m bitget_nb exchange`` in its own session; yields its base URL."""
-    command = [
-        sys.executable, "-m", "bitget_nb", "exchange", "--seed", "7", "--no-rate-limits",
-        "--api-key", KEYS["api_key"], "--api-secret", KEYS["api_secret"],
-        "--api-pass", KEYS["api_pass"],
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        assert process.stdout is not None
-        url = None
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            found = re.search(r"listening on (http://\S+)", line)
-            url = found.group(1) if found else url
-            if "Ctrl+C" in line:
-                break
-        if url is None or process.poll() is not None:
-            err = process.stderr.read() if process.stderr else ""
-            raise RuntimeError(f"the exchange did not start: {err}")
-        yield url
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-        process.wait()
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
+def exchange_process() -> contextlib.AbstractContextManager[str]:
+    """``python -m bitget_nb exchange`` in its own session, without rate limits."""
+    return _launch(
+        "--seed", "7", "--no-rate-limits", "--api-key", KEYS["api_key"],
+        "--api-secret", KEYS["api_secret"], "--api-pass", KEYS["api_pass"],
+    )  # fmt: skip
 
 
 class Bare:

@@ -418,7 +418,7 @@ class EndpointMethods:
         type : str, optional
             price series — one of market, mark, index, premium (default market)
         limit : int, optional
-            candles per request, 1–100 (default 100)
+            candles per request, 1–1000 (default 100)
         raw : bool
             return the decoded envelope instead
         progress : bool | None

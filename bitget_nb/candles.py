@@ -250,8 +250,11 @@ def gaps(candles: pd.DataFrame) -> pd.DataFrame:
     the first and last missing bar of each run) and ``bars``. ``.attrs["gaps"]`` holds the
     same as JSON values, so the candles still save to Parquet with their attributes.
 
-    >>> gaps(pd.DataFrame(attrs={"gaps": [{"start": "2025-05-31T00:03:00+00:00",
-    ...                                     "end": "2025-05-31T00:04:00+00:00", "bars": 2}]}))
+    >>> df = pd.DataFrame()
+    >>> df.attrs["gaps"] = [
+    ...     {"start": "2025-05-31T00:03:00+00:00", "end": "2025-05-31T00:04:00+00:00", "bars": 2}
+    ... ]
+    >>> gaps(df)
                           start                       end  bars
     0 2025-05-31 00:03:00+00:00 2025-05-31 00:04:00+00:00     2
     """

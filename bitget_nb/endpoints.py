@@ -26,7 +26,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from .intervals import CANDLES_PAGE_MAX, HISTORY_CANDLES_PAGE_MAX
+from .intervals import CANDLES_PAGE_MAX
 from .models import PlaceOrderRequestV3, StrategyOrderRequestV3
 from .vocab import (
     CANDLE_INTERVALS,
@@ -209,11 +209,6 @@ _CANDLES = (
         "limit", Kind.INT, "candles per request", minimum=1, maximum=CANDLES_PAGE_MAX, default="100"
     ),
 )
-#: history-candles: the same fields, at most 100 a request (bitget_nb.intervals).
-_HISTORY_CANDLES = (
-    *_CANDLES[:-1],
-    dataclasses.replace(_CANDLES[-1], maximum=HISTORY_CANDLES_PAGE_MAX),
-)
 _IDS = ("orderId", "clientOid")
 
 
@@ -243,7 +238,7 @@ _TABLE: tuple[Endpoint, ...] = (
     _get("get_candles", "/api/v3/market/candles", Shape.CANDLES, 20, private=False,
          summary="Candles (klines)", params=_CANDLES),
     _get("get_history_candles", "/api/v3/market/history-candles", Shape.CANDLES, 20,
-         private=False, summary="Older candles (the last 90 days)", params=_HISTORY_CANDLES),
+         private=False, summary="Older candles (the last 90 days)", params=_CANDLES),
     _get("get_fills", "/api/v3/market/fills", Shape.LIST, 20, private=False,
          schema="public_fill", summary="Recent public trades",
          params=(_required(_MARKETS), _required(_SYMBOL), _HISTORY_LIMIT)),

@@ -13,8 +13,12 @@ How far back the API serves candles (:func:`reach_ms`):
   Source: https://www.bitget.com/api-doc/contract/market/Get-Candle-Data (V2 mix) and
   https://www.bitget.com/api-doc/spot/market/Get-Candle-Data (V2 spot).
 * ``/api/v3/market/history-candles`` — "historical Kline/candlestick data within the last 90
-  days", at most 100 rows a request. [single] Source: DOCS uta/public/Get-History-Candle-Data
-  (https://www.bitget.com/api-doc/uta/public/Get-History-Candle-Data, read through a mirror).
+  days" [single]; its parameter table says at most 100 rows a request, but the same snapshot's
+  candles page says 100 in its table and 1,000 in its text, and typed-bitget pages history
+  with up to 1,000 [conflict]: the client asks for 100 (right either way), the local exchange
+  accepts up to 1,000 on both. Source: DOCS uta/public/Get-History-Candle-Data
+  (https://www.bitget.com/api-doc/uta/public/Get-History-Candle-Data, read through a mirror);
+  typed-bitget 0.6.0 ``uta/market/candles/history.py``.
 * ``candles`` returns up to 1,000 rows a request ("This endpoint allows retrieving up to 1,000
   candlesticks", DOCS uta/public/Get-Candle-Data; DOCS-CL Nov 2025). [single]
 
@@ -55,7 +59,7 @@ DAY_MS: Final = 86_400_000
 #: lists the ``…utc`` variants; no UTA page says where a 1D candle starts).
 LONG_INTERVAL_UTC_OFFSET_MS: Final = 8 * HOUR_MS
 
-#: Rows per request: ``candles`` up to 1,000, ``history-candles`` up to 100 (see above).
+#: Rows per request the client asks for: ``candles`` 1,000, ``history-candles`` 100 (see above).
 CANDLES_PAGE_MAX: Final = 1000
 HISTORY_CANDLES_PAGE_MAX: Final = 100
 

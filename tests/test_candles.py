@@ -176,11 +176,17 @@ def test_the_exchange_serves_nothing_beyond_each_endpoints_reach(client):
     assert daily.index.to_series().diff().dropna().eq(pd.Timedelta("1D")).all()
 
 
-def test_history_candles_takes_at_most_100_a_request(client):
-    with pytest.raises(
-        bg.errors.InvalidParameterError, match="limit must be an integer from 1 to 100"
-    ):
-        client.get_history_candles(**BTC, interval="1m", limit=101)
+def test_history_candles_accepts_up_to_1000_as_some_sources_say_but_the_client_asks_100(
+    client, requests_seen
+):
+    window = {"startTime": NOW - pd.Timedelta(days=40), "endTime": NOW - pd.Timedelta(days=39)}
+    assert (
+        len(client.request("get_history_candles", **BTC, interval="1m", **window, limit=1000))
+        == 1000
+    )
+    client.get_history_candles(**BTC, interval="1m", **window)
+    asked = [line for line in requests_seen.lines if "history-candles" in line]
+    assert "limit=1000" in asked[0] and all("limit=100&" in line for line in asked[1:])
 
 
 @pytest.mark.parametrize("kind", ["mark", "index", "premium"])

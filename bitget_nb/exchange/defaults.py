@@ -94,8 +94,9 @@ CANDLES_NEWEST_IN_WINDOW: Final = True
 #: Candle ``limit``: default 100, max 1000. [conflict resolved] spec §7 #11.
 CANDLES_LIMIT_DEFAULT: Final = 100
 CANDLES_LIMIT_MAX: Final = intervals.CANDLES_PAGE_MAX
-#: ``history-candles``: at most 100 a request. [single] DOCS uta/public/Get-History-Candle-Data
-HISTORY_CANDLES_LIMIT_MAX: Final = intervals.HISTORY_CANDLES_PAGE_MAX
+#: ``history-candles``: 100 a request per its DOCS table, 1,000 per typed-bitget [conflict]:
+#: accept up to 1,000, as on candles (bitget_nb.intervals).
+HISTORY_CANDLES_LIMIT_MAX: Final = intervals.CANDLES_PAGE_MAX
 #: How far back each candle endpoint serves: :func:`bitget_nb.intervals.reach_ms` (shared with
 #: the client, which plans its whole-range downloads by it).
 
