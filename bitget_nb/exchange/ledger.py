@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from .orders import Fill, Order
     from .positions import Position
 
-__all__ = ["LedgerEntry", "Ledger"]
+__all__ = ["Ledger", "LedgerEntry"]
 
 _ZERO = Decimal(0)
 
@@ -161,10 +161,12 @@ class Ledger:
             given, gave, got = inst.quote_coin, value, fill.exec_qty
         else:
             given, gave, got = inst.base_coin, fill.exec_qty, value
-        common = {"category": fill.category, "symbol": fill.symbol, "at_ms": fill.created_ms}
-        self.book(coin=given, type=defaults.LEDGER_SPOT_OUT, amount=-gave, fee=_ZERO, **common)
-        self.book(coin=fill.fee_coin, type=defaults.LEDGER_SPOT_IN, amount=got, fee=-fill.fee,
-                  **common)  # fmt: skip
+        for coin, kind, change, fee in (
+            (given, defaults.LEDGER_SPOT_OUT, -gave, _ZERO),
+            (fill.fee_coin, defaults.LEDGER_SPOT_IN, got, -fill.fee),
+        ):
+            self.book(category=fill.category, symbol=fill.symbol, coin=coin, type=kind,
+                      amount=change, fee=fee, at_ms=fill.created_ms)  # fmt: skip
 
     def futures_fill(self, fill: Fill, order: Order, position: Position) -> None:
         """One position effect of a futures execution: the PnL it realised and its fee, in
@@ -181,7 +183,9 @@ class Ledger:
             amount=fill.exec_pnl,
             fee=-fill.fee,
             at_ms=fill.created_ms,
-            **_position_fields(position),
+            position_type=position.margin_mode,
+            position_amount=position.size,
+            position_balance=position.margin,
         )
 
     def funding(self, position: Position, received: Decimal, at_ms: int) -> None:
@@ -195,7 +199,9 @@ class Ledger:
             amount=received,
             fee=_ZERO,
             at_ms=at_ms,
-            **_position_fields(position),
+            position_type=position.margin_mode,
+            position_amount=position.size,
+            position_balance=position.margin,
         )
 
     def transfer(self, transfer: Transfer) -> None:
@@ -273,11 +279,3 @@ class Ledger:
     def since(self, position: int) -> list[LedgerEntry]:
         """The entries from the ``position``-th on, oldest first (what a command appended)."""
         return self.entries[position:]
-
-
-def _position_fields(position: Position) -> dict[str, object]:
-    return {
-        "position_type": position.margin_mode,
-        "position_amount": position.size,
-        "position_balance": position.margin,
-    }
