@@ -549,6 +549,10 @@ class EndpointMethods:
 
         ``GET /api/v3/market/history-fund-rate`` — public, 20/s per IP.
 
+        Give startTime (e.g. a month ago): without it every page since the perpetual listed is
+        read. startTime and endTime are applied by the client — the endpoint has no time filter
+        — and pages of 100 are asked unless limit says otherwise.
+
         Pages (cursor 1, 2 …, newest first) are followed until one is short, or reaches
         startTime; max_rows caps the total. raw=True sends one request and returns its envelope.
 
@@ -613,6 +617,9 @@ class EndpointMethods:
         """Open interest of futures, in base coin.
 
         ``GET /api/v3/market/open-interest`` — public, 20/s per IP.
+
+        Each row carries the answer's ts, so readings taken over time concatenate into one time
+        series.
 
         Parameters
         ----------
@@ -840,6 +847,10 @@ class EndpointMethods:
         """The account ledger: fees, funding, realised PnL, transfers, one row each.
 
         ``GET /api/v3/account/financial-records`` — signed, 20/s per account (uid).
+
+        One row per change of a coin's balance: amount + fee is the change (a fee paid is
+        negative), balance the coin's balance after it; futures rows carry the realised PnL in
+        amount. Ask each category you trade: transfers and initial funds are under SPOT.
 
         Pages are followed to the end (limit is the page size) and one de-duplicated frame comes
         back; max_rows caps the total. raw=True sends one request and returns its envelope.

@@ -525,7 +525,10 @@ LEDGER_OTHER_CATEGORY: Final = "OTHER"
 #: ``"fee": "-0.00000531"`` on an ORDER_DEALT_IN row; typed-bitget's live notes: "fee is
 #: signed the same way as amount"); futures rows carry the realised PnL in ``amount`` (0 on
 #: opening), as V2's account bills do (``open_long`` with ``amount`` 0 and the fee apart).
-#: [unverified] whether V3 nets the fee into ``amount``.
+#: The DOCS sample supports it: ``amount`` 0.00531168 with ``fee`` -0.00000531 is a 0.1 % fee
+#: of the amount itself (a fee of a gross 0.00531699 would print -0.00000532). ccxt 4.5.90's
+#: ``parse_ledger_entry`` reads ``before`` as ``balance - amount``, i.e. as if the fee were in
+#: the amount: against this exchange its ``before`` of a fee row is off by the fee. [single]
 LEDGER_FEE_APART: Final = True
 #: financial-records windows: 90-day look-back, ≤ 30 days per query (DOCS: "The access window
 #: is 90 days", "must not exceed 30 days") [solid]; limit default 100, max 100 (DOCS)
