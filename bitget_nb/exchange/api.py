@@ -1436,7 +1436,7 @@ def open_interest(core: Core, params: Mapping[str, Any], caller: Caller | None) 
 @serves("get_position_tier")
 def position_tier(core: Core, params: Mapping[str, Any], caller: Caller | None) -> list:
     """``position-tier``: the one tier the exchange's margin model has
-    (:data:`defaults.POSITION_TIER_SINGLE`): up to ``maxPositionNum`` at the mark price, at
+    (:data:`defaults.POSITION_TIER_ONLY`): up to ``maxPositionNum`` at the mark price, at
     ``maxLeverage``, with the maintenance rate positions use. MARGIN: [] (not served)."""
     category = p.category(params, ("MARGIN", *vocab.FUTURES_CATEGORIES))
     if category == "MARGIN":
@@ -1450,7 +1450,7 @@ def position_tier(core: Core, params: Mapping[str, Any], caller: Caller | None) 
     cap = Decimal(inst.wire.get("maxPositionNum") or 0) * mark
     return [
         {
-            "tier": "1",
+            "tier": defaults.POSITION_TIER_ONLY,
             "minTierValue": "0",
             "maxTierValue": format(cap.to_integral_value(), "f"),
             "leverage": str(inst.max_leverage or defaults.FUTURES_LEVERAGE),

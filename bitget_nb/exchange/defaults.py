@@ -468,9 +468,8 @@ FUNDING_RATE_MAX: Final = "0.003"
 FUNDING_HISTORY_KEY: Final = "resultList"
 FUNDING_HISTORY_LIMIT_DEFAULT: Final = 20
 FUNDING_HISTORY_LIMIT_MAX: Final = 100
-#: Rate limit of history-fund-rate: 20/s per IP as its V2 page and JK's guard say (the V3
-#: page read states none). [unverified]
-FUNDING_HISTORY_RATE: Final = 20
+#: (Its rate limit, 20/s per IP, is the V2 page's and JK's guard's — the V3 page read states
+#: none [unverified] — and lives in the endpoint table, bitget_nb/endpoints.py.)
 
 #: Open interest of a symbol = the synthetic market's open interest + the sizes of the
 #: paper account's own open positions on it (their counterparty is the simulated market, so
@@ -487,7 +486,7 @@ OPEN_INTEREST_COUNTS_OWN_POSITIONS: Final = True
 #: shows tier 1 of BTCUSDT as 0..100000 at 125× with mmr 0.004. ``category=MARGIN`` (coin
 #: tiers) answers [] (margin borrowing is not served); futures need ``symbol`` (the answer
 #: has no symbol field to tell symbols apart). [unverified]
-POSITION_TIER_SINGLE: Final = True
+POSITION_TIER_ONLY: Final = "1"
 
 #: Ledger (financial-records) types the paper account books (DOCS uta Enumeration, "type
 #: (financial records)" and "Tax type"; a third-party project's live notes saw

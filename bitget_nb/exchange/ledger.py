@@ -117,8 +117,12 @@ class Ledger:
         position_amount: Decimal | None = None,
         position_balance: Decimal | None = None,
     ) -> LedgerEntry:
-        """Record that ``coin`` changed by ``amount + fee`` at ``at_ms``."""
-        after = self.balance(coin) + amount + fee
+        """Record that ``coin`` changed by ``amount + fee`` at ``at_ms`` (``amount`` being
+        the change without the fee); with :data:`defaults.LEDGER_FEE_APART` false the row's
+        ``amount`` is the whole change, fee included."""
+        if not defaults.LEDGER_FEE_APART:
+            amount += fee
+        after = self.balance(coin) + amount + (fee if defaults.LEDGER_FEE_APART else _ZERO)
         self._balances[coin] = after
         entry = LedgerEntry(
             entry_id=self._ids.next(),
