@@ -90,6 +90,20 @@ _NOTES: dict[str, tuple[str, ...]] = {
     "get_trade_fills": (
         "feeDetail is flattened into fee and feeCoin (the raw list stays in feeDetail).",
     ),
+    "get_history_funding_rate": (
+        "Give startTime (e.g. a month ago): without it every page since the perpetual listed "
+        "is read. startTime and endTime are applied by the client — the endpoint has no time "
+        "filter — and pages of 100 are asked unless limit says otherwise.",
+    ),
+    "get_open_interest": (
+        "Each row carries the answer's ts, so readings taken over time concatenate into one "
+        "time series.",
+    ),
+    "get_financial_records": (
+        "One row per change of a coin's balance: amount + fee is the change (a fee paid is "
+        "negative), balance the coin's balance after it; futures rows carry the realised PnL "
+        "in amount. Ask each category you trade: transfers and initial funds are under SPOT.",
+    ),
     "get_copy_futures_current_followers": (
         "On the local exchange nobody can follow the lead account: an empty frame with the "
         "columns.",

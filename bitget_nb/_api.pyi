@@ -525,6 +525,207 @@ class EndpointMethods:
         raw: Literal[True],
     ) -> dict[str, Any]: ...
     @overload
+    def get_current_funding_rate(
+        self,
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        category: FuturesCategory | str | None = None,
+        symbol: str | None = None,
+        raw: Literal[False] = False,
+    ) -> pd.DataFrame:
+        """Current funding rate and next funding time of perpetuals.
+
+        ``GET /api/v3/market/current-fund-rate`` — public, 20/s per IP.
+
+        Parameters
+        ----------
+        params : mapping, optional
+            the same fields in one mapping (keywords win)
+        category : str, optional
+            a futures line (all when left out) — one of USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+        symbol : str, optional
+            instrument, e.g. BTCUSDT (all perpetuals when left out)
+        raw : bool
+            return the decoded envelope instead
+
+        Returns
+        -------
+        pandas.DataFrame; with raw=True the decoded envelope
+        """
+    @overload
+    def get_current_funding_rate(
+        self,
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        category: FuturesCategory | str | None = None,
+        symbol: str | None = None,
+        raw: Literal[True],
+    ) -> dict[str, Any]: ...
+    @overload
+    def get_history_funding_rate(
+        self,
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        category: FuturesCategory | str = REQUIRED,
+        symbol: str = REQUIRED,
+        limit: Whole | None = None,
+        cursor: Whole | None = None,
+        startTime: Time | None = None,
+        endTime: Time | None = None,
+        raw: Literal[False] = False,
+        progress: bool | None = None,
+        max_rows: int | None = None,
+    ) -> pd.DataFrame:
+        """Settled funding rates of a perpetual, newest first.
+
+        ``GET /api/v3/market/history-fund-rate`` — public, 20/s per IP.
+
+        Give startTime (e.g. a month ago): without it every page since the perpetual listed is
+        read. startTime and endTime are applied by the client — the endpoint has no time filter
+        — and pages of 100 are asked unless limit says otherwise.
+
+        Pages (cursor 1, 2 …, newest first) are followed until one is short, or reaches
+        startTime; max_rows caps the total. raw=True sends one request and returns its envelope.
+
+        Parameters
+        ----------
+        params : mapping, optional
+            the same fields in one mapping (keywords win)
+        category : str, required
+            a futures line — one of USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+        symbol : str, required
+            instrument, e.g. BTCUSDT
+        limit : int, optional
+            rows per page (the client asks 100 unless told), 1–100 (default 20)
+        cursor : int, optional
+            the page to start from, 1 = the newest (pages are followed for you)
+        startTime : time, optional
+            client-side: stop at funding times older than this (not sent); ms since the epoch,
+            an ISO 8601 string (UTC unless it names a zone: '2026-11-01',
+            '2026-11-01T09:30+01:00') or a timezone-aware datetime / pandas.Timestamp
+        endTime : time, optional
+            client-side: leave out funding times newer than this (not sent); ms since the epoch,
+            an ISO 8601 string (UTC unless it names a zone: '2026-11-01',
+            '2026-11-01T09:30+01:00') or a timezone-aware datetime / pandas.Timestamp
+        raw : bool
+            return the decoded envelope instead
+        progress : bool | None
+            a progress bar: always with True, never with False, by default once a download takes
+            more than two seconds
+        max_rows : int | None
+            stop after this many rows
+
+        Returns
+        -------
+        pandas.DataFrame of every page, newest first; with raw=True the decoded envelope
+        """
+    @overload
+    def get_history_funding_rate(
+        self,
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        category: FuturesCategory | str = REQUIRED,
+        symbol: str = REQUIRED,
+        limit: Whole | None = None,
+        cursor: Whole | None = None,
+        startTime: Time | None = None,
+        endTime: Time | None = None,
+        raw: Literal[True],
+        progress: bool | None = None,
+        max_rows: int | None = None,
+    ) -> dict[str, Any]: ...
+    @overload
+    def get_open_interest(
+        self,
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        category: FuturesCategory | str = REQUIRED,
+        symbol: str | None = None,
+        raw: Literal[False] = False,
+    ) -> pd.DataFrame:
+        """Open interest of futures, in base coin.
+
+        ``GET /api/v3/market/open-interest`` — public, 20/s per IP.
+
+        Each row carries the answer's ts, so readings taken over time concatenate into one time
+        series.
+
+        Parameters
+        ----------
+        params : mapping, optional
+            the same fields in one mapping (keywords win)
+        category : str, required
+            a futures line — one of USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+        symbol : str, optional
+            instrument, e.g. BTCUSDT
+        raw : bool
+            return the decoded envelope instead
+
+        Returns
+        -------
+        pandas.DataFrame; with raw=True the decoded envelope
+        """
+    @overload
+    def get_open_interest(
+        self,
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        category: FuturesCategory | str = REQUIRED,
+        symbol: str | None = None,
+        raw: Literal[True],
+    ) -> dict[str, Any]: ...
+    @overload
+    def get_position_tier(
+        self,
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        category: Literal["MARGIN", "USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES"]
+        | str = REQUIRED,
+        symbol: str | None = None,
+        coin: str | None = None,
+        raw: Literal[False] = False,
+    ) -> pd.DataFrame:
+        """Position tiers: leverage and maintenance rate by size.
+
+        ``GET /api/v3/market/position-tier`` — public, 20/s per IP.
+
+        Parameters
+        ----------
+        params : mapping, optional
+            the same fields in one mapping (keywords win)
+        category : str, required
+            MARGIN or a futures line — one of MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+        symbol : str, optional
+            futures: the instrument, e.g. BTCUSDT
+        coin : str, optional
+            MARGIN: the coin, e.g. BTC
+        raw : bool
+            return the decoded envelope instead
+
+        Returns
+        -------
+        pandas.DataFrame; with raw=True the decoded envelope
+        """
+    @overload
+    def get_position_tier(
+        self,
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        category: Literal["MARGIN", "USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES"]
+        | str = REQUIRED,
+        symbol: str | None = None,
+        coin: str | None = None,
+        raw: Literal[True],
+    ) -> dict[str, Any]: ...
+    @overload
     def get_balances(
         self,
         params: Mapping[str, Any] | None = None,
@@ -659,6 +860,84 @@ class EndpointMethods:
         category: Category | str = REQUIRED,
         symbol: str = REQUIRED,
         raw: Literal[True],
+    ) -> dict[str, Any]: ...
+    @overload
+    def get_financial_records(
+        self,
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        category: Category | str = REQUIRED,
+        coin: str | None = None,
+        type: str | None = None,
+        startTime: Time | None = None,
+        endTime: Time | None = None,
+        limit: Whole | None = None,
+        cursor: str | None = None,
+        raw: Literal[False] = False,
+        progress: bool | None = None,
+        max_rows: int | None = None,
+    ) -> pd.DataFrame:
+        """The account ledger: fees, funding, realised PnL, transfers, one row each.
+
+        ``GET /api/v3/account/financial-records`` — signed, 20/s per account (uid).
+
+        One row per change of a coin's balance: amount + fee is the change (a fee paid is
+        negative), balance the coin's balance after it; futures rows carry the realised PnL in
+        amount. Ask each category you trade: transfers and initial funds are under SPOT.
+
+        Parameters
+        ----------
+        params : mapping, optional
+            the same fields in one mapping (keywords win)
+        category : str, required
+            business line — one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+        coin : str, optional
+            only this coin, e.g. USDT
+        type : str, optional
+            only this type, e.g. TRANSFER_IN, ORDER_DEALT_IN, CONTRACT_MAIN_SETTLE_FEE_USER_OUT
+            (the DOCS Enumeration page)
+        startTime : time, optional
+            from this time (inclusive); ms since the epoch, an ISO 8601 string (UTC unless it
+            names a zone: '2026-11-01', '2026-11-01T09:30+01:00') or a timezone-aware datetime /
+            pandas.Timestamp
+        endTime : time, optional
+            up to this time (inclusive); ms since the epoch, an ISO 8601 string (UTC unless it
+            names a zone: '2026-11-01', '2026-11-01T09:30+01:00') or a timezone-aware datetime /
+            pandas.Timestamp
+        limit : int, optional
+            rows per page, 1–100 (default 100)
+        cursor : str, optional
+            the cursor of a page to start from (pages are followed for you)
+        raw : bool
+            return the decoded envelope instead
+        progress : bool | None
+            a progress bar: always with True, never with False, by default once a download takes
+            more than two seconds
+        max_rows : int | None
+            stop after this many rows
+
+        Returns
+        -------
+        pandas.DataFrame of every page, de-duplicated, newest first; with raw=True the decoded
+        envelope
+        """
+    @overload
+    def get_financial_records(
+        self,
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        category: Category | str = REQUIRED,
+        coin: str | None = None,
+        type: str | None = None,
+        startTime: Time | None = None,
+        endTime: Time | None = None,
+        limit: Whole | None = None,
+        cursor: str | None = None,
+        raw: Literal[True],
+        progress: bool | None = None,
+        max_rows: int | None = None,
     ) -> dict[str, Any]: ...
     @overload
     def set_leverage(

@@ -294,6 +294,7 @@ def _param_doc(param: Param) -> list[str]:
 _SHAPE_RETURNS = {
     Shape.LIST: "pandas.DataFrame",
     Shape.PAGE: "pandas.DataFrame of every page, de-duplicated, newest first",
+    Shape.NUMBERED_PAGES: "pandas.DataFrame of every page, newest first",
     Shape.ITEMS: "pandas.DataFrame",
     Shape.BATCH: "pandas.DataFrame, one row per item with orderId, clientOid, code, msg and a "
     "boolean ok",
@@ -360,6 +361,9 @@ def endpoint_spec(
     elif ep.shape is Shape.CANDLES:
         kw["options"] = (RAW, _PAGE_OPTIONS[0])
         paging = (_PAGING,) + ((_WINDOWS,) if ep.windowed else ())
+    elif ep.shape is Shape.NUMBERED_PAGES:
+        kw["options"] = (RAW, *_PAGE_OPTIONS)
+        paging = (_NUMBERED_PAGING,)
     all_notes = (route, *notes, *((ep.notes,) if ep.notes else ()), *paging)
     return MethodSpec(
         name=name or ep.name,
@@ -377,6 +381,10 @@ def endpoint_spec(
 _PAGING = (
     "Pages are followed to the end (limit is the page size) and one de-duplicated frame comes "
     "back; max_rows caps the total. raw=True sends one request and returns its envelope."
+)
+_NUMBERED_PAGING = (
+    "Pages (cursor 1, 2 …, newest first) are followed until one is short, or reaches "
+    "startTime; max_rows caps the total. raw=True sends one request and returns its envelope."
 )
 _WINDOWS = (
     "A startTime..endTime range longer than 30 days is split into the windows of at most 30 "

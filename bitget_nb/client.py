@@ -259,6 +259,8 @@ class BitgetClient(EndpointMethods):
         ep = ENDPOINTS[name]
         if ep.shape is Shape.PAGE:
             return self._paged(ep, first, fields, **options)
+        if ep.shape is Shape.NUMBERED_PAGES:
+            return self._numbered_pages(ep, first, fields, **options)
         return self._read(ep, first, fields, **options)
 
     def _read(self, ep: Endpoint, params: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
@@ -279,6 +281,8 @@ class BitgetClient(EndpointMethods):
                     meta["cursor"] = paging.next_cursor(data, ep.cursor_key) or None
                 # null, [] and a missing list all give the schema's empty frame (spec §10.2)
                 return frames.to_frame(paging.page_rows(data), ep.schema, envelope=meta)
+            case Shape.NUMBERED_PAGES:
+                return frames.to_frame(paging.result_rows(data), ep.schema, envelope=meta)
             case Shape.BATCH:
                 return frames.batch_frame(paging.page_rows(data), envelope=meta)
             case Shape.OBJECT:
@@ -683,6 +687,79 @@ class BitgetClient(EndpointMethods):
         )
         return df
 
+    def _numbered_pages(
+        self,
+        ep: Endpoint,
+        params: Any,
+        fields: Mapping[str, Any],
+        *,
+        raw: bool,
+        progress: bool | None = None,
+        max_rows: int | None = None,
+    ) -> Any:
+        """history-fund-rate: pages ``cursor`` = 1, 2 … (newest first) until a short page;
+        ``startTime`` / ``endTime`` are applied here (the endpoint has no time filter): pages
+        stop once they reach times before ``startTime``, and rows outside the range are left
+        out."""
+        query = _payload(ep, params, fields)
+        since = query.pop("startTime", None)
+        until = query.pop("endTime", None)
+        if raw:
+            return self._transport.call(ep, query)
+        page_size = int(query.setdefault("limit", str(_NUMBERED_PAGE_SIZE)))
+        first = int(query.pop("cursor", 1))
+        low = None if since is None else int(since)
+        high = None if until is None else int(until)
+        stamp = _ROW_TIME[ep.name]
+
+        def reached_start(rows: list[Any]) -> bool:
+            return low is not None and any(_ms(r.get(stamp)) < low for r in rows)
+
+        def wanted(row: Any) -> bool:
+            at = _ms(row.get(stamp))
+            return (low is None or at >= low) and (high is None or at <= high)
+
+        collected = frames.PagedFrame(ep.schema, max_rows=max_rows)
+        head: Mapping[str, Any] | None = None
+        pages = 0
+        bar = _progress(progress, ep.name)
+        try:
+            for envelope in paging.follow_page_numbers(
+                lambda q: self._transport.call(ep, q),
+                query,
+                page_size=page_size,
+                first=first,
+                done=reached_start,
+                max_rows=max_rows,
+            ):
+                pages += 1
+                if pages == 1:
+                    head = envelope
+                collected.add([r for r in paging.result_rows(envelope.get("data")) if wanted(r)])
+                if bar is not None:
+                    bar.update(1)
+        finally:
+            if bar is not None:
+                bar.close()
+        df = collected.frame()
+        df.attrs["envelope"] = frames.envelope_meta(
+            head if pages else None, endpoint=ep.name, path=ep.path, pages=pages
+        )
+        return df
+
+    def _get_open_interest(self, params: Any, fields: Mapping[str, Any], *, raw: bool) -> Any:
+        """One row per symbol, each with the answer's ``ts`` (the time of the figures), so
+        readings taken over time stack into one frame to plot."""
+        ep = ENDPOINTS["get_open_interest"]
+        envelope = self._transport.call(ep, _payload(ep, params, fields))
+        if raw:
+            return envelope
+        data = envelope.get("data")
+        ts = data.get("ts") if isinstance(data, Mapping) else None
+        rows = [{**row, "ts": row.get("ts", ts)} for row in paging.page_rows(data)]
+        meta = frames.envelope_meta(envelope, endpoint=ep.name, path=ep.path, pages=1)
+        return frames.to_frame(rows, ep.schema, envelope=meta)
+
     def _now_ms(self) -> float:
         """The exchange's time as this client knows it (local clock + measured offset)."""
         return self._transport.now_ms()
@@ -694,6 +771,19 @@ def _int_or_none(value: Any) -> int | None:
 
 def _iso_ms(ms: int) -> str:
     return pd.Timestamp(ms, unit="ms", tz="UTC").isoformat()
+
+
+#: Rows per page the client asks of history-fund-rate when no limit is given (its maximum).
+_NUMBERED_PAGE_SIZE = 100
+#: The time column of the rows of each numbered-pages endpoint.
+_ROW_TIME = {"get_history_funding_rate": "fundingRateTimestamp"}
+
+
+def _ms(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
 
 
 def _progress(progress: bool | None, name: str) -> Any:
@@ -842,6 +932,7 @@ _Handler = Callable[..., Any]
 #: rest go through :meth:`BitgetClient._read` or, for pages, :meth:`BitgetClient._paged`.
 _HANDLERS: dict[str, _Handler] = {
     "get_instruments": BitgetClient._get_instruments,
+    "get_open_interest": BitgetClient._get_open_interest,
     "round_order": BitgetClient._round_order,
     "submit_new_order": BitgetClient._submit_new_order,
     "place_batch_orders": BitgetClient._place_batch_orders,

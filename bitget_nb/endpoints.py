@@ -51,6 +51,8 @@ class Shape(StrEnum):
     BATCH = "batch"  # per-item {orderId, clientOid, code, msg} → pd.DataFrame with `ok`
     STRING = "string"  # the literal "success" → str
     CANDLES = "candles"  # array of [ts, o, h, l, c, vol, turnover] → time-indexed frame
+    # {"resultList": [...]} in pages numbered by ``cursor`` from 1 → pd.DataFrame, followed
+    NUMBERED_PAGES = "numbered_pages"
     ORDERBOOK = "orderbook"  # {"a": [[p, s]...], "b": [...], "ts"} → long frame
     ASSETS = "assets"  # account totals + per-coin list → frame, totals in attrs
     SERVER_TIME = "server_time"  # {"serverTime": ms} → pd.Series
@@ -247,6 +249,43 @@ _TABLE: tuple[Endpoint, ...] = (
     _get("get_spot_coin_info", "/api/v2/spot/public/coins", Shape.LIST, 3, private=False,
          schema="spot_coin", summary="Coins and their chains (classic V2)",
          params=(Param("coin", doc="one coin, e.g. BTC"),)),
+    # Funding, open interest, position tiers (spec §10.3). DOCS uta/public/Get-Current-
+    # Funding-Rate (20/s/IP, symbol), NODE GetCurrentFundingRateRequestV3 (category too, both
+    # optional), JK ExchangeData/GetFundingRate.txt.
+    _get("get_current_funding_rate", "/api/v3/market/current-fund-rate", Shape.LIST, 20,
+         private=False, schema="funding_rate",
+         summary="Current funding rate and next funding time of perpetuals",
+         params=(Param("category", Kind.ENUM, "a futures line (all when left out)",
+                       choices=FUTURES_CATEGORIES),
+                 Param("symbol", doc="instrument, e.g. BTCUSDT (all perpetuals when left out)"))),
+    # NODE GetHistoryFundingRateRequestV3 {category, symbol, cursor, limit}; the answer is
+    # {resultList: [...]} (JK ExchangeData/GetFundingRateHistory.txt, ccxt, typed-bitget) and
+    # cursor a 1-based page number (typed-bitget, JK); limit 20/100 and 20/s are the V2 page's
+    # (exchange/defaults.py FUNDING_HISTORY_*) [unverified]. startTime / endTime are the
+    # client's: the endpoint has no time filter, so they are not sent.
+    _get("get_history_funding_rate", "/api/v3/market/history-fund-rate", Shape.NUMBERED_PAGES,
+         20, private=False, schema="funding_rate_history",
+         summary="Settled funding rates of a perpetual, newest first",
+         params=(_required(_FUTURES), _required(_SYMBOL),
+                 Param("limit", Kind.INT, "rows per page (the client asks 100 unless told)",
+                       minimum=1, maximum=100, default="20"),
+                 Param("cursor", Kind.INT, "the page to start from, 1 = the newest (pages are "
+                       "followed for you)", minimum=1),
+                 Param("startTime", Kind.TIME, "client-side: stop at funding times older than "
+                       "this (not sent)"),
+                 Param("endTime", Kind.TIME, "client-side: leave out funding times newer than "
+                       "this (not sent)"))),
+    # DOCS uta/public/Get-Open-Interest: 20/s/IP; {list: [{symbol, openInterest}], ts}.
+    _get("get_open_interest", "/api/v3/market/open-interest", Shape.ITEMS, 20, private=False,
+         schema="open_interest", summary="Open interest of futures, in base coin",
+         params=(_required(_FUTURES), _SYMBOL)),
+    # DOCS uta/public/Get-Position-Tier-Data: 20/s/IP; MARGIN takes coin, futures symbol.
+    _get("get_position_tier", "/api/v3/market/position-tier", Shape.LIST, 20, private=False,
+         schema="position_tier", summary="Position tiers: leverage and maintenance rate by size",
+         params=(_required(Param("category", Kind.ENUM, "MARGIN or a futures line",
+                                 choices=("MARGIN", *FUTURES_CATEGORIES))),
+                 Param("symbol", doc="futures: the instrument, e.g. BTCUSDT"),
+                 Param("coin", doc="MARGIN: the coin, e.g. BTC"))),
     # --- account (spec §4.4) ----------------------------------------------------------------
     _get("get_balances", "/api/v3/account/assets", Shape.ASSETS, 20, schema="asset",
          summary="Account equity and per-coin balances", aliases=("get_account_assets",)),
@@ -257,6 +296,17 @@ _TABLE: tuple[Endpoint, ...] = (
          summary="Account id, key permissions"),
     _get("get_fee_rate", "/api/v3/account/fee-rate", Shape.OBJECT, 3, schema="fee_rate",
          summary="Maker / taker fee rates", params=(_required(_CATEGORY), _required(_SYMBOL))),
+    # The ledger (spec §10.3): DOCS uta/account/Get-Financial-Records — 20/s/UID, 90-day
+    # look-back, ≤ 30-day windows, limit ≤ 100, cursor; type values on the DOCS uta
+    # Enumeration page (TRANSFER_IN, ORDER_DEALT_IN, CONTRACT_MAIN_SETTLE_FEE_USER_OUT …);
+    # NODE GetFinancialRecordsRequestV3 / FinancialRecordV3; JK Account/GetFinancialRecords.txt.
+    _get("get_financial_records", "/api/v3/account/financial-records", Shape.PAGE, 20,
+         schema="financial_record", windowed=True,
+         summary="The account ledger: fees, funding, realised PnL, transfers, one row each",
+         params=(_required(_CATEGORY), Param("coin", doc="only this coin, e.g. USDT"),
+                 Param("type", doc="only this type, e.g. TRANSFER_IN, ORDER_DEALT_IN, "
+                       "CONTRACT_MAIN_SETTLE_FEE_USER_OUT (the DOCS Enumeration page)"),
+                 _START, _END, _HISTORY_LIMIT, _CURSOR)),
     _post("set_leverage", "/api/v3/account/set-leverage", Shape.STRING, 10,
           summary="Set leverage",
           params=(

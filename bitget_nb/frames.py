@@ -108,6 +108,21 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "execId": S, "execLinkId": S, "price": F, "size": F, "side": S, "ts": T, "isRPI": B,
     },
     "spot_coin": {"coinId": S, "coin": S, "transfer": B, "chains": X, "areaCoin": B},
+    # spec §10.3 (sources at bitget_nb.endpoints): funding, open interest, tiers, the ledger
+    "funding_rate": {
+        "symbol": S, "fundingRate": F, "fundingRateInterval": N, "nextUpdate": T,
+        "minFundingRate": F, "maxFundingRate": F,
+    },
+    "funding_rate_history": {"symbol": S, "fundingRate": F, "fundingRateTimestamp": T},
+    # ts: the answer's, on every row (the client copies it), so readings stack into a series
+    "open_interest": {"symbol": S, "openInterest": F, "ts": T},
+    "position_tier": {
+        "tier": N, "minTierValue": F, "maxTierValue": F, "leverage": N, "mmr": F,
+    },
+    "financial_record": {
+        "id": S, "category": S, "symbol": S, "coin": S, "type": S, "amount": F, "fee": F,
+        "balance": F, "ts": T, "positionType": S, "positionAmount": F, "positionBalance": F,
+    },
     # spec §10.2: the newer DOCS sample adds "bonus" per coin and positionValue / leverage at
     # the top; NODE and GO had typed the last two per coin (spec §4.4.1), read if they come
     "asset": {
@@ -291,7 +306,10 @@ UNITS: dict[str, str] = {
     "maxSymbolOrderNum": "open orders on the symbol",
     "maxProductOrderNum": "open orders on the business line",
     "maxPositionNum": f"{_BASE}: the largest position",
-    "fundInterval": "hours",
+    **_each("fundInterval fundingRateInterval", "hours"),
+    **_each("minFundingRate maxFundingRate", "fraction per funding interval"),
+    **_each("minTierValue maxTierValue", f"{_QUOTE}: position value at the mark price"),
+    "tier": "rank: 1 = the smallest positions",
     "mmr": "fraction: maintenance-margin rate",
     "profitRate": "fraction of the position's margin",
     "roi": "fraction of the position's margin",
@@ -318,6 +336,13 @@ SCHEMA_UNITS: dict[str, dict[str, str]] = {
         "leverage": _TIMES,
     },
     "strategy_order": {"qty": f"{_BASE} (NaN: tpslMode full, the whole position)"},
+    "financial_record": {
+        "amount": f"{_COIN}: signed change, fee apart (futures: the PnL realised)",
+        "fee": f"{_COIN}: negative = paid",
+        "balance": f"{_COIN}, after the row",
+        "positionAmount": f"{_BASE}: the position's size after the row",
+        "positionBalance": f"{_MARGIN}: the position's margin after the row",
+    },
     "copy_max_transferable": _each("maxTransferable available", "the coin asked"),
     "copy_transfer_record": {"amount": "coin"},
     "copy_current_follower": {

@@ -21,7 +21,16 @@ import pandas as pd
 
 from .errors import ValidationError
 
-__all__ = ["LOOKBACK_MS", "WINDOW_MS", "follow_cursor", "next_cursor", "page_rows", "time_windows"]
+__all__ = [
+    "LOOKBACK_MS",
+    "WINDOW_MS",
+    "follow_cursor",
+    "follow_page_numbers",
+    "next_cursor",
+    "page_rows",
+    "result_rows",
+    "time_windows",
+]
 
 DAY_MS = 86_400_000
 #: spec §4.0: history reaches back 90 days; one query spans at most 30 days.
@@ -122,3 +131,48 @@ def follow_cursor(
         if max_rows is not None and rows >= max_rows:
             return
         seen_cursors.add(cursor)
+
+
+def result_rows(data: Any) -> list[Any]:
+    """The rows of a page numbered by its ``cursor`` (history-fund-rate): ``{"resultList":
+    [...]}`` as the DOCS sample, JKorf/Bitget.Net, ccxt and typed-bitget show it, a bare array
+    as NODE types it, or ``{"list": [...]}``; ``null`` and missing are no rows.
+
+    >>> result_rows({"resultList": [1]}), result_rows([2]), result_rows({"resultList": None})
+    ([1], [2], [])
+    """
+    if isinstance(data, Mapping) and "resultList" in data:
+        rows = data["resultList"]
+        return list(rows) if isinstance(rows, list) else []
+    return page_rows(data)
+
+
+def follow_page_numbers(
+    fetch: Callable[[dict[str, Any]], Mapping[str, Any]],
+    params: Mapping[str, Any],
+    *,
+    page_size: int,
+    first: int = 1,
+    done: Callable[[list[Any]], bool] | None = None,
+    max_rows: int | None = None,
+) -> Iterator[Mapping[str, Any]]:
+    """Yield each page's envelope, asking for ``cursor`` = ``first``, ``first + 1`` … until a
+    page is shorter than ``page_size``, ``done(rows)`` says enough, ``max_rows`` rows were
+    seen, or a page repeats the one before it (a server that ignores the cursor must not loop
+    us forever)."""
+    rows_seen = 0
+    number = first
+    previous: list[Any] | None = None
+    while True:
+        envelope = fetch({**params, "cursor": str(number)})
+        rows = result_rows(envelope.get("data"))
+        if rows and rows == previous:
+            return
+        yield envelope
+        rows_seen += len(rows)
+        if len(rows) < page_size or (done is not None and done(rows)):
+            return
+        if max_rows is not None and rows_seen >= max_rows:
+            return
+        previous = rows
+        number += 1

@@ -376,6 +376,17 @@ RECORDS = {
     "copy_profit_summary": {"totalProfit": "1", "totalPendingProfit": "0"},
     "copy_profit_detail": {"followerName": "f", "shareRatio": "0.1",
                            "settleTime": "1767571200000"},
+    "funding_rate": {"symbol": "BTCUSDT", "fundingRate": "0.000071", "fundingRateInterval": "8",
+                     "nextUpdate": "1743062400000", "minFundingRate": "-0.003",
+                     "maxFundingRate": "0.003"},
+    "funding_rate_history": {"symbol": "BTCUSDT", "fundingRate": "0.0001",
+                             "fundingRateTimestamp": "1754899200000"},
+    "open_interest": {"symbol": "BTCUSDT", "openInterest": "2243.019", "ts": "1730969652411"},
+    "position_tier": {"tier": "1", "minTierValue": "0", "maxTierValue": "100000",
+                      "leverage": "125", "mmr": "0.004"},
+    "financial_record": {"category": "MARGIN", "id": "13111111111111111", "symbol": "BTCUSDT",
+                         "coin": "BTC", "type": "ORDER_DEALT_IN", "amount": "0.00531168",
+                         "fee": "-0.00000531", "balance": "55.10017801", "ts": "1745853486185"},
 }  # fmt: skip
 
 

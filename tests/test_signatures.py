@@ -52,7 +52,8 @@ def test_every_endpoint_method_takes_its_rows_fields_as_keywords_required_ones_m
         assert (shown.default is REQUIRED) == declared.required, declared.name
         if not declared.required:
             assert shown.default is None
-    assert (ep.shape.value == "page") == ({"progress", "max_rows"} <= set(sig.parameters))
+    paged = ep.shape.value in ("page", "numbered_pages")
+    assert paged == ({"progress", "max_rows"} <= set(sig.parameters))
 
 
 def test_the_order_methods_take_exactly_the_request_models_fields():

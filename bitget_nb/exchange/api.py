@@ -41,10 +41,11 @@ from .commands import (
 )
 from .core import Core
 from .instruments import STABLE_COINS, Instrument
-from .marketdata import Candle
+from .ledger import LedgerEntry
+from .marketdata import Candle, TickerStats
 from .orders import Fill, LegFields, Order
 from .params import ExchangeError
-from .positions import Position, money
+from .positions import Position, maintenance_rate, money
 from .records import (
     amount,
     candle_record,
@@ -394,7 +395,7 @@ def _ticker(core: Core, inst: Instrument, now: int) -> dict[str, str]:
         row["indexPrice"] = inst.format_price(stats.index)
         row["markPrice"] = inst.format_price(stats.mark)
         row["fundingRate"] = format(stats.funding_rate, "f")
-        row["openInterest"] = inst.format_qty(stats.open_interest)
+        row["openInterest"] = inst.qty_text(_open_interest(core, inst, now, stats))
     return row
 
 
@@ -1313,3 +1314,227 @@ def profit_details(core: Core, params: Mapping[str, Any], caller: Caller | None)
         raise p.bad("endTime must not be before startTime")
     _copy_page_params(params)
     return {"list": [], "nextCursor": None}
+
+
+# -- market and account data for research (spec §10.3) ------------------------------------------
+#
+# Sources, per endpoint (DOCS pages read through their mirror copies, e.g.
+# https://www.bitgetpro.site/api-doc/uta/public/Get-Current-Funding-Rate for
+# https://www.bitget.com/api-doc/uta/public/Get-Current-Funding-Rate):
+#   current-fund-rate  DOCS uta/public/Get-Current-Funding-Rate (20/s/IP; symbol; rows
+#                      {symbol, fundingRate, fundingRateInterval, nextUpdate, minFundingRate,
+#                      maxFundingRate}); NODE GetCurrentFundingRateRequestV3 (category and
+#                      symbol both optional); JK ExchangeData/GetFundingRate.txt; ccxt.
+#   history-fund-rate  NODE GetHistoryFundingRateRequestV3 {category, symbol, cursor, limit};
+#                      JK ExchangeData/GetFundingRateHistory.txt and ccxt's captured answer
+#                      {resultList: [{symbol, fundingRate, fundingRateTimestamp}]}; typed-bitget
+#                      uta/market/funding_rate/history.py (cursor = 1-based page).
+#   open-interest      DOCS uta/public/Get-Open-Interest (20/s/IP; category required, symbol
+#                      optional; {list: [{symbol, openInterest}], ts}); JK GetOpenInterest.txt.
+#   position-tier      DOCS uta/public/Get-Position-Tier-Data (20/s/IP; category MARGIN or
+#                      futures, symbol / coin; [{tier, minTierValue, maxTierValue, leverage,
+#                      mmr}]); JK GetPositionTiers.txt; ccxt's captured answer.
+#   financial-records  DOCS uta/account/Get-Financial-Records (20/s/UID; category required,
+#                      coin, type, startTime, endTime, limit ≤ 100, cursor; 90-day look-back,
+#                      ≤ 30-day windows; {list: [{category, id, symbol, coin, type, amount,
+#                      fee, balance, ts}], cursor}); NODE FinancialRecordV3 (+ positionType,
+#                      positionAmount, positionBalance); JK Account/GetFinancialRecords.txt.
+
+
+def _perpetuals(core: Core, category: str | None, symbol: str | None) -> list[Instrument]:
+    """The perpetuals of ``category`` (every futures line when ``None``), or the one named
+    ``symbol`` (25100 when no futures line lists it)."""
+    lines = (category,) if category is not None else vocab.FUTURES_CATEGORIES
+    chosen = [
+        inst
+        for line in lines
+        for inst in core.catalogue.in_category(line)
+        if inst.wire.get("type", "perpetual") == "perpetual"
+        and (symbol is None or inst.symbol == symbol.upper())
+    ]
+    if symbol is not None and not chosen:
+        where = category or "the futures categories"
+        raise ExchangeError("25100", detail=f"{symbol} in {where}")
+    return chosen
+
+
+def _next_funding(inst: Instrument, now: int) -> int:
+    """The first funding time after ``now`` (funding is at multiples of the interval since
+    00:00 UTC, :meth:`.futures.FuturesDesk.funding_times`)."""
+    interval = inst.fund_interval_ms
+    return (now // interval + 1) * interval
+
+
+@serves("get_current_funding_rate")
+def current_funding_rate(core: Core, params: Mapping[str, Any], caller: Caller | None) -> list:
+    """``current-fund-rate``: the rate the next funding time will settle, per perpetual —
+    the synthetic market's rate, which :meth:`.futures.FuturesDesk.settle_funding` pays.
+    ``symbol`` (DOCS: required; NODE: optional) and ``category`` (NODE only) narrow it; with
+    neither, every perpetual. Bounds: :data:`defaults.FUNDING_RATE_MIN` / ``_MAX``."""
+    category = p.category(params, vocab.FUTURES_CATEGORIES, required=False)
+    now = core.clock.now_ms()
+    return [
+        {
+            "symbol": inst.symbol,
+            "fundingRate": format(core.market.funding_rate(inst, now), "f"),
+            "fundingRateInterval": str(inst.fund_interval_ms // 3_600_000),
+            "nextUpdate": str(_next_funding(inst, now)),
+            "minFundingRate": defaults.FUNDING_RATE_MIN,
+            "maxFundingRate": defaults.FUNDING_RATE_MAX,
+        }
+        for inst in _perpetuals(core, category, _stripped(params, "symbol"))
+    ]
+
+
+@serves("get_history_funding_rate")
+def history_funding_rate(core: Core, params: Mapping[str, Any], caller: Caller | None) -> dict:
+    """``history-fund-rate``: the funding times already settled — every multiple of the
+    instrument's ``fundInterval`` since 00:00 UTC, from the market's first one up to now —
+    with the rate the market had for each (what a position open then was paid or charged),
+    newest first, in pages numbered by ``cursor`` from 1 (:data:`defaults.FUNDING_HISTORY_KEY`
+    says why ``{resultList}`` and page numbers)."""
+    category = p.category(params, vocab.FUTURES_CATEGORIES)
+    symbol = p.required_text(params, "symbol").strip()
+    inst = _perpetuals(core, category, symbol)[0]
+    limit = p.limit(
+        params,
+        default=defaults.FUNDING_HISTORY_LIMIT_DEFAULT,
+        maximum=defaults.FUNDING_HISTORY_LIMIT_MAX,
+    )
+    number = p.integer(params, "cursor", default=1, minimum=1, maximum=10**9)
+    assert number is not None
+    interval = inst.fund_interval_ms
+    newest = core.clock.now_ms() // interval * interval
+    oldest = -(-core.market.epoch_ms // interval) * interval
+    first = newest - (number - 1) * limit * interval
+    rows = []
+    for k in range(limit):
+        at = first - k * interval
+        if at < oldest:
+            break
+        rows.append(
+            {
+                "symbol": inst.symbol,
+                "fundingRate": format(core.market.funding_rate(inst, at), "f"),
+                "fundingRateTimestamp": str(at),
+            }
+        )
+    return {defaults.FUNDING_HISTORY_KEY: rows}
+
+
+def _open_interest(
+    core: Core, inst: Instrument, now: int, stats: TickerStats | None = None
+) -> Decimal:
+    """The market's open interest plus the account's own open positions on ``inst``
+    (:data:`defaults.OPEN_INTEREST_COUNTS_OWN_POSITIONS`), in base coin — the same figure in
+    open-interest and in the tickers."""
+    stats = stats if stats is not None else core.market.ticker_stats(inst, now)
+    synthetic = Decimal(stats.open_interest) * inst.step
+    if not defaults.OPEN_INTEREST_COUNTS_OWN_POSITIONS:
+        return synthetic
+    own = sum(
+        (pos.size for pos in core.positions.open_positions(inst.category, inst.symbol)), _ZERO
+    )
+    return synthetic + own
+
+
+@serves("get_open_interest")
+def open_interest(core: Core, params: Mapping[str, Any], caller: Caller | None) -> dict:
+    """``open-interest``: ``{list: [{symbol, openInterest}], ts}`` for the futures of
+    ``category`` (or the one ``symbol``), in base coin — see :func:`_open_interest`."""
+    category = p.category(params, vocab.FUTURES_CATEGORIES)
+    assert category is not None
+    symbol = _symbol(core, params, category)
+    now = core.clock.now_ms()
+    chosen = [i for i in core.catalogue.in_category(category) if symbol in (None, i.symbol)]
+    return {
+        "list": [
+            {"symbol": inst.symbol, "openInterest": inst.qty_text(_open_interest(core, inst, now))}
+            for inst in chosen
+        ],
+        "ts": str(now),
+    }
+
+
+@serves("get_position_tier")
+def position_tier(core: Core, params: Mapping[str, Any], caller: Caller | None) -> list:
+    """``position-tier``: the one tier the exchange's margin model has
+    (:data:`defaults.POSITION_TIER_ONLY`): up to ``maxPositionNum`` at the mark price, at
+    ``maxLeverage``, with the maintenance rate positions use. MARGIN: [] (not served)."""
+    category = p.category(params, ("MARGIN", *vocab.FUTURES_CATEGORIES))
+    if category == "MARGIN":
+        return []
+    assert category is not None
+    symbol = p.optional_text(params, "symbol")
+    if symbol is None:
+        raise p.bad(f"symbol is required for {category} (the tiers are per symbol)")
+    inst = _instrument(core, category, symbol.strip())
+    mark = core.market.price(inst, core.clock.now_ms(), "mark")
+    cap = Decimal(inst.wire.get("maxPositionNum") or 0) * mark
+    return [
+        {
+            "tier": defaults.POSITION_TIER_ONLY,
+            "minTierValue": "0",
+            "maxTierValue": format(cap.to_integral_value(), "f"),
+            "leverage": str(inst.max_leverage or defaults.FUTURES_LEVERAGE),
+            "mmr": format(maintenance_rate(inst).normalize(), "f"),
+        }
+    ]
+
+
+def _ledger_record(entry: LedgerEntry) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "category": entry.category,
+        "id": entry.entry_id,
+        "symbol": entry.symbol,
+        "coin": entry.coin,
+        "type": entry.type,
+        "amount": amount(entry.amount),
+        "fee": amount(entry.fee),
+        "balance": amount(entry.balance),
+        "ts": str(entry.created_ms),
+    }
+    if entry.position_type:
+        record["positionType"] = entry.position_type
+        record["positionAmount"] = amount(entry.position_amount or _ZERO)
+        record["positionBalance"] = amount(entry.position_balance or _ZERO)
+    return record
+
+
+@serves("get_financial_records")
+def financial_records(core: Core, params: Mapping[str, Any], caller: Caller | None) -> dict:
+    """``financial-records``: the account ledger (:mod:`.ledger`) newest first — one row per
+    change of a coin's balance, ``amount + fee`` being the change and ``balance`` the coin's
+    balance after it — in 90-day look-back, ≤ 30-day windows (:func:`.records.history_window`),
+    ``cursor`` = the id of the last row (:data:`defaults.LEDGER_LAST_CURSOR` at the end).
+    Filters: ``category`` (required; ``OTHER`` has no rows here), ``coin``, ``type`` and —
+    as ccxt sends it — ``symbol``."""
+    category = p.category(params, (*vocab.CATEGORIES, defaults.LEDGER_OTHER_CATEGORY))
+    start, end = history_window(params, core.clock.now_ms())
+    limit = p.limit(
+        params, default=defaults.LEDGER_LIMIT_DEFAULT, maximum=defaults.LEDGER_LIMIT_MAX
+    )
+    coin = _stripped(params, "coin")
+    kind = _stripped(params, "type")
+    symbol = _stripped(params, "symbol")
+    found = core.ledger.page(
+        limit,
+        before=cursor(params),
+        start=start,
+        end=end,
+        category=category,
+        coin=coin.upper() if coin else None,
+        type=kind.upper() if kind else None,
+        symbol=symbol.upper() if symbol else None,
+    )
+    empty = not found.rows and "get_financial_records" in defaults.NULL_WHEN_EMPTY
+    return {
+        "list": rows_of([_ledger_record(e) for e in found.rows], null_when_empty=empty),
+        "cursor": (
+            found.rows[-1].entry_id
+            if found.more and found.rows
+            else defaults.LAST_PAGE_CURSOR
+            if empty
+            else defaults.LEDGER_LAST_CURSOR
+        ),
+    }

@@ -145,6 +145,11 @@ def canonical_state(venue: Venue) -> dict[str, Any]:
                 "balances": {coin: exact(v) for coin, v in sorted(lead.balances.items())},
                 "transfers": [_plain(t) for t in lead.transfers],
             },
+            "ledger": {
+                "entries": [_plain(e) for e in trading.ledger.entries],
+                "balances": {c: exact(v) for c, v in sorted(trading.ledger.balances.items())},
+                "last_id": trading.ledger.last_id,
+            },
             "totals": {
                 "fees_paid": {c: exact(v) for c, v in sorted(trading.fees_paid.items())},
                 "realised": {c: exact(v) for c, v in sorted(futures.realised_by_coin.items())},

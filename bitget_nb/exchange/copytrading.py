@@ -27,6 +27,7 @@ from .accounts import Account, Transfer
 from .clock import Clock
 from .events import Notifier
 from .instruments import Catalogue
+from .ledger import Ledger
 from .orders import IdSequence, Page, Timeline
 from .positions import Position, PositionBook
 from .rejections import Reason, Rejected
@@ -50,8 +51,10 @@ class LeadDesk:
         clock: Clock,
         notifier: Notifier,
         seed: int,
+        ledger: Ledger,
     ) -> None:
         self.account = account
+        self.ledger = ledger
         self.positions_book = positions
         self.settlements = settlements
         self.catalogue = catalogue
@@ -132,6 +135,7 @@ class LeadDesk:
             created_ms=self.clock.now_ms(),
         )
         self.transfers.append(transfer)
+        self.ledger.transfer(transfer)
         self._line.append(int(transfer.transfer_id), transfer.created_ms, transfer)
         self.notifier.transfer(transfer, self.balance(coin))
         self.notifier.balances(transfer.created_ms)

@@ -36,6 +36,7 @@ from .events import EventBus, Notifier
 from .fees import FeeModel
 from .futures import FuturesDesk, PositionRules
 from .instruments import Catalogue
+from .ledger import Ledger
 from .marketdata import MarketData
 from .matching import Books
 from .orders import Archive, OrderStore
@@ -81,6 +82,10 @@ class Core:
         self.strategy_book = book = StrategyBook(seed=seed)
         #: The dead man's switch (spec §4.1.9).
         self.countdown = Countdown()
+        #: Every change of a coin's balance, as a row (account/financial-records): the
+        #: account's initial funds first.
+        self.ledger = ledger = Ledger(seed=seed)
+        ledger.seed_wallet(account, account.registered_ms)
         self.books = books = Books(market)
         self.settlements = settlements = Settlements(
             account,
@@ -113,6 +118,7 @@ class Core:
             clock=clock,
             notifier=notifier,
             seed=seed,
+            ledger=ledger,
         )
         #: Position bookkeeping, funding, valuation and leverage (spec §4.3, §4.4.4, §5.3).
         self.futures = futures = FuturesDesk(
@@ -127,6 +133,7 @@ class Core:
             notifier=notifier,
             lead=lead,
             protection=strategies,
+            ledger=ledger,
         )
         #: Placing, modifying and cancelling orders, and their fills (spec §4.1).
         self.entry = entry = OrderEntry(
@@ -146,6 +153,7 @@ class Core:
             grid=grid,
             notifier=notifier,
             seed=seed,
+            ledger=ledger,
         )
         self.queries = OrderQueries(store)
         self.countdown_desk = countdown = CountdownDesk(

@@ -281,7 +281,7 @@ LAST_PAGE_CURSOR: Final = None
 #: current-position ("None rather than an empty array"). unfilled-orders was seen live with
 #: both null and [] (same source): it keeps []; so do the other lists.
 NULL_WHEN_EMPTY: Final = frozenset(
-    {"get_trade_fills", "get_position_history", "get_current_position"}
+    {"get_trade_fills", "get_position_history", "get_current_position", "get_financial_records"}
 )
 
 # --------------------------------------------------------------------------------------------
@@ -440,6 +440,108 @@ COPY_MARGIN_MODES: Final = {"crossed": "cross", "isolated": "isolated"}
 #: UTA client; spec §10.3).
 COPY_PAGE_LIMIT_DEFAULT: Final = 20
 COPY_PAGE_LIMIT_MAX: Final = 100
+
+# --------------------------------------------------------------------------------------------
+# Market and account data for research (spec §10.3): funding, open interest, position tiers,
+# the account ledger. Sources: DOCS uta/public/Get-Current-Funding-Rate,
+# …/Get-History-Funding-Rate, …/Get-Open-Interest, …/Get-Position-Tier-Data,
+# DOCS uta/account/Get-Financial-Records and the uta Enumeration page (read through the mirror
+# copies bitgetpro.site / bitget.vin of https://www.bitget.com/api-doc/uta/...); NODE
+# bitget-api 3.2.3 (rest-client-v3, types/request|response/v3/public.ts and account.ts);
+# JKorf/Bitget.Net UnitTests/Endpoints/Unified/{ExchangeData,Account}/*.txt; ccxt 4.5.90
+# bitget.py (captured answers in its comments); typed-bitget 0.6.0 uta/market/* and
+# uta/account/financial_records.py.
+# --------------------------------------------------------------------------------------------
+
+#: ``minFundingRate`` / ``maxFundingRate`` of current-fund-rate: the DOCS sample's ±0.003
+#: (also JK's fixture and ccxt's captured answer of the same page). [single] Bitget sets the
+#: bounds per symbol; the synthetic market's rate (about 0.0001) stays far inside them.
+FUNDING_RATE_MIN: Final = "-0.003"
+FUNDING_RATE_MAX: Final = "0.003"
+
+#: history-fund-rate answers ``{"resultList": [...]}`` — JK's fixture (a copy of the DOCS
+#: sample), ccxt's captured answer and typed-bitget agree — where NODE types a bare array
+#: (``HistoryFundingRateV3[]``). [conflict] resolved for ``resultList`` (three sources to
+#: one); the client reads both. Rows are ``{symbol, fundingRate, fundingRateTimestamp}``
+#: newest first (typed-bitget: "most recent first"); ``cursor`` is a 1-BASED PAGE NUMBER, not
+#: the id of a row (typed-bitget "1-based page index", JK sends its page number as
+#: ``cursor``); no cursor comes back: a page shorter than ``limit`` is the last. [single]
+#: ``limit`` default 20, max 100 are the V2 page's (contract/market/Get-History-Funding-Rate:
+#: "Default: 20, maximum: 100"); no V3 source states them. [unverified]
+FUNDING_HISTORY_KEY: Final = "resultList"
+FUNDING_HISTORY_LIMIT_DEFAULT: Final = 20
+FUNDING_HISTORY_LIMIT_MAX: Final = 100
+#: (Its rate limit, 20/s per IP, is the V2 page's and JK's guard's — the V3 page read states
+#: none [unverified] — and lives in the endpoint table, bitget_nb/endpoints.py.)
+
+#: Open interest of a symbol = the synthetic market's open interest + the sizes of the
+#: paper account's own open positions on it (their counterparty is the simulated market, so
+#: they add to what is open). Tickers' ``openInterest`` is the same figure. [choice] The
+#: DOCS define it as "the total number of unsettled or open futures", in base coin (contracts).
+OPEN_INTEREST_COUNTS_OWN_POSITIONS: Final = True
+
+#: Position tiers: the local exchange's margin model has ONE tier (see
+#: :data:`MMR_SHARE_OF_MAX_LEVERAGE_IMR`), so position-tier answers one row per symbol:
+#: ``tier`` 1, ``minTierValue`` 0, ``maxTierValue`` = ``maxPositionNum`` × the mark price
+#: (the largest position the instrument allows, in the quote coin; whole units), ``leverage``
+#: = ``maxLeverage``, ``mmr`` = the maintenance rate positions use — so the tier agrees with
+#: what current-position reports. The catalogue has no tier ladder. [choice] The DOCS sample
+#: shows tier 1 of BTCUSDT as 0..100000 at 125× with mmr 0.004. ``category=MARGIN`` (coin
+#: tiers) answers [] (margin borrowing is not served); futures need ``symbol`` (the answer
+#: has no symbol field to tell symbols apart). [unverified]
+POSITION_TIER_ONLY: Final = "1"
+
+#: Ledger (financial-records) types the paper account books (DOCS uta Enumeration, "type
+#: (financial records)" and "Tax type"; a third-party project's live notes saw
+#: PAPTRADING_USER_IN, ORDER_DEALT_IN / ORDER_DEALT_FROZEN_OUT, OPEN_/CLOSE_LONG/SHORT,
+#: BUY_DEAL / SELL_DEAL and CONTRACT_MAIN_SETTLE_FEE_USER_IN/OUT on demo and live UTA
+#: accounts). Which event gets which type is [single]/[choice]: funds of a new or reset
+#: paper account are demo funds ("Demo Fund In"); one-way futures fills are BUY_DEAL /
+#: SELL_DEAL ("executed in single-side mode"), hedge ones OPEN_/CLOSE_ + side.
+LEDGER_SEED: Final = "PAPTRADING_USER_IN"
+LEDGER_SPOT_OUT: Final = "ORDER_DEALT_FROZEN_OUT"
+LEDGER_SPOT_IN: Final = "ORDER_DEALT_IN"
+LEDGER_ONE_WAY: Final = {"buy": "BUY_DEAL", "sell": "SELL_DEAL"}
+LEDGER_HEDGE: Final = {
+    ("open", "long"): "OPEN_LONG",
+    ("open", "short"): "OPEN_SHORT",
+    ("close", "long"): "CLOSE_LONG",
+    ("close", "short"): "CLOSE_SHORT",
+}
+LEDGER_FUNDING: Final = {
+    ("crossed", True): "CONTRACT_MAIN_SETTLE_FEE_USER_IN",
+    ("crossed", False): "CONTRACT_MAIN_SETTLE_FEE_USER_OUT",
+    ("isolated", True): "FIXED_SETTLE_FEE_USER_IN",
+    ("isolated", False): "FIXED_SETTLE_FEE_USER_OUT",
+}
+LEDGER_TRANSFER_IN: Final = "TRANSFER_IN"
+LEDGER_TRANSFER_OUT: Final = "TRANSFER_OUT"
+#: The ``category`` of ledger rows that belong to no trade — the initial funds and transfers
+#: to and from the lead account: ``SPOT`` (the unified account's coin side; what ccxt's
+#: ``fetch_ledger`` asks for by default). [unverified] the DOCS do not say which category a
+#: transfer is listed under. ``category=OTHER`` (listed by the DOCS request table, in either
+#: case) is accepted and has no rows here.
+LEDGER_FUNDS_CATEGORY: Final = "SPOT"
+LEDGER_OTHER_CATEGORY: Final = "OTHER"
+#: A row's coin changes by ``amount + fee``; ``fee`` is negative when paid (DOCS sample
+#: ``"fee": "-0.00000531"`` on an ORDER_DEALT_IN row; typed-bitget's live notes: "fee is
+#: signed the same way as amount"); futures rows carry the realised PnL in ``amount`` (0 on
+#: opening), as V2's account bills do (``open_long`` with ``amount`` 0 and the fee apart).
+#: The DOCS sample supports it: ``amount`` 0.00531168 with ``fee`` -0.00000531 is a 0.1 % fee
+#: of the amount itself (a fee of a gross 0.00531699 would print -0.00000532). ccxt 4.5.90's
+#: ``parse_ledger_entry`` reads ``before`` as ``balance - amount``, i.e. as if the fee were in
+#: the amount: against this exchange its ``before`` of a fee row is off by the fee. [single]
+LEDGER_FEE_APART: Final = True
+#: financial-records windows: 90-day look-back, ≤ 30 days per query (DOCS: "The access window
+#: is 90 days", "must not exceed 30 days") [solid]; limit default 100, max 100 (DOCS)
+#: [solid]; newest first, ``cursor`` = the id of the last row while rows are left (spec §9
+#: #6) [unverified]. An empty answer is ``{"list": null, "cursor": null}`` and the last page
+#: of a non-empty one has ``cursor`` "" — typed-bitget 0.6.0, "confirmed live": "null, not
+#: [] … null alongside a null list on an empty page; absent or empty on the last page of a
+#: non-empty result". [single] (the client reads null, "" and a missing key alike).
+LEDGER_LIMIT_DEFAULT: Final = 100
+LEDGER_LIMIT_MAX: Final = 100
+LEDGER_LAST_CURSOR: Final = ""
 
 # --------------------------------------------------------------------------------------------
 # Fault injection (tests and demos; not exchange behaviour)

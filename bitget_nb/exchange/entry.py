@@ -33,6 +33,7 @@ from .events import Notifier
 from .fees import FeeModel, Liquidity
 from .futures import PositionRules
 from .instruments import Catalogue, Instrument
+from .ledger import Ledger
 from .marketdata import MarketData
 from .matching import Books, MatchingEngine, Plan
 from .orders import Fill, IdSequence, Order, OrderStore
@@ -89,8 +90,10 @@ class OrderEntry:
         grid: SecondGrid,
         notifier: Notifier,
         seed: int,
+        ledger: Ledger,
     ) -> None:
         self.account = account
+        self.ledger = ledger
         self.catalogue = catalogue
         self.market = market
         self.fees = fees
@@ -450,6 +453,10 @@ class OrderEntry:
             )
             self.store.add_fill(fill)
             fills.append(fill)
+            if leg.position is not None:
+                self.ledger.futures_fill(fill, order, leg.position)
+            else:
+                self.ledger.spot_fill(fill, inst)
         order.updated_ms = max(order.updated_ms, when)
         if not order.quote_sized and order.cum_exec_qty == order.qty:
             self._finish(order, "filled", "", when)

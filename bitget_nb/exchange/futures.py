@@ -34,6 +34,7 @@ from .clock import Clock
 from .commands import SetLeverage
 from .events import Notifier
 from .instruments import Catalogue, Instrument
+from .ledger import Ledger
 from .marketdata import MarketData
 from .orders import Order, OrderStore
 from .positions import (
@@ -250,8 +251,10 @@ class FuturesDesk:
         notifier: Notifier,
         lead: LeadPolicy,
         protection: Protection,
+        ledger: Ledger,
     ) -> None:
         self.account = account
+        self.ledger = ledger
         self.positions = positions
         self.store = store
         self.rules = rules
@@ -338,6 +341,7 @@ class FuturesDesk:
             self.account.balance(coin).available += received
             position.funding += received
             self.funding_by_coin[coin] = self.funding_by_coin.get(coin, _ZERO) + received
+            self.ledger.funding(position, received, when)
             self.notifier.funding(position, rate, received, when)
             self.notifier.position(position, when)
         self.notifier.balances(when)

@@ -2,10 +2,11 @@
 
 **Design.** The file holds the account's *state*, not its history of commands:
 
-* record tables — ``orders``, ``fills``, ``positions``, ``strategy_orders``, ``transfers``:
+* record tables — ``orders``, ``fills``, ``positions``, ``strategy_orders``, ``transfers``,
+  ``ledger`` (the account's financial records):
   one row per record, its id, the columns it is looked up by (time, category and symbol,
   status; indexed) and the record as a JSON document — amounts as exact decimal strings,
-  no pickles. Fills and transfers are written once; an order, a position or a strategy
+  no pickles. Fills, transfers and ledger rows are written once; an order, a position or a strategy
   order is written again while it is open and a last time when it closes;
 * ``state`` — the account-wide documents: balances, settings, the countdown, the lead
   account's balances, the id sequences, running totals, the clock, the catch-up horizon;
@@ -126,7 +127,7 @@ logger = logging.getLogger("bitget_nb.exchange.persistence")
 #: The file format this module writes and reads (``meta.format``).
 FORMAT = "bitget_nb paper account 2"
 #: The schema version this code writes (``meta.schema``).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: ``PRAGMA synchronous``: FULL fsyncs the WAL on every commit (survives power loss).
 SYNCHRONOUS: Literal["FULL", "NORMAL"] = "FULL"
 #: How long opening waits for another process to let go of the file.
@@ -211,10 +212,23 @@ def _schema_3(conn: sqlite3.Connection) -> None:
             conn.execute(f"CREATE INDEX {table}_by_{name}_id ON {table} ({on})")
 
 
+def _schema_4(conn: sqlite3.Connection) -> None:
+    """Schema 3 → 4: the account ledger (``account/financial-records``) gets its table,
+    EMPTY — the events before the migration are not reconstructed (funding was kept per
+    position, not per payment). A migrated account's ledger starts at the first reopening,
+    from the balances it has then (:meth:`.ledger.Ledger.start_from`); its fills, transfers
+    and position history stay where they were."""
+    conn.execute(
+        "CREATE TABLE ledger (id TEXT PRIMARY KEY, created_ms INTEGER NOT NULL, category TEXT,"
+        " coin TEXT, type TEXT, doc TEXT NOT NULL)"
+    )
+    conn.execute("CREATE INDEX ledger_by_time ON ledger (created_ms)")
+
+
 #: Forward migrations: ``MIGRATIONS[v]`` brings a schema-``v`` file to ``v + 1`` (SQL on
 #: the open connection, inside the transaction that also records the new version). Format
 #: 1 is not among them: it needs the domain to be rebuilt (:mod:`.legacy`).
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {2: _schema_3}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {2: _schema_3, 3: _schema_4}
 
 
 class PaperAccountError(BitgetError, RuntimeError):

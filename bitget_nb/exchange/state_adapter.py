@@ -12,7 +12,8 @@ small interface, so that a reshaped domain core is rewired in this file only:
 * :func:`everything` — every row of a venue's state (a new, reset or converted account);
 * :class:`Tracker` — remembers what was last written, and :meth:`Tracker.changes` returns
   the rows that differ now;
-* :func:`load` — reinstall the working set read from a file (:class:`Rows`) into a venue,
+* :func:`load` — reinstall the working set read from a file (:class:`Rows`) into a venue
+  (the ledger is read whole: it is appended to, never changed),
   with the file's closed orders and fills behind an :class:`~.orders.Archive`; returns its
   :class:`Tracker`.
 
@@ -60,6 +61,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .accounts import Account, Balance, Countdown, SymbolConfig, Transfer
 from .canonical import clock_state
 from .core import Core
+from .ledger import LedgerEntry
 from .market import BOOK_LEVELS
 from .orders import OPEN_STATUSES, Fill, LegFields, Order
 from .positions import Position
@@ -77,6 +79,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "positions": ("created_ms", "category", "symbol", "status"),
     "strategy_orders": ("created_ms", "category", "symbol", "status"),
     "transfers": ("created_ms", "coin"),
+    "ledger": ("created_ms", "category", "coin", "type"),
 }
 #: The tables a reopened account leaves in its file but for its working set (the open
 #: orders): its closed orders and its fills are read from there when a query reaches them.
@@ -213,6 +216,7 @@ _FILL = _Codec(Fill)
 _POSITION = _Codec(Position)
 _STRATEGY = _Codec(StrategyOrder, nested={"legs": _Codec(TriggerLeg)})
 _TRANSFER = _Codec(Transfer)
+_LEDGER = _Codec(LedgerEntry)
 _BALANCE = _Codec(Balance)
 _SYMBOL_CONFIG = _Codec(SymbolConfig)
 _COUNTDOWN = _Codec(Countdown)
@@ -254,6 +258,11 @@ def _transfer_record(transfer: Transfer) -> Record:
     return Record("transfers", transfer.transfer_id, columns, _dumps(_TRANSFER.encode(transfer)))
 
 
+def _ledger_record(entry: LedgerEntry) -> Record:
+    columns = (entry.created_ms, entry.category, entry.coin, entry.type)
+    return Record("ledger", entry.entry_id, columns, _dumps(_LEDGER.encode(entry)))
+
+
 def _state_documents(venue: Venue) -> dict[str, str]:
     """The account-wide documents of ``venue``, as JSON text by name."""
     account, trading, lead = venue.account, venue.trading, venue.lead
@@ -290,6 +299,10 @@ def _state_documents(venue: Venue) -> dict[str, str]:
             "realised": {c: _text(v) for c, v in futures.realised_by_coin.items()},
             "funding": {c: _text(v) for c, v in futures.funding_by_coin.items()},
         },
+        "ledger": {
+            "balances": {c: _text(v) for c, v in trading.ledger.balances.items()},
+            "last_id": trading.ledger.last_id,
+        },
         "clock": clock_state(venue.clock),
         "market": {"processed_second": trading.scheduler._processed_second, "books": books},
     }
@@ -313,6 +326,7 @@ def everything(venue: Venue) -> list[Record]:
     rows += [_position_record(p, "closed") for p in reversed(list(book.newest_closed()))]
     rows += [_strategy_record(s) for s in trading.strategy_book.orders()]
     rows += [_transfer_record(t) for t in venue.lead.transfers]
+    rows += [_ledger_record(e) for e in trading.ledger.entries]
     rows += [_state_record(name, text) for name, text in _state_documents(venue).items()]
     return rows
 
@@ -331,7 +345,7 @@ class Tracker:
         self._orders: dict[str, tuple[Order, tuple[Any, ...]]] = {}
         self._positions: dict[str, tuple[Position, tuple[Any, ...]]] = {}
         self._strategies: dict[str, tuple[StrategyOrder, tuple[Any, ...]]] = {}
-        self._order_count = self._fill_count = self._transfer_count = 0
+        self._order_count = self._fill_count = self._transfer_count = self._ledger_count = 0
         self._last_position = self._last_strategy = 0
 
     @classmethod
@@ -351,6 +365,7 @@ class Tracker:
         tracker._order_count = len(store)
         tracker._fill_count = store.fill_count
         tracker._transfer_count = len(venue.lead.transfers)
+        tracker._ledger_count = len(trading.ledger)
         tracker._last_position = int(book._ids.last)
         tracker._last_strategy = int(desk._ids.last)
         return tracker
@@ -371,6 +386,10 @@ class Tracker:
         if len(lead.transfers) != self._transfer_count:
             rows += [_transfer_record(t) for t in lead.transfers[self._transfer_count :]]
             self._transfer_count = len(lead.transfers)
+        ledger = trading.ledger
+        if len(ledger) != self._ledger_count:
+            rows += [_ledger_record(e) for e in ledger.since(self._ledger_count)]
+            self._ledger_count = len(ledger)
         docs = _state_documents(self.venue)
         held = []
         for name, text in docs.items():
@@ -687,6 +706,15 @@ def load(venue: Venue, rows: Rows) -> Tracker:
         ):
             sequence._last = int(sequences[name])
         trading.entry._seq = int(sequences["book_priority"])
+    if "ledger" in docs:
+        saved = docs["ledger"]
+        trading.ledger.restore(
+            [_LEDGER.decode(json.loads(row.doc)) for row in rows.records("ledger")],
+            {c: Decimal(v) for c, v in saved["balances"].items()},
+            int(saved["last_id"]),
+        )
+    else:  # written before the ledger existed (schema 3): it starts now, from the balances
+        trading.ledger.start_from({c: b.total for c, b in account.balances.items()})
     if "market" in docs:
         _install_market(venue, trading, docs["market"])
     venue.install(state)

@@ -29,7 +29,7 @@ API_LAYER = {
 DOMAIN = {
     "accounts", "agenda", "checks", "clock", "commands", "copytrading", "core", "countdown",
     "defaults", "entry", "events", "fees", "futures", "instruments", "market", "marketdata",
-    "matching", "orders", "positions", "queries", "rejections", "scheduler", "settlement",
+    "ledger", "matching", "orders", "positions", "queries", "rejections", "scheduler", "settlement",
     "strategies", "triggers",
 }  # fmt: skip
 #: What the domain may use of the rest of the package: the shared vocabulary and candle

@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import shutil
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,9 @@ from bitget_nb.exchange.persistence import BACKUP_SUFFIX, export_file
 FIXTURE = Path(__file__).parent / "data" / "paper-0.1.0.sqlite3"
 #: The same account in the row format of schema 2 (the 0.1.0 fixture converted by this code).
 ROWS_FIXTURE = Path(__file__).parent / "data" / "paper-rows-2.sqlite3"
+#: The same account in the row format of schema 3 (the schema-2 fixture migrated by the code
+#: of commit 33f460c), the last schema without the account ledger.
+ROWS_3_FIXTURE = Path(__file__).parent / "data" / "paper-rows-3.sqlite3"
 KEY = {"api_key": "bg_" + "0" * 31 + "1", "api_secret": "f" * 64, "api_pass": "fixturePass0100"}
 NOW_MS = 1_748_736_120_000
 
@@ -226,8 +230,40 @@ def test_a_file_in_the_row_format_of_schema_2_opens_with_what_it_holds(tmp_path:
         assert near["orderStatus"] == "filled"
     assert not path.with_name(path.name + BACKUP_SUFFIX).exists()  # nothing to convert
     meta = dict(_sql(path, "SELECT key, value FROM meta"))
-    assert meta["schema"] == str(persistence.SCHEMA_VERSION) == "3"
+    assert meta["schema"] == str(persistence.SCHEMA_VERSION) == "4"
     assert _sql(path, "SELECT COUNT(*) FROM orders WHERE client_oid IS NULL") == [(0,)]
+
+
+def test_a_schema_3_file_gains_an_empty_ledger_that_starts_from_its_balances(
+    tmp_path: Path,
+) -> None:
+    """Schema 3 → 4 adds the ledger table, empty: what happened before is not reconstructed,
+    and the ledger runs on from the balances the account had (so each new row's ``balance``
+    is the coin's balance after it), through a restart."""
+    path = tmp_path / "paper.sqlite3"
+    shutil.copyfile(ROWS_3_FIXTURE, path)
+    assert dict(_sql(path, "SELECT key, value FROM meta"))["schema"] == "3"
+    with LocalExchange(path=path) as ex:
+        assert _as_0_1_0_showed(export_tables(ex.venue)) == EXPECTED  # nothing else changed
+        call = ex.venue.call
+        empty = call("get_financial_records", {"category": "SPOT"}, ex.trader)
+        assert empty == {"list": None, "cursor": None}
+        usdt = ex.venue.account.balance("USDT").total
+        buy = {"category": "SPOT", "symbol": "BTCUSDT", "side": "buy", "orderType": "market"}
+        ack = call("submit_new_order", {**buy, "qty": "100"}, ex.trader)
+        rows = call("get_financial_records", {"category": "SPOT"}, ex.trader)["list"]
+        fill = call("get_trade_fills", {"orderId": ack["orderId"]}, ex.trader)["list"][0]
+    spent = next(r for r in rows if r["coin"] == "USDT")
+    assert spent["type"] == "ORDER_DEALT_FROZEN_OUT" and spent["amount"] == "-" + fill["execValue"]
+    assert Decimal(spent["balance"]) == usdt - Decimal(fill["execValue"])
+    assert _sql(path, "SELECT COUNT(*) FROM ledger") == [(2,)]
+    assert dict(_sql(path, "SELECT key, value FROM meta"))["schema"] == "4"
+    with LocalExchange(path=path) as again:
+        after = again.venue.call("get_financial_records", {"category": "SPOT"}, again.trader)
+        assert after["list"] == rows
+        assert (
+            again.venue.trading.ledger.balance("USDT") == again.venue.account.balance("USDT").total
+        )
 
 
 def test_a_0_1_0_wall_clock_file_keeps_its_clock_offset_and_its_switch_fires_on_the_next_call(
