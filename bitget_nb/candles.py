@@ -35,6 +35,8 @@ itself under the endpoints' 20/s and never meets a 429.
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -268,8 +270,21 @@ def gaps(candles: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def warn_gaps(found: list[dict[str, Any]], label: str, *, stacklevel: int) -> None:
-    """One warning for every gap of a download (not one per gap)."""
+def _caller_stacklevel() -> int:
+    """The stack level of the first frame outside this package — the user's line that
+    asked, whether through ``client.get_candles`` or a store's ``update``."""
+    package = os.path.dirname(__file__) + os.sep
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
+
+
+def warn_gaps(found: list[dict[str, Any]], label: str) -> None:
+    """One warning for every gap of a download (not one per gap), pointing at the caller's
+    line."""
     if not found:
         return
     bars = sum(g["bars"] for g in found)
@@ -279,5 +294,5 @@ def warn_gaps(found: list[dict[str, Any]], label: str, *, stacklevel: int) -> No
         f"gap{'s' * (len(found) != 1)}, the first from {first['start']} to {first['end']}; "
         "the exchange had no candles there (bitget_nb.candles.gaps(df) lists them)",
         CandleGapWarning,
-        stacklevel=stacklevel,
+        stacklevel=_caller_stacklevel(),
     )

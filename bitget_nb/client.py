@@ -626,8 +626,7 @@ class BitgetClient(EndpointMethods):
             range=[_iso_ms(start), _iso_ms(min(end, now))],
             gaps=found,
         )
-        # stacklevel: here, _call, the generated method, the caller
-        candles.warn_gaps(found, f"{query['symbol']} {name}", stacklevel=4)
+        candles.warn_gaps(found, f"{query['symbol']} {name}")
         return df
 
     # -- paged reads ------------------------------------------------------------------------------

@@ -263,6 +263,7 @@ def test_a_gap_the_exchange_has_is_listed_and_warned_about_once():
         with pytest.warns(CandleGapWarning, match="10 bars missing in 1 gap") as caught:
             df = client.get_candles(**BTC, interval="1m", startTime=NOW - pd.Timedelta("3h"))
         assert len(caught) == 1
+        assert caught[0].filename == __file__  # it points at the line that asked
         assert df.attrs["gaps"] == [
             {"start": pd.Timestamp(a, unit="ms", tz="UTC").isoformat(),
              "end": pd.Timestamp(b, unit="ms", tz="UTC").isoformat(), "bars": 10}

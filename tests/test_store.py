@@ -423,8 +423,9 @@ def _holey_exchange(hole: tuple[str, str]) -> tuple[bg.LocalExchange, _HoleyMark
 def test_a_gap_the_exchange_has_is_recorded_and_filled_once_the_exchange_has_it(store, sent):
     ex, market = _holey_exchange(("2026-11-01T05:10:00Z", "2026-11-01T05:14:00Z"))
     with ex, bg.BitgetClient(**ex.credentials, base_url=ex.base_url, session=sent.session) as c:
-        with pytest.warns(bg.CandleGapWarning, match="5 bars missing"):  # the client says so
+        with pytest.warns(bg.CandleGapWarning, match="5 bars missing") as warned:
             first = store.update(c, **SERIES, start="2026-11-01T05:00:00Z")
+        assert warned[0].filename == __file__  # the client says so, at the line of the update
         assert int(first["new_bars"]) == 55 and int(first["missing_bars"]) == 5
         gaps = store.gaps(**SERIES)
         assert gaps[["start", "end"]].astype(str).values.tolist() == [
