@@ -87,7 +87,7 @@ def main() -> int:
             downloads.append((elapsed, pages, len(df)))
             if round_ == 0:
                 time.sleep(1.1)
-                store.update(client, **_series(), start=month["startTime"], end=NOW)
+                store.update(client, **_series(), start=month["startTime"], end=NOW, progress=False)
             started = time.perf_counter()
             stored = store.read(**_series(), start=month["startTime"], end=NOW)
             reads.append(time.perf_counter() - started)
