@@ -41,6 +41,7 @@ from .rules import InstrumentRules
 
 if TYPE_CHECKING:
     from .exchange import LocalExchange
+    from .journal import Journal
     from .store import CandleStore
     from .widgets import DeadMansSwitchToggle, KillSwitch, OrderForm, OrdersView
 
@@ -62,6 +63,7 @@ __all__ = [
     "InstrumentRules",
     "InsufficientBalanceError",
     "InvalidParameterError",
+    "Journal",
     "KillSwitch",
     "LocalExchange",
     "OrderForm",
@@ -89,6 +91,7 @@ __all__ = [
 _LAZY = {
     "LocalExchange": "bitget_nb.exchange",
     "CandleStore": "bitget_nb.store",
+    "Journal": "bitget_nb.journal",
     "OrderForm": "bitget_nb.widgets",
     "OrdersView": "bitget_nb.widgets",
     "KillSwitch": "bitget_nb.widgets",

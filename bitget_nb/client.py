@@ -215,6 +215,12 @@ class BitgetClient(EndpointMethods):
     def transport(self) -> Transport:
         return self._transport
 
+    @property
+    def key_id(self) -> str | None:
+        """12 hex digits of the API key's SHA-256 (``None`` without keys): names a file per
+        account key — a journal's — without the key in it."""
+        return self._credentials.key_id if self._credentials is not None else None
+
     def __repr__(self) -> str:
         # getattr: a verbose traceback of an error inside __init__ shows this repr too
         creds = getattr(self, "_credentials", None)

@@ -12,6 +12,7 @@ Credentials(api_key='bg_0…cdef', api_secret=<hidden>, api_pass=<hidden>)
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -130,6 +131,12 @@ class Credentials:
     @property
     def masked_key(self) -> str:
         return _mask(self.api_key)
+
+    @property
+    def key_id(self) -> str:
+        """A short, stable id of the API key — 12 hex digits of its SHA-256 — to name files
+        by account key without writing the key itself anywhere."""
+        return hashlib.sha256(self.api_key.encode("utf-8")).hexdigest()[:12]
 
     @classmethod
     def resolve(

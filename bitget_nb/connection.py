@@ -46,7 +46,7 @@ from .errors import ConfigurationError
 if TYPE_CHECKING:
     from .exchange import LocalExchange
 
-__all__ = ["connect", "data_path", "default_exchange"]
+__all__ = ["connect", "data_path", "default_exchange", "running_exchange"]
 
 SEED_VAR = "BITGET_NB_SEED"
 LOCAL_URL_VAR = "BITGET_NB_LOCAL_URL"
@@ -121,6 +121,12 @@ def default_exchange() -> LocalExchange:
     with _lock:
         if _default is None:
             _default = _new_exchange(data_path())
+        return _default
+
+
+def running_exchange() -> LocalExchange | None:
+    """The process's embedded exchange if it has been started, without starting one."""
+    with _lock:
         return _default
 
 
