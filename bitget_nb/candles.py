@@ -54,7 +54,7 @@ from .intervals import (
     reach_ms,
 )
 
-__all__ = ["CandleGapWarning", "Leg", "download", "gaps", "plan"]
+__all__ = ["CandleGapWarning", "Leg", "download", "gaps", "pages_needed", "plan"]
 
 
 class CandleGapWarning(UserWarning):
@@ -136,6 +136,21 @@ earliest start is 2025-03-03T00:00:00+00:00
     return legs
 
 
+def pages_needed(legs: list[Leg], iv: Interval) -> int:
+    """Requests the legs take at the least: their bar slots over the page size, per leg.
+
+    >>> pages_needed([Leg("get_candles", 0, 43_200 * 60_000, 1000)], interval("1m"))
+    44
+    """
+    total = 0
+    for leg in legs:
+        slots = (
+            len(iv.starts(leg.start, leg.end)) if iv.ms == 0 else (leg.end - leg.start) // iv.ms + 1
+        )
+        total += -(-slots // leg.page)
+    return total
+
+
 def _page(asked: int | None, maximum: int) -> int:
     return maximum if asked is None else max(1, min(int(asked), maximum))
 
@@ -166,10 +181,8 @@ def download(
         # Windows still to fetch; each request either shows its window holds nothing more
         # (an empty page, or one that reached both ends) or narrows it to what is left.
         windows = [(leg.start, leg.end)]
-        bars = len(iv.starts(leg.start, leg.end)) if iv.ms == 0 else (leg.end - leg.start) // iv.ms
-        # every request either ends a window or narrows it by a full page: a server that
-        # keeps answering the same bars must not keep us here
-        allowed = 3 * (bars // leg.page + 2)
+        # a bound: a server that keeps answering bars already received must not keep us here
+        allowed = 3 * (pages_needed([leg], iv) + 1)
         made = 0
         while windows:
             lo, hi = windows.pop()

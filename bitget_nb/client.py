@@ -595,13 +595,8 @@ class BitgetClient(EndpointMethods):
         legs = candles.plan(name, start, end, now_ms=now, page=_int_or_none(query.get("limit")))
         repeated = {k: v for k, v in query.items() if k not in ("startTime", "endTime", "limit")}
         bar = _progress(progress, ep.name)
-        if bar is not None and legs:
-            bar.total = sum(
-                -(-len(iv.starts(leg.start, leg.end)) // leg.page)
-                if iv.ms == 0
-                else -(-((leg.end - leg.start) // iv.ms + 1) // leg.page)
-                for leg in legs
-            )
+        if bar is not None:
+            bar.total = candles.pages_needed(legs, iv)
         first: list[Mapping[str, Any]] = []
 
         def fetch(endpoint: str, wire: dict[str, Any]) -> Mapping[str, Any]:
