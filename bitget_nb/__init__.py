@@ -41,6 +41,7 @@ from .rules import InstrumentRules
 
 if TYPE_CHECKING:
     from .exchange import LocalExchange
+    from .report import TradeReport, trade_report
     from .store import CandleStore
     from .widgets import DeadMansSwitchToggle, KillSwitch, OrderForm, OrdersView
 
@@ -77,18 +78,22 @@ __all__ = [
     "ServerError",
     "StrategyOrderRequestV3",
     "TimestampExpiredError",
+    "TradeReport",
     "TransportError",
     "ValidationError",
     "__version__",
     "connect",
     "default_exchange",
+    "trade_report",
 ]
 
-# Loaded on first use: the exchange (Werkzeug), the candle store (pyarrow) and the widgets
-# (ipywidgets) stay out of `import bitget_nb`.
+# Loaded on first use: the exchange (Werkzeug), the candle store (pyarrow), the trade report
+# and the widgets (ipywidgets) stay out of `import bitget_nb`.
 _LAZY = {
     "LocalExchange": "bitget_nb.exchange",
     "CandleStore": "bitget_nb.store",
+    "TradeReport": "bitget_nb.report",
+    "trade_report": "bitget_nb.report",
     "OrderForm": "bitget_nb.widgets",
     "OrdersView": "bitget_nb.widgets",
     "KillSwitch": "bitget_nb.widgets",
