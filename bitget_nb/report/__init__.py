@@ -162,6 +162,12 @@ class _Line:
         i = bisect.bisect_right(self.times, t) - 1
         return self.values[max(i, 0)]
 
+    def with_point(self, t: int, value: Decimal) -> _Line:
+        """This line with ``value`` at ``t`` (replacing a point there), later points dropped:
+        nothing after an exact price of now is known."""
+        points = [(a, v) for a, v in zip(self.times, self.values, strict=True) if a < t]
+        return _Line.from_points([*points, (t, value)])
+
     @classmethod
     def from_points(cls, points: Iterable[tuple[int, Decimal]]) -> _Line:
         merged: dict[int, Decimal] = {}
@@ -217,6 +223,12 @@ class TradeReport:
     end: pd.Timestamp
     final_equity: Decimal
     ledger: pd.DataFrame
+    #: The spot lots held at the end (``Decimal``s): coin, qty, price (quote coin), and
+    #: whether the lot is inventory (coins not bought: held before the history, initial
+    #: funds, transfers in); ``inventory``: all the inventory that arrived, coin → (qty,
+    #: cost at the prices it arrived at).
+    lots: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    inventory: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict, repr=False)
     candles: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict, repr=False)
     _fills: list[Fill] = field(default_factory=list, repr=False)
 
@@ -304,7 +316,12 @@ class TradeReport:
             }
             for c in coins
         ]
-        return pd.DataFrame(rows, index=pd.Index(coins, name="coin", dtype=_STR), dtype=object)
+        return pd.DataFrame(
+            rows,
+            index=pd.Index(coins, name="coin", dtype=_STR),
+            columns=["ledger", "explained", "difference"],
+            dtype=object,
+        )
 
     def plot(self) -> list[Figure]:
         """Three matplotlib figures: equity with drawdown, net PnL by symbol (USDT), and each
@@ -503,18 +520,18 @@ def trade_report(
         if (category, symbol) not in candles:
             candles[(category, symbol)] = download(category, symbol, "market")
     if at_now:
+        # the exact prices of now win over a candle's: the last price (the spot index the
+        # exchange values coins at) and each open position's mark price
         tickers = client.get_tickers(category="SPOT", raw=True)["data"]
         for row in paging.page_rows(tickers):
-            line = lines.get(("SPOT", row["symbol"]))
-            if line is not None:
-                line.times.append(now)
-                line.values.append(_decimal(row["lastPrice"]))
+            key = ("SPOT", row["symbol"])
+            if key in lines:
+                lines[key] = lines[key].with_point(now, _decimal(row["lastPrice"]))
         for category in sorted({c for c, _ in futures_symbols}):
             envelope = client.get_current_position(category=category, raw=True)
             for row in paging.page_rows(envelope.get("data")):
-                line = marks.setdefault((category, row["symbol"]), _Line())
-                line.times.append(now)
-                line.values.append(_decimal(row["markPrice"]))
+                key = (category, row["symbol"])
+                marks[key] = marks.get(key, _Line()).with_point(now, _decimal(row["markPrice"]))
 
     def price(coin: str, t: int) -> Decimal:
         if coin in STABLE_COINS:
@@ -600,6 +617,16 @@ def trade_report(
         end=_ms_time(end_ms),  # type: ignore[arg-type]
         final_equity=final_equity,
         ledger=ledger_frame,
+        lots=pd.DataFrame(
+            [
+                {"coin": c, "qty": lot.qty, "price": lot.price, "inventory": lot.inventory}
+                for c, held_lots in spot.lots.items()
+                for lot in held_lots
+            ],
+            columns=["coin", "qty", "price", "inventory"],
+            dtype=object,
+        ),
+        inventory=dict(spot.arrived),
         candles=candles,
         _fills=fills,
     )
@@ -638,21 +665,18 @@ def _replay(
     """Fills, funding and coins arriving or leaving from outside, in time order (funding
     before the fills of its millisecond, as the exchange settles it)."""
     events: list[tuple[int, int, int, object]] = []
-    events += [(f.time_ms, 1, f.key[1], f) for f in fills]
-    events += [(p.time_ms, 0, p.seq, p) for p in funding]
+    # at one millisecond: coins arriving first (the initial funds), then funding, then fills
     events += [
-        (r.time_ms, 2, r.seq, r)
+        (r.time_ms, 0, r.seq, r)
         for r in ledger
-        if r.is_flow
-        and r.type != "PAPTRADING_USER_IN"
-        and r.coin not in STABLE_COINS
-        and r.time_ms <= end_ms
-        and r.time_ms > ledger[0].time_ms
+        if r.is_flow and r.coin not in STABLE_COINS and r.time_ms <= end_ms
     ]
+    events += [(p.time_ms, 1, p.seq, p) for p in funding]
+    events += [(f.time_ms, 2, f.key[1], f) for f in fills]
     events.sort(key=lambda e: e[:3])
     batch: list[Funding] = []
     for _, kind, _, item in events:
-        if kind == 0:
+        if kind == 1:
             assert isinstance(item, Funding)
             if batch and (batch[0].time_ms, batch[0].symbol) != (item.time_ms, item.symbol):
                 futures.fund(batch)
@@ -662,7 +686,7 @@ def _replay(
         if batch:
             futures.fund(batch)
             batch = []
-        if kind == 1:
+        if kind == 2:
             assert isinstance(item, Fill)
             (spot if item.category == "SPOT" else futures).apply(item)
         else:

@@ -236,6 +236,8 @@ class SpotBook:
     lots: dict[str, list[Lot]] = field(default_factory=dict)
     trips: list[Trip] = field(default_factory=list)
     totals: dict[tuple[str, str], Totals] = field(default_factory=dict)
+    #: Inventory that arrived: coin → (qty, cost at the price it arrived at).
+    arrived: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
     #: Base coin sold beyond every lot (its cost taken at the sell price: no PnL).
     uncovered: dict[str, Decimal] = field(default_factory=dict)
 
@@ -249,6 +251,8 @@ class SpotBook:
         """Coins held before the first fill (or arriving from outside): a lot at ``price``."""
         if qty > 0:
             self.lots.setdefault(coin, []).append(Lot(qty, price, ZERO, time_ms, inventory=True))
+            held, cost = self.arrived.get(coin, (ZERO, ZERO))
+            self.arrived[coin] = (held + qty, cost + qty * price)
 
     def withdraw(self, coin: str, qty: Decimal) -> None:
         """Coins leaving without a trade (a transfer out) take the oldest lots with them."""
