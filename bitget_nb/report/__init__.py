@@ -71,10 +71,10 @@ _MAX_BARS = 1500
 #: One minute short of the API's 90-day look-back (the exchange measures it on arrival).
 _LOOKBACK_MS = paging.LOOKBACK_MS - 120_000
 
-_TIME = "datetime64[ms, UTC]"
-_STR = "string"
-_NUM = "Float64"
-_INT = "Int64"
+_TIME: Any = "datetime64[ms, UTC]"
+_STR: Any = "string"
+_NUM: Any = "Float64"
+_INT: Any = "Int64"
 
 #: Declared columns of each frame (name → dtype); docs/report.md says what each means.
 ROUND_TRIP_COLUMNS: dict[str, str] = {

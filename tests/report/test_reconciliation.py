@@ -84,57 +84,57 @@ def _sum(rows: list[dict], field: str) -> Decimal:
 )
 @given(hedge=st.booleans(), plan=steps)
 def test_report_reconciles_exactly_with_the_exchange(hedge: bool, plan: list) -> None:
-    with bg.LocalExchange(seed=7, start_time=START) as ex:
-        with bg.BitgetClient(**ex.credentials, base_url=ex.base_url) as client:
-            _run(client, ex, hedge, plan)
-            ex.advance(minutes=490)  # at least one funding time with whatever is open
-            report = bg.trade_report(client)
-            totals = report.totals
+    with (
+        bg.LocalExchange(seed=7, start_time=START) as ex,
+        bg.BitgetClient(**ex.credentials, base_url=ex.base_url) as client,
+    ):
+        _run(client, ex, hedge, plan)
+        ex.advance(minutes=490)  # at least one funding time with whatever is open
+        report = bg.trade_report(client)
+        totals = report.totals
 
-            # futures: realised PnL, fees and funding = the ledger's rows, per margin coin
-            for category in _FUTURES:
-                rows = (
-                    client.get_financial_records(category=category, raw=True)["data"]["list"] or []
-                )
-                trades = [r for r in rows if "SETTLE_FEE" not in r["type"]]
-                funding = [r for r in rows if "SETTLE_FEE" in r["type"]]
-                key = (category, _SYMBOL[category])
-                if key not in totals.index:
-                    assert not rows
-                    continue
-                row = totals.loc[key]
-                assert row["realisedPnl"] == _sum(trades, "amount")
-                assert row["fees"] == -_sum(trades, "fee")
-                assert row["funding"] == _sum(funding, "amount")
-                positions = client.get_current_position(category=category, raw=True)["data"]
-                assert row["unrealisedPnl"] == _sum(positions["list"] or [], "unrealisedPnl")
+        # futures: realised PnL, fees and funding = the ledger's rows, per margin coin
+        for category in _FUTURES:
+            rows = client.get_financial_records(category=category, raw=True)["data"]["list"] or []
+            trades = [r for r in rows if "SETTLE_FEE" not in r["type"]]
+            funding = [r for r in rows if "SETTLE_FEE" in r["type"]]
+            key = (category, _SYMBOL[category])
+            if key not in totals.index:
+                assert not rows
+                continue
+            row = totals.loc[key]
+            assert row["realisedPnl"] == _sum(trades, "amount")
+            assert row["fees"] == -_sum(trades, "fee")
+            assert row["funding"] == _sum(funding, "amount")
+            positions = client.get_current_position(category=category, raw=True)["data"]
+            assert row["unrealisedPnl"] == _sum(positions["list"] or [], "unrealisedPnl")
 
-            # spot: the coins' changes = FIFO realised PnL less fees, and the lots still held
-            spot = [r for r in client.get_financial_records(category="SPOT", raw=True)["data"]["list"] or []
-                    if r["symbol"] == "BTCUSDT"]  # fmt: skip
-            usdt = sum(
-                (Decimal(r["amount"]) + Decimal(r["fee"]) for r in spot if r["coin"] == "USDT"),
-                Decimal(0),
-            )
-            btc = sum(
-                (Decimal(r["amount"]) + Decimal(r["fee"]) for r in spot if r["coin"] == "BTC"),
-                Decimal(0),
-            )
-            lots = report.lots[report.lots["coin"] == "BTC"]
-            held_qty = sum(lots["qty"], Decimal(0))
-            held_cost = sum(
-                (q * p for q, p in zip(lots["qty"], lots["price"], strict=True)), Decimal(0)
-            )
-            inv_qty, inv_cost = report.inventory["BTC"]  # the initial 1 BTC at its price
-            assert btc == held_qty - inv_qty
-            if ("SPOT", "BTCUSDT") in totals.index:
-                row = totals.loc[("SPOT", "BTCUSDT")]
-                assert row["uncoveredQty"] == 0
-                assert usdt == row["realisedPnl"] - row["fees"] + inv_cost - held_cost
-            else:
-                assert usdt == 0
+        # spot: the coins' changes = FIFO realised PnL less fees, and the lots still held
+        ledger = client.get_financial_records(category="SPOT", raw=True)["data"]["list"] or []
+        spot = [r for r in ledger if r["symbol"] == "BTCUSDT"]
+        usdt = sum(
+            (Decimal(r["amount"]) + Decimal(r["fee"]) for r in spot if r["coin"] == "USDT"),
+            Decimal(0),
+        )
+        btc = sum(
+            (Decimal(r["amount"]) + Decimal(r["fee"]) for r in spot if r["coin"] == "BTC"),
+            Decimal(0),
+        )
+        lots = report.lots[report.lots["coin"] == "BTC"]
+        held_qty = sum(lots["qty"], Decimal(0))
+        held_cost = sum(
+            (q * p for q, p in zip(lots["qty"], lots["price"], strict=True)), Decimal(0)
+        )
+        inv_qty, inv_cost = report.inventory["BTC"]  # the initial 1 BTC at its price
+        assert btc == held_qty - inv_qty
+        if ("SPOT", "BTCUSDT") in totals.index:
+            row = totals.loc[("SPOT", "BTCUSDT")]
+            assert row["uncoveredQty"] == 0
+            assert usdt == row["realisedPnl"] - row["fees"] + inv_cost - held_cost
+        else:
+            assert usdt == 0
 
-            # every balance change is explained; the final equity is account/assets'
-            assert (report.reconcile()["difference"] == 0).all()
-            assets = client.get_balances(raw=True)["data"]
-            assert report.final_equity.quantize(Decimal("1e-8")) == Decimal(assets["usdtEquity"])
+        # every balance change is explained; the final equity is account/assets'
+        assert (report.reconcile()["difference"] == 0).all()
+        assets = client.get_balances(raw=True)["data"]
+        assert report.final_equity.quantize(Decimal("1e-8")) == Decimal(assets["usdtEquity"])

@@ -109,7 +109,7 @@ def test_a_journal_is_joined_on_the_opening_clientoid():
 
 
 def test_a_window_counts_only_what_closed_inside_it(traded):
-    ex, client, report = traded
+    _, client, _ = traded
     later = bg.trade_report(client, start="2026-11-01T12:00:00Z")
     closed = later.round_trips[later.round_trips["status"] == "closed"]
     assert closed["closeClientOid"].tolist() == ["c2"]
