@@ -42,6 +42,7 @@ from .rules import InstrumentRules
 if TYPE_CHECKING:
     from .exchange import LocalExchange
     from .journal import Journal
+    from .report import TradeReport, trade_report
     from .store import CandleStore
     from .widgets import DeadMansSwitchToggle, KillSwitch, OrderForm, OrdersView
 
@@ -79,19 +80,23 @@ __all__ = [
     "ServerError",
     "StrategyOrderRequestV3",
     "TimestampExpiredError",
+    "TradeReport",
     "TransportError",
     "ValidationError",
     "__version__",
     "connect",
     "default_exchange",
+    "trade_report",
 ]
 
-# Loaded on first use: the exchange (Werkzeug), the candle store (pyarrow) and the widgets
-# (ipywidgets) stay out of `import bitget_nb`.
+# Loaded on first use: the exchange (Werkzeug), the candle store (pyarrow), the trade report
+# and the widgets (ipywidgets) stay out of `import bitget_nb`.
 _LAZY = {
     "LocalExchange": "bitget_nb.exchange",
     "CandleStore": "bitget_nb.store",
     "Journal": "bitget_nb.journal",
+    "TradeReport": "bitget_nb.report",
+    "trade_report": "bitget_nb.report",
     "OrderForm": "bitget_nb.widgets",
     "OrdersView": "bitget_nb.widgets",
     "KillSwitch": "bitget_nb.widgets",

@@ -67,9 +67,9 @@ def test_public_names_are_exactly_what_we_mean_to_export():
         "PermissionDeniedError",
         "PlaceOrderRequestV3", "PositionError", "RateLimitError", "RedirectError",
         "SeedAliasWarning",
-        "ServerError", "StrategyOrderRequestV3", "TimestampExpiredError", "TransportError",
-        "ValidationError",
-        "__version__", "connect", "default_exchange",
+        "ServerError", "StrategyOrderRequestV3", "TimestampExpiredError", "TradeReport",
+        "TransportError", "ValidationError",
+        "__version__", "connect", "default_exchange", "trade_report",
     }  # fmt: skip
     for name in bitget_nb.__all__:
         assert getattr(bitget_nb, name) is not None
