@@ -33,6 +33,7 @@ import pandas as pd
 
 from .. import paging
 from ..endpoints import ENDPOINTS
+from ..journal import Journal
 from ..models import time_ms
 from . import _stats
 from ._equity import FUNDING_TYPES, LedgerRow, Point, equity_points
@@ -99,6 +100,9 @@ ROUND_TRIP_COLUMNS: dict[str, str] = {
     "inventory": "boolean",
     "openClientOid": _STR,
     "closeClientOid": _STR,
+    # the journal's, by openClientOid (join_journal)
+    "note": _STR,
+    "tags": _STR,
 }
 BY_SYMBOL_COLUMNS: dict[str, str] = {
     "category": _STR,
@@ -334,26 +338,27 @@ class TradeReport:
 # -- the journal seam --------------------------------------------------------------------------
 
 
-def join_journal(round_trips: pd.DataFrame, journal: Any) -> pd.DataFrame:
-    """Left-join a journal's ``frame()`` (``clientOid``, ``note``, ``tags``) onto the round
-    trips by the clientOid of each round trip's opening fill (``openClientOid``); the closing
-    one is in ``closeClientOid`` for a join of your own. ``None`` leaves them as they are."""
+def join_journal(round_trips: pd.DataFrame, journal: Journal | None) -> pd.DataFrame:
+    """Left-join a journal's notes and tags onto the round trips by the clientOid of each
+    round trip's opening fill (``openClientOid``); the closing one is in ``closeClientOid``
+    for a join of your own. The ``note`` and ``tags`` columns are there either way (``<NA>``
+    without a journal or a note)."""
     if journal is None:
-        return round_trips
-    notes = journal.frame()
-    notes = notes.drop_duplicates("clientOid").rename(columns={"clientOid": "openClientOid"})
-    notes["openClientOid"] = notes["openClientOid"].astype(_STR)
-    joined = round_trips.merge(notes, on="openClientOid", how="left")
+        notes = pd.DataFrame({"openClientOid": pd.array([], dtype=_STR)})
+    else:
+        notes = journal.frame()[["clientOid", "note", "tags"]]
+        notes = notes.rename(columns={"clientOid": "openClientOid"})
+    joined = round_trips.drop(columns=["note", "tags"], errors="ignore").merge(
+        notes, on="openClientOid", how="left"
+    )
+    for name in ("note", "tags"):
+        joined[name] = (
+            joined[name].astype(_STR)
+            if name in joined
+            else pd.Series(pd.NA, index=joined.index, dtype=_STR)
+        )
     joined.index = round_trips.index
     return joined
-
-
-def _default_journal(client: Any) -> Any:
-    import bitget_nb
-
-    journal_type = getattr(bitget_nb, "Journal", None) if "Journal" in dir(bitget_nb) else None
-    maker = getattr(journal_type, "for_client", None)
-    return maker(client) if maker is not None else None
 
 
 # -- I/O -----------------------------------------------------------------------------------------
@@ -430,7 +435,7 @@ def trade_report(
     client: BitgetClient,
     start: Any = None,
     end: Any = None,
-    journal: Any = None,
+    journal: Journal | None = None,
     *,
     interval: str | None = None,
     risk_free: float = 0.0,
@@ -454,9 +459,9 @@ def trade_report(
       of each symbol traded (the trades chart) — one whole-range call each, at the finest
       ``interval`` with at most 1,500 bars unless given.
 
-    ``journal``: a journal whose ``frame()`` is joined onto the round trips (default:
-    ``bg.Journal.for_client(client)`` when bitget_nb has one). ``risk_free``: a yearly rate
-    for Sharpe and Sortino.
+    ``journal``: the :class:`~bitget_nb.Journal` whose notes and tags are joined onto the
+    round trips (default: ``bg.Journal.for_client(client)``, which makes no request).
+    ``risk_free``: a yearly rate for Sharpe and Sortino.
     """
     now = int(client.get_server_time(raw=True)["data"]["serverTime"])
     since = now - _LOOKBACK_MS
@@ -582,7 +587,7 @@ def trade_report(
     totals = _totals_frame(spot, futures, unrealised, open_trips)
     round_trips = _round_trips_frame(trips + open_trips, price, end_ms)
     if journal is None:
-        journal = _default_journal(client)
+        journal = Journal.for_client(client)
     round_trips = join_journal(round_trips, journal)
     by_symbol = _by_symbol_frame(spot, futures, round_trips, open_trips, price, end_ms)
     volume = float(by_symbol["volume"].sum()) if len(by_symbol) else 0.0

@@ -60,10 +60,13 @@ def _run(client: bg.BitgetClient, ex: bg.LocalExchange, hedge: bool, plan: list)
                         ("long" if side == "buy" else "short") if opening else closing_side
                     )
                     if not opening:
-                        held = client.get_current_position(category=category, posSide=closing_side)
-                        if held.empty:
+                        held = client.get_current_position(
+                            category=category, posSide=closing_side, raw=True
+                        )["data"]["list"]
+                        if not held:
                             continue
-                        fields["qty"] = str(min(Decimal(qty), Decimal(repr(held["total"][0]))))
+                        # the exact size on the wire: close no more than the side holds
+                        fields["qty"] = str(min(Decimal(qty), Decimal(held[0]["total"])))
                 client.submit_new_order(**fields)
             elif kind == "advance":
                 ex.advance(minutes=step[1])

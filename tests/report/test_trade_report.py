@@ -89,23 +89,25 @@ def test_returns_are_daily_utc_and_transactions_have_pyfolios_shape(traded):
 
 
 def test_a_journal_is_joined_on_the_opening_clientoid():
-    class Journal:
-        def frame(self) -> pd.DataFrame:
-            return pd.DataFrame(
-                {
-                    "clientOid": pd.array(["l1"], dtype="string"),
-                    "note": pd.array(["breakout"], dtype="string"),
-                    "tags": pd.array(["momentum"], dtype="string"),
-                }
-            )
-
+    journal = bg.Journal()
+    journal.note("l1", "breakout", tags=["momentum"])
+    journal.note("other", "not traded")
     trips = pd.DataFrame(
         {"openClientOid": pd.array(["l1", "x", None], dtype="string"), "netPnl": [1.0, 2.0, 3.0]}
     )
-    joined = bg.report.join_journal(trips, Journal())
-    assert joined["note"].tolist()[0] == "breakout"
+    joined = bg.report.join_journal(trips, journal)
+    assert joined["note"].tolist()[0] == "breakout" and joined["tags"].tolist()[0] == "momentum"
     assert joined["note"].isna().tolist() == [False, True, True]
-    assert bg.report.join_journal(trips, None) is trips
+    assert len(joined) == 3 and joined.index.equals(trips.index)
+    bare = bg.report.join_journal(trips, None)
+    assert bare["note"].isna().all() and str(bare["tags"].dtype) == "string"
+
+
+def test_the_report_joins_the_accounts_own_journal(traded):
+    _, client, _ = traded
+    bg.Journal.for_client(client).note("l1", "first long", tags=["test"])
+    trips = bg.trade_report(client).round_trips.set_index("openClientOid")
+    assert trips.loc["l1", "note"] == "first long" and trips.loc["l1", "tags"] == "test"
 
 
 def test_a_window_counts_only_what_closed_inside_it(traded):
