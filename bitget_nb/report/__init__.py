@@ -27,7 +27,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -134,7 +134,8 @@ EQUITY_COLUMNS: dict[str, str] = {
 
 def _frame(rows: list[dict[str, Any]], columns: Mapping[str, str], **kw: Any) -> pd.DataFrame:
     data = {
-        name: pd.array([r.get(name) for r in rows], dtype=dtype) for name, dtype in columns.items()
+        name: pd.array([r.get(name) for r in rows], dtype=cast(Any, dtype))
+        for name, dtype in columns.items()
     }
     return pd.DataFrame(data, **kw)
 
@@ -192,10 +193,11 @@ def _decimal(value: Any) -> Decimal:
 def _candle_points(frame: pd.DataFrame, iv_ms: int) -> list[tuple[int, Decimal]]:
     """Each bar as two points: its open at its start, its close at its end."""
     points: list[tuple[int, Decimal]] = []
-    starts = frame.index.asi8 if frame.index.dtype.kind == "M" else []
-    unit = 1 if str(frame.index.dtype).startswith("datetime64[ms") else 1_000_000
+    if not len(frame):
+        return points
+    starts = pd.DatetimeIndex(frame.index).as_unit("ms").asi8
     for start, o, c in zip(starts, frame["open"], frame["close"], strict=True):
-        ms = int(start) // unit
+        ms = int(start)
         points.append((ms, _decimal(float(o))))
         points.append((ms + iv_ms, _decimal(float(c))))
     return points
@@ -305,12 +307,13 @@ class TradeReport:
             else:
                 add(f.coin, (f.exec_pnl or ZERO) - f.fee)
         ledger_change: dict[str, Decimal] = {}
-        for row in self.ledger.itertuples():
-            if row.isFlow or not start_ms <= row.time_ms <= end_ms:
+        for row in self.ledger.to_dict("records"):
+            at, coin, change = int(row["time_ms"]), str(row["coin"]), row["change"]
+            if row["isFlow"] or not start_ms <= at <= end_ms:
                 continue
-            if row.type in FUNDING_TYPES:
-                add(row.coin, row.change)
-            ledger_change[row.coin] = ledger_change.get(row.coin, ZERO) + row.change
+            if row["type"] in FUNDING_TYPES:
+                add(coin, change)
+            ledger_change[coin] = ledger_change.get(coin, ZERO) + change
         coins = sorted(set(explained) | set(ledger_change))
         rows = [
             {

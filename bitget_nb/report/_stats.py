@@ -100,7 +100,7 @@ def stats(
     """The report's statistics as a ``Float64`` Series (names in docs/report.md)."""
     days = (end - start) / _DAY
     r = event_returns(equity)
-    total = float((1.0 + r).prod() - 1.0) if len(r) else math.nan
+    total = float(np.prod(1.0 + r.to_numpy(dtype=float))) - 1.0 if len(r) else math.nan
     annual = (1.0 + total) ** (DAYS_PER_YEAR / days) - 1.0 if days > 0 else math.nan
     daily = daily_returns(equity)
     excess = daily - risk_free / DAYS_PER_YEAR
