@@ -374,7 +374,7 @@ def _rows(
     sent it (exact strings): 30-day windows, pages of 100."""
     ep = ENDPOINTS[name]
     out: list[dict[str, Any]] = []
-    transport = client._transport
+    transport = client.transport
     for start, end in paging.time_windows(since, until, now_ms=now):
         window = {**query, "startTime": str(start), "endTime": str(end), "limit": "100"}
         for envelope in paging.follow_cursor(
