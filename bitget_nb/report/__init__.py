@@ -7,7 +7,7 @@ symbol, equity, drawdowns and statistics (``bg.trade_report``).
 ...     client = bg.BitgetClient(**ex.credentials, base_url=ex.base_url)
 ...     _ = client.submit_new_order(category="USDT-FUTURES", symbol="BTCUSDT", side="buy",
 ...                                 orderType="market", qty="0.01")
-...     ex.advance(hours=9)
+...     _ = ex.advance(hours=9)
 ...     _ = client.submit_new_order(category="USDT-FUTURES", symbol="BTCUSDT", side="sell",
 ...                                 orderType="market", qty="0.01")
 ...     report = bg.trade_report(client)
