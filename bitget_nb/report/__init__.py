@@ -13,7 +13,7 @@ symbol, equity, drawdowns and statistics (``bg.trade_report``).
 ...     report = bg.trade_report(client)
 >>> report.round_trips[["symbol", "posSide", "status"]].values.tolist()
 [['BTCUSDT', 'long', 'closed']]
->>> report.reconcile()["difference"].eq(0).all()
+>>> bool(report.reconcile()["difference"].eq(0).all())
 True
 
 Definitions, conventions and the exports: docs/report.md. Money is ``Decimal`` inside;
