@@ -40,7 +40,7 @@ from .models import PlaceOrderRequestV3, SeedAliasWarning, StrategyOrderRequestV
 from .rules import InstrumentRules
 
 if TYPE_CHECKING:
-    from .exchange import LocalExchange
+    from .exchange import LocalExchange, Replay
     from .journal import Journal
     from .report import TradeReport, trade_report
     from .store import CandleStore
@@ -76,6 +76,7 @@ __all__ = [
     "PositionError",
     "RateLimitError",
     "RedirectError",
+    "Replay",
     "SeedAliasWarning",
     "ServerError",
     "StrategyOrderRequestV3",
@@ -93,6 +94,7 @@ __all__ = [
 # and the widgets (ipywidgets) stay out of `import bitget_nb`.
 _LAZY = {
     "LocalExchange": "bitget_nb.exchange",
+    "Replay": "bitget_nb.exchange",
     "CandleStore": "bitget_nb.store",
     "Journal": "bitget_nb.journal",
     "TradeReport": "bitget_nb.report",

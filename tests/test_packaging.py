@@ -65,7 +65,7 @@ def test_public_names_are_exactly_what_we_mean_to_export():
         "LocalExchange",
         "OrderForm", "OrderNotFoundError", "OrdersView", "OutcomeUnknownError",
         "PermissionDeniedError",
-        "PlaceOrderRequestV3", "PositionError", "RateLimitError", "RedirectError",
+        "PlaceOrderRequestV3", "PositionError", "RateLimitError", "RedirectError", "Replay",
         "SeedAliasWarning",
         "ServerError", "StrategyOrderRequestV3", "TimestampExpiredError", "TradeReport",
         "TransportError", "ValidationError",
