@@ -40,6 +40,7 @@ from .models import PlaceOrderRequestV3, SeedAliasWarning, StrategyOrderRequestV
 from .rules import InstrumentRules
 
 if TYPE_CHECKING:
+    from .backtest import RunResult, run
     from .exchange import LocalExchange, Replay
     from .journal import Journal
     from .report import TradeReport, trade_report
@@ -77,6 +78,7 @@ __all__ = [
     "RateLimitError",
     "RedirectError",
     "Replay",
+    "RunResult",
     "SeedAliasWarning",
     "ServerError",
     "StrategyOrderRequestV3",
@@ -87,6 +89,7 @@ __all__ = [
     "__version__",
     "connect",
     "default_exchange",
+    "run",
     "trade_report",
 ]
 
@@ -95,6 +98,8 @@ __all__ = [
 _LAZY = {
     "LocalExchange": "bitget_nb.exchange",
     "Replay": "bitget_nb.exchange",
+    "RunResult": "bitget_nb.backtest",
+    "run": "bitget_nb.backtest",
     "CandleStore": "bitget_nb.store",
     "Journal": "bitget_nb.journal",
     "TradeReport": "bitget_nb.report",

@@ -271,6 +271,12 @@ class LocalExchange:
         return f"http://{host}:{self._port}"
 
     @property
+    def wsgi_app(self) -> ExchangeApp:
+        """The exchange's WSGI app (what the HTTP server serves; the in-process transport of
+        :mod:`.inprocess` calls it directly)."""
+        return self._app
+
+    @property
     def uid(self) -> str:
         return self.venue.account.uid
 

@@ -37,7 +37,8 @@ What the replay serves, and the choices it makes (each one a parameter where it 
   books and public trades come from the path price at ``now``.
 * **Book and slippage**: a synthetic book around the path price — best ask/bid
   ``spread_bps / 2`` away (at least one tick), each further level ``level_bps`` farther (at
-  least one tick), ``levels`` per side. Each level holds the current bar's recorded volume,
+  least one tick), ``levels`` per side. Each level holds the current bar's recorded volume
+  (in a gap or after the recording, the last bar's),
   so an ordinary order fills on the first levels; with ``volume_share`` the whole side holds
   only that share of the bar's volume (at least one minimum order per level), which caps
   what one market order can take. A market order's fills therefore lie within the bar's
@@ -413,8 +414,9 @@ class Replay:
         tick = float(inst.tick)
         half = max(1, math.ceil(mid * tick * self.spread_bps / 20_000 / tick - 1e-9))
         step = max(1, math.ceil(mid * tick * self.level_bps / 10_000 / tick - 1e-9))
-        i = self._bar_at(s, t_ms)
-        bar_volume = int(s.volume[i]) if i is not None else 0
+        # A gap, or the time after the recording, keeps the liquidity of the last bar.
+        i = max(0, int(np.searchsorted(s.ts, t_ms, "right")) - 1)
+        bar_volume = int(s.volume[i])
         min_steps = max(1, math.ceil(inst.min_qty / inst.step))
         if self.volume_share is None:
             size = max(bar_volume, min_steps)
