@@ -206,3 +206,26 @@ def test_several_instruments_replay_from_a_candle_store_and_only_they_are_listed
         ex.advance(bars=3)
         assert len(client.get_candles(**PERP, interval="1m")) == 3
         assert set(client.get_balances()["coin"]) == {"USDT", "BTC"}
+
+
+@pytest.mark.parametrize(("spike_minute", "funded"), [(270, True), (210, False)])
+def test_one_long_advance_runs_funding_and_a_take_profit_in_time_order(
+    spike_minute: int, funded: bool
+) -> None:
+    # START is 12:00 UTC; funding falls at 16:00 (minute 240). The TP fires at the spike.
+    rows = [(60000.0, 60000.0, 60000.0, 60000.0)] * 300
+    rows[spike_minute] = (60000.0, 61000.0, 60000.0, 60000.0)
+    rates = pd.Series(
+        ["0.0001", "0.0005"],
+        index=pd.to_datetime([START_MS, START_MS + 3 * 3_600_000], unit="ms", utc=True),
+    )
+    replay = Replay(_bars(rows), **PERP, funding=rates)
+    with LocalExchange(market=replay, rate_limits=False) as ex:
+        client = _client(ex)
+        client.submit_new_order(**PERP, side="buy", orderType="market", qty="0.1",
+                                takeProfit="60500")  # fmt: skip
+        ex.advance(bars=300)  # one step over the whole recording
+        assert client.get_current_position(category="USDT-FUTURES").empty
+        history = client.get_position_history(category="USDT-FUTURES")
+    funding = Decimal(str(history["totalFunding"].iloc[0]))
+    assert funding == (Decimal("-3") if funded else Decimal(0))  # 0.0005 × 0.1 × 60000
