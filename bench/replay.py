@@ -5,7 +5,8 @@
 A month of 1m spot BTCUSDT bars is taken from the seeded synthetic market (43,200 bars) and
 replayed with ``bg.LocalExchange(market=bg.Replay(...))``. ``bg.run`` calls a strategy at
 every bar close: it reads the last 30 candles (``get_candles``) and, when a 5/20 moving
-average cross flips, places one market order — at most one order per bar. Printed:
+average cross flips, places one market order (a buy for 1000 USDT, then a sell of what it
+bought, read back with ``get_order_info``) — at most one order per bar. Printed:
 simulated days per wall-clock second in-process (the default of ``bg.run``) and over HTTP
 (``in_process=False``, the exchange in this process on 127.0.0.1), and the month's wall time
 in-process (goal ≤ 60 s). Over HTTP only ``--http-days`` are run (the rate is per day).
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import Any
 
 import pandas as pd
 
@@ -53,7 +55,7 @@ def recording(days: int) -> pd.DataFrame:
 
 
 def strategy() -> bg.backtest.Strategy:
-    state = {"long": False, "orders": 0}
+    state: dict[str, Any] = {"long": False, "orders": 0, "held": "0"}
 
     def step(client: bg.BitgetClient, now: pd.Timestamp) -> None:
         closes = client.get_candles(**SPOT, interval="1m", limit=30)["close"]
@@ -61,10 +63,12 @@ def strategy() -> bg.backtest.Strategy:
             return
         fast, slow = closes.iloc[-5:].mean(), closes.iloc[-20:].mean()
         if fast > slow and not state["long"]:
-            client.submit_new_order(**SPOT, side="buy", orderType="market", qty="1000")
+            ack = client.submit_new_order(**SPOT, side="buy", orderType="market", qty="1000")
+            bought = client.get_order_info(orderId=ack["orderId"])["cumExecQty"]
+            state["held"] = f"{bought:.6f}"
             state["long"], state["orders"] = True, state["orders"] + 1
         elif fast < slow and state["long"]:
-            client.submit_new_order(**SPOT, side="sell", orderType="market", qty="0.01")
+            client.submit_new_order(**SPOT, side="sell", orderType="market", qty=state["held"])
             state["long"], state["orders"] = False, state["orders"] + 1
 
     step.state = state  # type: ignore[attr-defined]

@@ -66,11 +66,12 @@ class RunResult:
 
 def in_process_client(exchange: LocalExchange, **options: Any) -> BitgetClient:
     """A client with the exchange's trading key whose requests go straight to the exchange's
-    WSGI app, signed and enveloped as over HTTP. Its clock is the exchange's, so a manual
-    clock far from the wall clock signs valid timestamps."""
+    WSGI app (:meth:`~bitget_nb.LocalExchange.backtest_app`: the wall-clock rate limits are
+    off), signed and enveloped as over HTTP. Its clock is the exchange's, so a manual clock
+    far from the wall clock signs valid timestamps."""
     from .exchange.inprocess import in_process_session
 
-    session = in_process_session(exchange.wsgi_app, IN_PROCESS_URL)
+    session = in_process_session(exchange.backtest_app(), IN_PROCESS_URL)
     options.setdefault("clock", lambda: exchange.now_ms() / 1000)
     return BitgetClient(**exchange.credentials, base_url=IN_PROCESS_URL, session=session, **options)
 

@@ -29,6 +29,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from .._net import is_loopback_host as is_loopback
 from . import defaults
@@ -181,13 +182,12 @@ class LocalExchange:
         self._read_only_key = read_only_key
         #: Fault injection for the HTTP front: ``ex.faults.fail_next("submit_new_order")``.
         self.faults = Faults()
-        self._app = ExchangeApp(
-            self.venue,
-            timestamp_window_ms=timestamp_window_ms,
-            rate_limits=rate_limits,
-            max_body_bytes=max_body_bytes,
-            faults=self.faults,
-        )
+        self._app_options: dict[str, Any] = {
+            "timestamp_window_ms": timestamp_window_ms,
+            "max_body_bytes": max_body_bytes,
+            "faults": self.faults,
+        }
+        self._app = ExchangeApp(self.venue, rate_limits=rate_limits, **self._app_options)
         self._host = host
         self._port = port
         self._server: ExchangeServer | None = None
@@ -275,6 +275,12 @@ class LocalExchange:
         """The exchange's WSGI app (what the HTTP server serves; the in-process transport of
         :mod:`.inprocess` calls it directly)."""
         return self._app
+
+    def backtest_app(self) -> ExchangeApp:
+        """A WSGI app on the same venue, keys, faults and checks as :attr:`wsgi_app` but
+        without rate limits: they count wall-clock seconds, which mean nothing to a backtest
+        stepping simulated time (:func:`bitget_nb.run` hands its requests to this one)."""
+        return ExchangeApp(self.venue, rate_limits=False, **self._app_options)
 
     @property
     def uid(self) -> str:
