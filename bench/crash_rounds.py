@@ -47,6 +47,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from _exchange import launched
+
 import bitget_nb as bg
 from bitget_nb.exchange.accounts import DEFAULT_BALANCES
 from bitget_nb.exchange.instruments import Catalogue
@@ -109,45 +111,13 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def exchange_process(data: Path, port: int) -> Iterator[subprocess.Popen[str]]:
-    """``python -m bitget_nb exchange --data`` in its own session, up and listening."""
-    command = [
-        sys.executable, "-m", "bitget_nb", "exchange", "--data", str(data),
-        "--port", str(port), "--api-key", KEYS["api_key"], "--api-secret",
-        KEYS["api_secret"], "--api-pass", KEYS["api_pass"], "--no-rate-limits",
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        assert process.stdout is not None
-        deadline = time.monotonic() + 30
-        banner = []
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            banner.append(line)
-            if "Ctrl+C" in line:
-                break
-        else:
-            raise RuntimeError("the exchange did not start in 30 s")
-        if process.poll() is not None:
-            err = process.stderr.read() if process.stderr else ""
-            raise RuntimeError(f"the exchange exited: {''.join(banner)}{err}")
+    """``python -m bitget_nb exchange --data`` in its own session, up and listening; killed
+    with SIGKILL on the way out."""
+    args = ("--data", str(data), "--port", str(port), "--api-key", KEYS["api_key"],
+            "--api-secret", KEYS["api_secret"], "--api-pass", KEYS["api_pass"],
+            "--no-rate-limits")  # fmt: skip
+    with launched(*args, stop=signal.SIGKILL) as (_, process):
         yield process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
 
 
 def _client(port: int) -> bg.BitgetClient:

@@ -53,8 +53,18 @@ from .intervals import (
     interval,
     reach_ms,
 )
+from .paging import iso_ms
 
-__all__ = ["CandleGapWarning", "Leg", "download", "gaps", "pages_needed", "plan"]
+__all__ = [
+    "CandleGapWarning",
+    "Leg",
+    "download",
+    "gaps",
+    "missing",
+    "missing_runs",
+    "pages_needed",
+    "plan",
+]
 
 
 class CandleGapWarning(UserWarning):
@@ -71,10 +81,6 @@ class Leg:
     start: int
     end: int
     page: int
-
-
-def _iso(ms: int) -> str:
-    return pd.Timestamp(ms, unit="ms", tz="UTC").isoformat()
 
 
 def plan(
@@ -99,7 +105,7 @@ earliest start is 2025-03-03T00:00:00+00:00
     end = min(end_ms, now_ms)
     if start_ms > end_ms:
         raise ValidationError(
-            f"startTime {_iso(start_ms)} is after endTime {_iso(end_ms)}", field="startTime"
+            f"startTime {iso_ms(start_ms)} is after endTime {iso_ms(end_ms)}", field="startTime"
         )
     first = iv.ceil(start_ms)
     if first > end:
@@ -114,9 +120,9 @@ earliest start is 2025-03-03T00:00:00+00:00
     earliest = min(candles_from, history_from)
     if first < earliest:
         raise ValidationError(
-            f"startTime {_iso(start_ms)} is older than the API serves {name} candles "
+            f"startTime {iso_ms(start_ms)} is older than the API serves {name} candles "
             f"(candles: the last {candles_reach // 86_400_000} days, history-candles: the last "
-            f"{history_reach // 86_400_000} days); the earliest start is {_iso(earliest)}",
+            f"{history_reach // 86_400_000} days); the earliest start is {iso_ms(earliest)}",
             field="startTime",
         )
     legs = []
@@ -241,23 +247,36 @@ def _slot_back(iv: Interval, hi: int, count: int) -> int:
     return t
 
 
+def missing_runs(
+    iv: Interval, present: np.ndarray, first: int, last: int
+) -> list[tuple[int, int, int]]:
+    """Runs of bar open times in ``[first, last]`` that ``present`` (ascending, unique ms)
+    does not hold: (open time of the run's first bar, of its last, bars).
+
+    >>> missing_runs(interval("1m"), np.array([0, 60_000, 240_000]), 0, 360_000)
+    [(120000, 180000, 2), (300000, 360000, 2)]
+    """
+    if last < first:
+        return []
+    if iv.ms:
+        expected = np.arange(iv.ceil(first), last + 1, iv.ms, dtype="int64")
+    else:
+        expected = np.asarray(iv.starts(first, last), dtype="int64")
+    absent = np.setdiff1d(expected, present.astype("int64"), assume_unique=True)
+    if not len(absent):
+        return []
+    positions = np.searchsorted(expected, absent)
+    breaks = np.flatnonzero(np.diff(positions) != 1)
+    return [(int(r[0]), int(r[-1]), len(r)) for r in np.split(absent, breaks + 1)]
+
+
 def missing(ts_ms: np.ndarray, iv: Interval) -> list[dict[str, Any]]:
     """Runs of bars missing between the first and the last of ``ts_ms`` (sorted, unique):
     ``{"start", "end"}`` (ISO open times of the run's first and last bar) and ``bars``."""
     if len(ts_ms) < 2:
         return []
-    first, last = int(ts_ms[0]), int(ts_ms[-1])
-    if iv.ms:
-        expected = np.arange(first, last + 1, iv.ms, dtype="int64")
-    else:
-        expected = np.asarray(iv.starts(first, last), dtype="int64")
-    absent = np.setdiff1d(expected, ts_ms.astype("int64"), assume_unique=True)
-    if not len(absent):
-        return []
-    positions = np.searchsorted(expected, absent)
-    breaks = np.flatnonzero(np.diff(positions) != 1)
-    runs = np.split(absent, breaks + 1)
-    return [{"start": _iso(int(r[0])), "end": _iso(int(r[-1])), "bars": len(r)} for r in runs]
+    runs = missing_runs(iv, ts_ms, int(ts_ms[0]), int(ts_ms[-1]))
+    return [{"start": iso_ms(a), "end": iso_ms(b), "bars": n} for a, b, n in runs]
 
 
 def gaps(candles: pd.DataFrame) -> pd.DataFrame:

@@ -624,7 +624,7 @@ class BitgetClient(EndpointMethods):
         df.attrs.update(
             interval=name,
             server_time=now,
-            range=[_iso_ms(start), _iso_ms(min(end, now))],
+            range=[paging.iso_ms(start), paging.iso_ms(min(end, now))],
             gaps=found,
         )
         candles.warn_gaps(found, f"{query['symbol']} {name}")
@@ -767,10 +767,6 @@ class BitgetClient(EndpointMethods):
 
 def _int_or_none(value: Any) -> int | None:
     return None if value in (None, "") else int(value)
-
-
-def _iso_ms(ms: int) -> str:
-    return pd.Timestamp(ms, unit="ms", tz="UTC").isoformat()
 
 
 #: Rows per page the client asks of history-fund-rate when no limit is given (its maximum).

@@ -38,7 +38,8 @@ LOOKBACK_MS = 90 * DAY_MS
 WINDOW_MS = 30 * DAY_MS
 
 
-def _iso(ms: int) -> str:
+def iso_ms(ms: int) -> str:
+    """A ms timestamp as an ISO 8601 UTC string, for messages and JSON attributes."""
     return pd.Timestamp(ms, unit="ms", tz="UTC").isoformat()
 
 
@@ -57,13 +58,13 @@ def time_windows(
     """
     if start_ms > end_ms:
         raise ValidationError(
-            f"startTime {_iso(start_ms)} is after endTime {_iso(end_ms)}", field="startTime"
+            f"startTime {iso_ms(start_ms)} is after endTime {iso_ms(end_ms)}", field="startTime"
         )
     earliest = now_ms - lookback_ms
     if start_ms < earliest:
         raise ValidationError(
-            f"startTime {_iso(start_ms)} is older than the API's {lookback_ms // DAY_MS}-day "
-            f"look-back; the earliest possible is {_iso(earliest)}",
+            f"startTime {iso_ms(start_ms)} is older than the API's {lookback_ms // DAY_MS}-day "
+            f"look-back; the earliest possible is {iso_ms(earliest)}",
             field="startTime",
         )
     windows = []

@@ -51,9 +51,11 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
+from .candles import missing_runs
 from .errors import BitgetError, ValidationError
 from .intervals import INTERVALS, Interval
 from .models import time_ms
+from .paging import iso_ms
 from .vocab import CATEGORIES
 
 if TYPE_CHECKING:
@@ -188,34 +190,14 @@ def _month(ts: int) -> str:
 
 
 def _missing_runs(spec: Interval, present: np.ndarray, first: int, last: int) -> list[_Gap]:
-    """Runs of bar open times in ``[first, last]`` that ``present`` (ascending, unique ms)
-    does not hold.
+    """The gaps of ``[first, last]`` (see :func:`bitget_nb.candles.missing_runs`).
 
     >>> m = INTERVALS["1m"]
     >>> [(g.start, g.end, g.bars) for g in _missing_runs(m, np.array([0, 60_000, 240_000]),
     ...                                                   0, 360_000)]
     [(120000, 180000, 2), (300000, 360000, 2)]
     """
-    if last < first:
-        return []
-    if spec.ms:
-        start = spec.ceil(first)
-        expected = np.arange(start, last + 1, spec.ms, dtype=np.int64)
-    else:
-        expected = np.asarray(spec.starts(first, last), dtype=np.int64)
-    missing = np.setdiff1d(expected, present, assume_unique=True)
-    if not len(missing):
-        return []
-    position = np.searchsorted(expected, missing)
-    breaks = np.flatnonzero(np.diff(position) != 1) + 1
-    return [
-        _Gap(start=int(run[0]), end=int(run[-1]), bars=len(run))
-        for run in np.split(missing, breaks)
-    ]
-
-
-def _iso(ms: int) -> str:
-    return pd.Timestamp(ms, unit="ms", tz="UTC").isoformat()
+    return [_Gap(start=a, end=b, bars=n) for a, b, n in missing_runs(spec, present, first, last)]
 
 
 def _ms_index(frame: pd.DataFrame) -> np.ndarray:
@@ -439,7 +421,7 @@ class CandleStore:
         # JSON values, as client.get_candles gives them (bitget_nb.candles.gaps(frame) makes a
         # frame of them), so the result still saves with to_parquet
         frame.attrs["gaps"] = [
-            {"start": _iso(g.start), "end": _iso(g.end), "bars": g.bars} for g in gaps
+            {"start": iso_ms(g.start), "end": iso_ms(g.end), "bars": g.bars} for g in gaps
         ]
         return frame
 

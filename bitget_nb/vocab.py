@@ -25,6 +25,7 @@ __all__ = [
     "PERM_TYPE_SPELLINGS",
     "POS_SIDES",
     "SIDES",
+    "STABLE_COINS",
     "STP_MODES",
     "TIME_IN_FORCE",
     "TRIGGER_BY",
@@ -34,6 +35,9 @@ __all__ = [
 #: Business lines, uppercase in REST (spec §4.0).
 CATEGORIES = ("SPOT", "MARGIN", "USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES")
 FUTURES_CATEGORIES = ("USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES")
+#: Coins valued at 1 USD (spec §4.4.1 reports equity in USD and USDT alike): the exchange's
+#: quote coins, and the coins a trade report counts at 1 USDT.
+STABLE_COINS = ("USDT", "USDC", "USD")
 SIDES = ("buy", "sell")
 ORDER_TYPES = ("limit", "market")
 #: ``rpi`` (newer docs, spec §4.1.1) is not offered: retail-price-improvement needs a venue

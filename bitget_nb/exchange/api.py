@@ -40,7 +40,7 @@ from .commands import (
     SetLeverage,
 )
 from .core import Core
-from .instruments import STABLE_COINS, Instrument
+from .instruments import Instrument
 from .ledger import LedgerEntry
 from .marketdata import Candle, TickerStats
 from .orders import Fill, LegFields, Order
@@ -484,7 +484,7 @@ def public_fills(core: Core, params: Mapping[str, Any], caller: Caller | None) -
 
 def _coin_usd_price(core: Core, coin: str, now: int) -> Decimal:
     """The USD value of one ``coin``: 1 for stable coins, else the spot index price."""
-    if coin in STABLE_COINS:
+    if coin in vocab.STABLE_COINS:
         return Decimal(1)
     inst = core.catalogue.spot_usd_symbol(coin)
     if inst is None:

@@ -23,6 +23,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
+from ..vocab import STABLE_COINS
 from . import defaults
 
 __all__ = ["Catalogue", "Instrument", "MarketSpec", "UnderlyingSpec"]
@@ -34,8 +35,6 @@ _FUTURES = ("USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES")
 #: take (the other spot rows launch with the futures lines); spec §4.5.2 had listed them as
 #: futures fields. ``maxPositionNum`` caps futures positions only (``max_position``).
 _EVERY_INSTRUMENT = ("symbolType", "launchTime", "maxPositionNum", "maintainTime")
-#: Quote coins valued at 1 USD (spec §4.4.1 reports equity in USD and USDT alike).
-STABLE_COINS = ("USDT", "USDC", "USD")
 
 
 @dataclass(frozen=True, slots=True)

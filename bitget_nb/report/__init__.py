@@ -33,6 +33,7 @@ import pandas as pd
 
 from .. import paging
 from ..endpoints import ENDPOINTS
+from ..intervals import INTERVALS
 from ..journal import Journal
 from ..models import time_ms
 from . import _stats
@@ -57,17 +58,8 @@ __all__ = ["TradeReport", "join_journal", "trade_report"]
 
 #: Where the ledger lives: every category, initial funds and transfers under SPOT.
 _LEDGER_CATEGORIES = ("SPOT", "USDT-FUTURES", "USDC-FUTURES", "COIN-FUTURES")
-_FUTURES = ("USDT-FUTURES", "USDC-FUTURES", "COIN-FUTURES")
 #: Valuation intervals, finest first: the finest with at most _MAX_BARS bars over the span.
-_INTERVALS = (
-    ("1m", 60_000),
-    ("5m", 300_000),
-    ("15m", 900_000),
-    ("30m", 1_800_000),
-    ("1H", 3_600_000),
-    ("4H", 14_400_000),
-    ("1D", 86_400_000),
-)
+_INTERVALS = ("1m", "5m", "15m", "30m", "1H", "4H", "1D")
 _MAX_BARS = 1500
 #: One minute short of the API's 90-day look-back (the exchange measures it on arrival).
 _LOOKBACK_MS = paging.LOOKBACK_MS - 120_000
@@ -427,10 +419,10 @@ def _ledger_row(row: Mapping[str, Any]) -> LedgerRow:
     )
 
 
-def _interval(span_ms: int) -> tuple[str, int]:
-    for name, ms in _INTERVALS:
-        if span_ms / ms <= _MAX_BARS:
-            return name, ms
+def _interval(span_ms: int) -> str:
+    for name in _INTERVALS:
+        if span_ms / INTERVALS[name].ms <= _MAX_BARS:
+            return name
     return _INTERVALS[-1]
 
 
@@ -493,7 +485,8 @@ def trade_report(
     balances_now = {a["coin"]: _decimal(a["balance"]) for a in balances_env.get("assets") or []}
 
     # prices: candles over the span, exact prices of now when the report ends now
-    name, iv_ms = (interval, _interval_ms(interval)) if interval else _interval(end_ms - first_ms)
+    name = interval or _interval(end_ms - first_ms)
+    iv_ms = INTERVALS[name].ms
     held = {r.coin for r in ledger} | set(balances_now)
     held |= {f.coin for f in fills} | {f.fee_coin for f in fills if f.fee_coin}
     lines: dict[tuple[str, str], _Line] = {}
@@ -638,15 +631,6 @@ def trade_report(
         candles=candles,
         _fills=fills,
     )
-
-
-def _interval_ms(name: str) -> int:
-    for label, ms in _INTERVALS:
-        if label == name:
-            return ms
-    from ..intervals import interval as lookup
-
-    return int(lookup(name).ms)
 
 
 def _opening_balances(ledger: list[LedgerRow], now: Mapping[str, Decimal]) -> dict[str, Decimal]:

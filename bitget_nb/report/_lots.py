@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from ..vocab import STABLE_COINS
+
 __all__ = [
     "STABLE_COINS",
     "Fill",
@@ -47,8 +49,6 @@ __all__ = [
 ZERO = Decimal(0)
 _MONEY = Decimal("1e-8")
 _COST = Decimal("1e-12")
-#: Coins worth one USDT in the report (the exchange values them at 1 too, spec §4.4.1).
-STABLE_COINS = frozenset({"USDT", "USDC", "USD"})
 
 #: ``convert(amount, from_coin, to_coin, at_ms)`` → the amount in ``to_coin``.
 Convert = Callable[[Decimal, str, str, int], Decimal]

@@ -22,6 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _crash_rounds() -> ModuleType:
+    # as when it runs as a script, its directory is on the path (it shares bench/_exchange.py)
+    if str(ROOT / "bench") not in sys.path:
+        sys.path.insert(0, str(ROOT / "bench"))
     spec = importlib.util.spec_from_file_location(
         "crash_rounds", ROOT / "bench" / "crash_rounds.py"
     )
