@@ -465,8 +465,29 @@ def _candles(
     if price_type == "premium":
         out = [premium_record(m, i) for m, i in zip(series("market"), series("index"), strict=True)]
     else:
-        out = [candle_record(c, inst) for c in series(str(price_type))]
+        out = _candle_records(series(str(price_type)), inst)
     return out if defaults.CANDLES_ASCENDING else out[::-1]
+
+
+#: Wire rows of candles already formatted, by (instrument key, candle): a closed candle's row
+#: never changes, and a strategy reading the last bars at every step asks for the same rows
+#: again and again. Each entry keeps its instrument, so a row is reused only for that very
+#: instrument (an id is never reused while the entry holds it). Cleared when full.
+_CANDLE_ROWS: dict[tuple[str, Candle], tuple[Instrument, list[str]]] = {}
+_CANDLE_ROWS_MAX = 20_000
+
+
+def _candle_records(candles: list[Candle], inst: Instrument) -> list[list[str]]:
+    rows = []
+    for candle in candles:
+        key = (inst.key, candle)
+        hit = _CANDLE_ROWS.get(key)
+        if hit is None or hit[0] is not inst:
+            if len(_CANDLE_ROWS) >= _CANDLE_ROWS_MAX:
+                _CANDLE_ROWS.clear()
+            hit = _CANDLE_ROWS[key] = (inst, candle_record(candle, inst))
+        rows.append(hit[1])
+    return rows
 
 
 @serves("get_fills")

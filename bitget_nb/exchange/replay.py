@@ -43,7 +43,12 @@ What the replay serves, and the choices it makes (each one a parameter where it 
   only that share of the bar's volume (at least one minimum order per level), which caps
   what one market order can take. A market order's fills therefore lie within the bar's
   range widened by ``spread_bps / 2 + (levels - 1) * level_bps`` (plus tick rounding).
-* **Mark and index** prices are the last price (no mark series is read); open interest is 0.
+* **Mark and index**: the index price is the last price. The mark price is too, unless
+  ``mark`` gives a recorded mark series (mark candles such as
+  ``client.get_candles(..., type="mark")`` returns, or a file of them; for several futures
+  instruments a mapping of symbol to those): then mark prices — what positions are valued
+  at, what ``mark_price`` triggers watch, the ticker's ``markPrice``, ``type=mark``
+  candles — follow its bars' path the same way. Open interest is 0.
 * **Funding**: ``funding`` is a constant rate (``Decimal``/``str``), a ``pd.Series`` of rates
   indexed by time (the rate in force at ``t`` is the latest at or before it), or a mapping of
   symbol to either; default 0 (no funding paid or received).
@@ -133,6 +138,7 @@ class Replay:
         levels: int = 20,
         volume_share: float | None = None,
         funding: Any = None,
+        mark: Source = None,
     ) -> None:
         if path not in ("nearer_first", "high_first", "low_first"):
             raise ValueError(f"path must be nearer_first, high_first or low_first, not {path!r}")
@@ -163,6 +169,10 @@ class Replay:
                     f"{cat} lists {listed}"
                 )
             self._series[inst.key] = _series(inst, frame, name)
+        self._marks: dict[str, _Series] = {
+            inst.key: _series(inst, frame, None)
+            for inst, frame in _mark_frames(mark, [s.inst for s in self._series.values()])
+        }
         #: The catalogue the replaying exchange lists: the recorded instruments only.
         self.catalogue = _restricted(bundled, set(self._series))
         self.epoch_ms: int = min(int(s.ts[0]) for s in self._series.values())
@@ -170,7 +180,8 @@ class Replay:
         self.end_ms: int = max(int(s.ts[-1]) + s.bar_ms for s in self._series.values())
         #: The bar length of the finest recorded interval (``ex.advance(bars=n)`` steps it).
         self.bar_ms: int = min(s.bar_ms for s in self._series.values())
-        self._paths: dict[tuple[str, int], np.ndarray] = {}
+        self._paths: dict[tuple[int, int], np.ndarray] = {}
+        self._candle_lists: dict[tuple[int, str, bool], tuple[np.ndarray, list[Candle]]] = {}
 
     def __repr__(self) -> str:
         names = ", ".join(f"{s.inst.key} {s.interval.name}" for s in self._series.values())
@@ -195,15 +206,19 @@ class Replay:
 
     # -- the path -----------------------------------------------------------------------------
 
-    def _of(self, inst: Instrument) -> _Series:
+    def _of(self, inst: Instrument, price_type: PriceType = "market") -> _Series:
+        """The recorded series of ``inst`` that ``price_type`` follows: the mark series for
+        mark prices when one was given, else the market's."""
         found = self._series.get(inst.key)
         if found is None:
             raise bad(f"{inst.category} {inst.symbol} is not in the replayed recording")
+        if price_type == "mark":
+            return self._marks.get(inst.key, found)
         return found
 
     def _bar_path(self, s: _Series, i: int) -> np.ndarray:
         """The 1-second prices (ticks) of bar ``i``: open → extremes → close."""
-        key = (s.inst.key, i)
+        key = (id(s), i)
         cached = self._paths.get(key)
         if cached is not None:
             return cached
@@ -252,14 +267,15 @@ class Replay:
     # -- MarketData ---------------------------------------------------------------------------
 
     def price(self, inst: Instrument, t_ms: int, price_type: PriceType = "market") -> Decimal:
-        """The path price at ``t_ms`` (mark and index are the last price)."""
-        return Decimal(self._ticks_at(self._of(inst), t_ms)) * inst.tick
+        """The path price at ``t_ms`` (the index is the last price; the mark too unless a
+        mark series was given)."""
+        return Decimal(self._ticks_at(self._of(inst, price_type), t_ms)) * inst.tick
 
     def extremes(
         self, inst: Instrument, start_ms: int, end_ms: int, price_type: PriceType = "market"
     ) -> tuple[int, int]:
         """(high, low) in ticks of the path's 1-second prices in ``[start_ms, end_ms]``."""
-        s = self._of(inst)
+        s = self._of(inst, price_type)
         a, b = max(start_ms, self.epoch_ms) // _MS_S * _MS_S, end_ms // _MS_S * _MS_S
         if b < a:
             raise ValueError("end_ms is before start_ms")
@@ -291,7 +307,7 @@ class Replay:
         """The start of the first second in ``[start_ms, end_ms]`` whose path price is at or
         beyond ``ticks`` (strictly when ``strict``), or ``None``. Bars are screened by their
         recorded low/high, then the one bar that reached it is read second by second."""
-        s = self._of(inst)
+        s = self._of(inst, price_type)
         a, b = max(start_ms, self.epoch_ms) // _MS_S * _MS_S, end_ms // _MS_S * _MS_S
         if b < a:
             return None
@@ -336,9 +352,9 @@ class Replay:
     ) -> list[Candle]:
         """The closed candles of ``interval`` opening in ``[start_ms, end_ms]``, ascending, at
         most ``limit`` (the newest of the window unless
-        :data:`defaults.CANDLES_NEWEST_IN_WINDOW` says otherwise). Mark and index candles are
-        the market's with zero volume."""
-        s = self._of(inst)
+        :data:`defaults.CANDLES_NEWEST_IN_WINDOW` says otherwise). Index candles, and mark
+        candles without a mark series, are the market's; both have zero volume."""
+        s = self._of(inst, price_type)
         spec = INTERVALS[interval]
         if spec.ms and (spec.ms < s.bar_ms or spec.ms % s.bar_ms):
             raise bad(
@@ -347,58 +363,61 @@ class Replay:
             )
         if limit <= 0:
             return []
-        lower = -(2**62) if start_ms is None else start_ms
-        upper = now_ms if end_ms is None else min(end_ms, now_ms)
-        if spec.name == s.interval.name:
-            lo = int(np.searchsorted(s.ts, lower, "left"))
-            hi = int(np.searchsorted(s.ts, min(upper, now_ms - s.bar_ms), "right"))
-            if hi <= lo:
-                return []
-            if defaults.CANDLES_NEWEST_IN_WINDOW:
-                lo = max(lo, hi - limit)
-            else:
-                hi = min(hi, lo + limit)
-            idx = np.arange(lo, hi)
-            heads = np.arange(hi - lo)
-            starts = s.ts[lo:hi]
+        starts, items = self._candle_list(s, spec, with_volume=price_type == "market")
+        # A candle is visible once closed: it opened before the start of the current one.
+        hi = int(np.searchsorted(starts, spec.floor(now_ms), "left"))
+        if end_ms is not None:
+            hi = min(hi, int(np.searchsorted(starts, end_ms, "right")))
+        lo = 0 if start_ms is None else int(np.searchsorted(starts, start_ms, "left"))
+        if hi <= lo:
+            return []
+        if defaults.CANDLES_NEWEST_IN_WINDOW:
+            lo = max(lo, hi - limit)
         else:
-            # The bars of the candles that open in [lower, upper] and have closed by now.
-            lo_ts = int(s.ts[0]) if start_ms is None else spec.ceil(lower)
-            hi_ts = min(spec.next(spec.floor(upper)), spec.floor(now_ms))
-            lo = int(np.searchsorted(s.ts, lo_ts, "left"))
-            hi = int(np.searchsorted(s.ts, hi_ts, "left"))
-            if hi <= lo:
-                return []
-            keys = _floor_all(spec, s.ts[lo:hi])
-            every = np.concatenate([[0], np.flatnonzero(np.diff(keys)) + 1])
-            chosen = every[-limit:] if defaults.CANDLES_NEWEST_IN_WINDOW else every[:limit]
-            after = np.searchsorted(every, chosen[-1], "right")
-            first = int(chosen[0])
-            last = int(every[after]) if after < len(every) else hi - lo
-            idx = np.arange(lo + first, lo + last)
-            heads = chosen - first
-            starts = keys[chosen]
-        o, h, lo_, c = s.open[idx], s.high[idx], s.low[idx], s.close[idx]
-        tails = np.append(heads[1:], len(idx)) - 1
-        opens, closes = o[heads], c[tails]
-        highs, lows = np.maximum.reduceat(h, heads), np.minimum.reduceat(lo_, heads)
-        if price_type == "market":
-            vols = np.add.reduceat(s.volume[idx], heads)
-            turns = np.add.reduceat(s.turnover[idx], heads)
+            hi = min(hi, lo + limit)
+        return items[lo:hi]
+
+    def _candle_list(
+        self, s: _Series, spec: Interval, *, with_volume: bool
+    ) -> tuple[np.ndarray, list[Candle]]:
+        """Every candle of ``spec`` the recording makes (open times, candles), built once:
+        the recorded bars themselves, or coarser candles aggregated from them (a candle
+        holds the bars that open inside it)."""
+        key = (id(s), spec.name, with_volume)
+        cached = self._candle_lists.get(key)
+        if cached is not None:
+            return cached
+        if spec.name == s.interval.name:
+            heads = np.arange(len(s.ts))
+            starts = s.ts
+        else:
+            keys = _floor_all(spec, s.ts)
+            heads = np.concatenate([[0], np.flatnonzero(np.diff(keys)) + 1]).astype(np.int64)
+            starts = keys[heads]
+        tails = np.append(heads[1:], len(s.ts)) - 1
+        opens, closes = s.open[heads], s.close[tails]
+        highs, lows = np.maximum.reduceat(s.high, heads), np.minimum.reduceat(s.low, heads)
+        if with_volume:
+            vols = np.add.reduceat(s.volume, heads)
+            turns = np.add.reduceat(s.turnover, heads)
         else:
             vols = turns = np.zeros(len(heads), dtype=np.int64)
-        return [
-            Candle(
-                ts=int(starts[k]),
-                open=int(opens[k]),
-                high=int(highs[k]),
-                low=int(lows[k]),
-                close=int(closes[k]),
-                volume=int(vols[k]),
-                turnover=int(turns[k]),
+        items = [
+            Candle(*values)
+            for values in zip(
+                starts.tolist(),
+                opens.tolist(),
+                highs.tolist(),
+                lows.tolist(),
+                closes.tolist(),
+                vols.tolist(),
+                turns.tolist(),
+                strict=True,
             )
-            for k in range(len(heads))
         ]
+        built = (np.ascontiguousarray(starts, dtype=np.int64), items)
+        self._candle_lists[key] = built
+        return built
 
     def _bar_at(self, s: _Series, t_ms: int) -> int | None:
         """The index of the bar whose span holds ``t_ms``, or ``None`` (gap, outside)."""
@@ -489,7 +508,7 @@ class Replay:
             volume_24h=volume,
             turnover_24h=turnover,
             index=last,
-            mark=last,
+            mark=self._ticks_at(self._of(inst, "mark"), now_ms),
             funding_rate=self.funding_rate(inst, now_ms),
             open_interest=0,
         )
@@ -656,6 +675,30 @@ def _floor_all(spec: Interval, ts: np.ndarray) -> np.ndarray:
         return np.array([spec.floor(int(t)) for t in ts], dtype=np.int64)
     shift = spec.offset_ms + (3 * _DAY_MS if spec.weekly else 0)
     return (ts + shift) // spec.ms * spec.ms - shift
+
+
+def _mark_frames(
+    mark: Source, instruments: list[Instrument]
+) -> list[tuple[Instrument, pd.DataFrame]]:
+    """The recorded mark series of ``mark`` (class docstring), paired with their instruments."""
+    if mark is None:
+        return []
+    futures = [i for i in instruments if i.is_futures]
+    if isinstance(mark, Mapping):
+        out = []
+        for key, value in mark.items():
+            symbol = key[1] if isinstance(key, tuple) else key
+            found = [i for i in futures if i.symbol == str(symbol)]
+            if not found:
+                raise ValueError(f"a mark series for {symbol}, which is no recorded futures market")
+            out += [(i, _one(value)) for i in found]
+        return out
+    if len(futures) != 1:
+        raise ValueError(
+            "give mark= as a mapping of symbol to mark candles: the recording holds "
+            f"{len(futures)} futures markets"
+        )
+    return [(futures[0], _one(mark))]
 
 
 def _restricted(bundled: Catalogue, keys: set[str]) -> Catalogue:
