@@ -265,6 +265,19 @@ class Catalogue:
                 return inst
         return None
 
+    def usd_index_symbol(self, coin: str) -> Instrument | None:
+        """The instrument whose index price values ``coin`` in USD: its spot market in a
+        stable coin, else a stable-coin-margined perpetual on it (a perpetual's index is the
+        coin's spot index) — a replay of futures alone lists no spot market."""
+        found = self.spot_usd_symbol(coin)
+        if found is not None:
+            return found
+        for category in ("USDT-FUTURES", "USDC-FUTURES"):
+            for inst in self.in_category(category):
+                if inst.base_coin == coin:
+                    return inst
+        return None
+
     def coins(self) -> list[str]:
         """Every coin that appears as base or quote, in first-seen order."""
         seen: dict[str, None] = {}

@@ -128,9 +128,9 @@ class LocalExchange:
         replay = market if isinstance(market, Replay) else None
         if replay is not None:
             # A replay lists only its recorded instruments, starts a manual clock at its first
-            # bar, and funds the coins its spot markets can value (:mod:`.replay`).
-            if path is not None and os.fspath(path) != ":memory:":
-                raise ValueError("a replaying exchange keeps its account in memory; drop path=")
+            # bar, and funds the coins its spot markets can value (:mod:`.replay`). A file
+            # keeps the account and its clock: reopened on the same recording it resumes
+            # where it stopped (another recording's first bar contradicts the file's clock).
             if clock is None and start_time is None:
                 start_time = replay.epoch_ms
             if balances is None:
@@ -147,6 +147,7 @@ class LocalExchange:
                 start_ms=to_ms(start_time) if start_time is not None else None,
                 trading_key=given_key,
                 balances=balances,
+                catalogue=replay.catalogue if replay is not None else None,
                 market=market,
                 fees=fees,
             )

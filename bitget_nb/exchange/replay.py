@@ -50,8 +50,11 @@ What the replay serves, and the choices it makes (each one a parameter where it 
   at, what ``mark_price`` triggers watch, the ticker's ``markPrice``, ``type=mark``
   candles — follow its bars' path the same way. Open interest is 0.
 * **Funding**: ``funding`` is a constant rate (``Decimal``/``str``), a ``pd.Series`` of rates
-  indexed by time (the rate in force at ``t`` is the latest at or before it), or a mapping of
-  symbol to either; default 0 (no funding paid or received).
+  indexed by time (the rate in force at ``t`` is the latest at or before it), the frame
+  ``client.get_history_funding_rate(...)`` returns (``fundingRate`` at each
+  ``fundingRateTimestamp``, per ``symbol``), or a mapping of symbol to any of these; default
+  0 (no funding paid or received). Funding is paid at the perpetual's funding times, at the
+  rate in force then.
 * ``epoch_ms`` is the first recorded bar's open; :attr:`Replay.end_ms` the last bar's close.
 """
 
@@ -154,7 +157,7 @@ class Replay:
         self.level_bps = float(level_bps)
         self.levels = int(levels)
         self.volume_share = volume_share
-        self._funding = funding
+        self._funding = _funding(funding)
         bundled = Catalogue.bundled()
         frames = _frames(source, category, symbol, interval, series, start, end)
         if not frames:
@@ -515,21 +518,53 @@ class Replay:
 
     def funding_rate(self, inst: Instrument, t_ms: int) -> Decimal:
         """The funding rate in force at ``t_ms`` (module docstring; spot and default: 0)."""
-        if not inst.is_futures or self._funding is None:
+        if not inst.is_futures:
             return Decimal(0)
-        given = self._funding
-        if isinstance(given, Mapping):
-            given = given.get(inst.symbol)
-            if given is None:
-                return Decimal(0)
-        if isinstance(given, pd.Series):
-            times = _ms_index(given.index)
-            i = int(np.searchsorted(times, t_ms, "right")) - 1
-            return Decimal(str(given.iloc[i])) if i >= 0 else Decimal(0)
-        return Decimal(str(given))
+        given = self._funding.get(inst.symbol, self._funding.get(None, _NO_FUNDING))
+        if isinstance(given, Decimal):
+            return given
+        times, rates = given
+        i = int(np.searchsorted(times, t_ms, "right")) - 1
+        return rates[i] if i >= 0 else Decimal(0)
 
 
 # -- reading a recording --------------------------------------------------------------------------
+
+_NO_FUNDING = Decimal(0)
+_Funding = Decimal | tuple[np.ndarray, list[Decimal]]
+
+
+def _funding(given: Any) -> dict[str | None, _Funding]:
+    """``funding=`` as rates by symbol (``None``: every symbol): a constant, or the rates
+    and the times from which each is in force."""
+    if given is None:
+        return {}
+    if isinstance(given, pd.DataFrame):
+        if "fundingRate" not in given.columns:
+            raise ValueError(
+                "a funding frame needs a fundingRate column (get_history_funding_rate's shape)"
+            )
+        frame = given
+        if "fundingRateTimestamp" in frame.columns:
+            frame = frame.set_index("fundingRateTimestamp")
+        if "symbol" in frame.columns:
+            return {str(sym): _rates(part["fundingRate"]) for sym, part in frame.groupby("symbol")}
+        return {None: _rates(frame["fundingRate"])}
+    if isinstance(given, Mapping):
+        out: dict[str | None, _Funding] = {}
+        for symbol, value in given.items():
+            out.update({str(symbol): v for v in _funding(value).values()})
+        return out
+    if isinstance(given, pd.Series):
+        return {None: _rates(given)}
+    return {None: Decimal(str(given))}
+
+
+def _rates(series: pd.Series) -> tuple[np.ndarray, list[Decimal]]:
+    times = _ms_index(series.index)
+    order = np.argsort(times, kind="stable")
+    values = series.to_numpy()
+    return times[order], [Decimal(str(values[i])) for i in order]
 
 
 def _ms_index(index: pd.Index) -> np.ndarray:

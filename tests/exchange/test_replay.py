@@ -5,6 +5,7 @@ that fill only when reached, TP/SL resolved by the intrabar path, market fills w
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -195,9 +196,7 @@ def test_a_recorded_symbol_missing_from_the_catalogue_is_refused_by_name() -> No
         Replay(_bars([(1, 1, 1, 1)]), category="SPOT", symbol="DOGEUSDT", interval="1m")
 
 
-def test_several_instruments_replay_from_a_candle_store_and_only_they_are_listed(
-    tmp_path: object, recorded: pd.DataFrame
-) -> None:
+def test_several_instruments_replay_and_only_they_are_listed(recorded: pd.DataFrame) -> None:
     perp = _bars([(60000, 60010, 59990, 60000)] * 180)
     both = Replay({("SPOT", "BTCUSDT"): recorded, ("USDT-FUTURES", "BTCUSDT"): perp})
     with LocalExchange(market=both, rate_limits=False) as ex:
@@ -208,17 +207,39 @@ def test_several_instruments_replay_from_a_candle_store_and_only_they_are_listed
         assert set(client.get_balances()["coin"]) == {"USDT", "BTC"}
 
 
+@pytest.mark.parametrize("source", ["store", "csv", "parquet"])
+def test_a_candle_store_a_csv_and_a_parquet_file_replay_as_the_frame_they_hold(
+    tmp_path: Path, recorded: pd.DataFrame, source: str
+) -> None:
+    if source == "store":
+        store = bg.CandleStore(tmp_path / "candles")
+        with LocalExchange(start_time=START_MS + 3 * 3_600_000, rate_limits=False) as live:
+            store.update(_client(live), **SPOT, interval="1m", start=START_MS,
+                         end=START_MS + 3 * 3_600_000 - MIN)  # fmt: skip
+        replay = Replay(store, interval="1m", series=[("SPOT", "BTCUSDT")])
+    else:
+        file = tmp_path / f"bars.{source}"
+        recorded.to_csv(file) if source == "csv" else recorded.to_parquet(file)
+        replay = Replay(file, **SPOT, interval="1m")
+    with LocalExchange(market=replay, rate_limits=False) as ex:
+        ex.advance(bars=len(recorded))
+        served = _client(ex).get_candles(**SPOT, interval="1m", limit=1000)
+    pd.testing.assert_frame_equal(served[list(recorded.columns)], recorded, check_freq=False)
+
+
+@pytest.mark.parametrize("form", ["series", "history frame"])
 @pytest.mark.parametrize(("spike_minute", "funded"), [(270, True), (210, False)])
 def test_one_long_advance_runs_funding_and_a_take_profit_in_time_order(
-    spike_minute: int, funded: bool
+    spike_minute: int, funded: bool, form: str
 ) -> None:
     # START is 12:00 UTC; funding falls at 16:00 (minute 240). The TP fires at the spike.
     rows = [(60000.0, 60000.0, 60000.0, 60000.0)] * 300
     rows[spike_minute] = (60000.0, 61000.0, 60000.0, 60000.0)
-    rates = pd.Series(
-        ["0.0001", "0.0005"],
-        index=pd.to_datetime([START_MS, START_MS + 3 * 3_600_000], unit="ms", utc=True),
-    )
+    times = pd.to_datetime([START_MS, START_MS + 3 * 3_600_000], unit="ms", utc=True)
+    rates: pd.Series | pd.DataFrame = pd.Series(["0.0001", "0.0005"], index=times)
+    if form == "history frame":  # the shape get_history_funding_rate returns, newest first
+        rates = pd.DataFrame({"symbol": "BTCUSDT", "fundingRate": [0.0005, 0.0001],
+                              "fundingRateTimestamp": times[::-1]})  # fmt: skip
     replay = Replay(_bars(rows), **PERP, funding=rates)
     with LocalExchange(market=replay, rate_limits=False) as ex:
         client = _client(ex)
