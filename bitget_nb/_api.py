@@ -104,6 +104,15 @@ _NOTES: dict[str, tuple[str, ...]] = {
         "negative), balance the coin's balance after it; futures rows carry the realised PnL "
         "in amount. Ask each category you trade: transfers and initial funds are under SPOT.",
     ),
+    "get_all_fee_rates": (
+        "One row per symbol of the category, with the rates get_fee_rate gives one symbol at a "
+        "time; on the local exchange they come from its fee model.",
+    ),
+    "get_max_transferable": (
+        "The unified account's own figure: maxTransfer without borrowing, borrowMaxTransfer "
+        "with automatic borrowing (the same on the local exchange, which lends nothing). "
+        "get_copy_futures_max_transferable gives the lead account's (copy trading).",
+    ),
     "get_copy_futures_current_followers": (
         "On the local exchange nobody can follow the lead account: an empty frame with the "
         "columns.",

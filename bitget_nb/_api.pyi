@@ -862,6 +862,87 @@ class EndpointMethods:
         raw: Literal[True],
     ) -> dict[str, Any]: ...
     @overload
+    def get_all_fee_rates(
+        self,
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        category: Category | str = REQUIRED,
+        symbol: str | None = None,
+        raw: Literal[False] = False,
+    ) -> pd.DataFrame:
+        """Maker / taker fee rates of every symbol of a category, one row each.
+
+        ``GET /api/v3/account/all-fee-rate`` — signed, 3/s per account (uid).
+
+        One row per symbol of the category, with the rates get_fee_rate gives one symbol at a
+        time; on the local exchange they come from its fee model.
+
+        Parameters
+        ----------
+        params : mapping, optional
+            the same fields in one mapping (keywords win)
+        category : str, required
+            business line — one of SPOT, MARGIN, USDT-FUTURES, COIN-FUTURES, USDC-FUTURES
+        symbol : str, optional
+            only this instrument, e.g. BTCUSDT
+        raw : bool
+            return the decoded envelope instead
+
+        Returns
+        -------
+        pandas.DataFrame; with raw=True the decoded envelope
+        """
+    @overload
+    def get_all_fee_rates(
+        self,
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        category: Category | str = REQUIRED,
+        symbol: str | None = None,
+        raw: Literal[True],
+    ) -> dict[str, Any]: ...
+    @overload
+    def get_max_transferable(
+        self,
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        coin: str = REQUIRED,
+        raw: Literal[False] = False,
+    ) -> pd.Series:
+        """What of a coin may leave the unified account now.
+
+        ``GET /api/v3/account/max-transferable`` — signed, 3/s per account (uid).
+
+        The unified account's own figure: maxTransfer without borrowing, borrowMaxTransfer with
+        automatic borrowing (the same on the local exchange, which lends nothing).
+        get_copy_futures_max_transferable gives the lead account's (copy trading).
+
+        Parameters
+        ----------
+        params : mapping, optional
+            the same fields in one mapping (keywords win)
+        coin : str, required
+            e.g. USDT
+        raw : bool
+            return the decoded envelope instead
+
+        Returns
+        -------
+        pandas.Series; with raw=True the decoded envelope
+        """
+    @overload
+    def get_max_transferable(
+        self,
+        params: Mapping[str, Any] | None = None,
+        /,
+        *,
+        coin: str = REQUIRED,
+        raw: Literal[True],
+    ) -> dict[str, Any]: ...
+    @overload
     def get_financial_records(
         self,
         params: Mapping[str, Any] | None = None,

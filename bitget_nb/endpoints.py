@@ -296,6 +296,24 @@ _TABLE: tuple[Endpoint, ...] = (
          summary="Account id, key permissions"),
     _get("get_fee_rate", "/api/v3/account/fee-rate", Shape.OBJECT, 3, schema="fee_rate",
          summary="Maker / taker fee rates", params=(_required(_CATEGORY), _required(_SYMBOL))),
+    # ccxt's fetch_trading_fees in UTA mode (spec §10.3). No DOCS page found; NODE
+    # GetAllFeeRatesRequestV3 and typed-bitget's all_fee_rates both take {category (required),
+    # symbol?} and answer a bare array of {symbol, makerFeeRate, takerFeeRate} [solid: NODE,
+    # typed-bitget, ccxt's inline sample]. 3/s/UID: ccxt's cost 6.6667 "3 times/1s (UID)"
+    # [single]; NODE states none.
+    _get("get_all_fee_rates", "/api/v3/account/all-fee-rate", Shape.LIST, 3,
+         schema="symbol_fee_rate",
+         summary="Maker / taker fee rates of every symbol of a category, one row each",
+         params=(_required(_CATEGORY),
+                 Param("symbol", doc="only this instrument, e.g. BTCUSDT"))),
+    # The unified account's own (not copy/futures/max-transferable): DOCS change log
+    # 2025-10-29 adds the route; NODE (3 req/sec/UID, UTA mgt. read), JK (3/s sliding) and
+    # ccxt (cost 6.6667) agree on 3/s [solid]; {coin} in, {coin, maxTransfer,
+    # borrowMaxTransfer} out (NODE MaxTransferableV3, typed-bitget, JK) [solid].
+    _get("get_max_transferable", "/api/v3/account/max-transferable", Shape.OBJECT, 3,
+         schema="max_transferable",
+         summary="What of a coin may leave the unified account now",
+         params=(Param("coin", doc="e.g. USDT", required=True),)),
     # The ledger (spec §10.3): DOCS uta/account/Get-Financial-Records — 20/s/UID, 90-day
     # look-back, ≤ 30-day windows, limit ≤ 100, cursor; type values on the DOCS uta
     # Enumeration page (TRANSFER_IN, ORDER_DEALT_IN, CONTRACT_MAIN_SETTLE_FEE_USER_OUT …);

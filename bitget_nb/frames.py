@@ -143,6 +143,10 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "channel": S, "ips": S, "permType": S, "permissions": X, "regisTime": T,
     },
     "fee_rate": {"makerFeeRate": F, "takerFeeRate": F},
+    # all-fee-rate rows and the unified account's max-transferable (sources at
+    # bitget_nb.endpoints)
+    "symbol_fee_rate": {"symbol": S, "makerFeeRate": F, "takerFeeRate": F},
+    "max_transferable": {"coin": S, "maxTransfer": F, "borrowMaxTransfer": F},
     "server_time": {"serverTime": T},
     "order_ack": {"orderId": S, "clientOid": S},
     "batch_result": {"orderId": S, "clientOid": S, "code": S, "msg": S},
@@ -342,6 +346,10 @@ SCHEMA_UNITS: dict[str, dict[str, str]] = {
         "balance": f"{_COIN}, after the row",
         "positionAmount": f"{_BASE}: the position's size after the row",
         "positionBalance": f"{_MARGIN}: the position's margin after the row",
+    },
+    "max_transferable": {
+        "maxTransfer": "the coin asked, without borrowing",
+        "borrowMaxTransfer": "the coin asked, borrowing allowed",
     },
     "copy_max_transferable": _each("maxTransferable available", "the coin asked"),
     "copy_transfer_record": {"amount": "coin"},

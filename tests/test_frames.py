@@ -353,6 +353,8 @@ RECORDS = {
     "account_info": {"userId": "1", "permType": "read-and-write",
                      "permissions": ["uta_trade"], "regisTime": "1767571200000"},
     "fee_rate": {"makerFeeRate": "0.0002", "takerFeeRate": "0.0006"},
+    "symbol_fee_rate": {"makerFeeRate": "0.00036", "takerFeeRate": "0.001", "symbol": "BTCUSDT"},
+    "max_transferable": {"coin": "USDT", "maxTransfer": "1", "borrowMaxTransfer": "1"},
     "server_time": {"serverTime": "1767571200000"},
     "order_ack": {"orderId": "1", "clientOid": "c"},
     "batch_result": {"orderId": "1", "clientOid": "c", "code": "25202", "msg": "no"},

@@ -97,6 +97,8 @@ READS: dict[str, dict[str, Any]] = {
     "get_account_settings": {},
     "get_account_info": {},
     "get_fee_rate": SPOT,
+    "get_all_fee_rates": {"category": "USDT-FUTURES"},
+    "get_max_transferable": {"coin": "USDT"},
     "get_order_info": {"clientOid": "s-1"},
     "get_unfilled_orders": {},
     "get_history_orders": {"category": "SPOT"},

@@ -327,6 +327,30 @@ def test_fee_rate_is_a_typed_series(client):
     assert rates["makerFeeRate"] == pytest.approx(0.001) and rates.dtype == "float64"
 
 
+def test_all_fee_rates_is_a_typed_frame_one_row_per_symbol_agreeing_with_get_fee_rate(client):
+    rates = client.get_all_fee_rates(category="SPOT")
+    assert list(rates.columns) == ["symbol", "makerFeeRate", "takerFeeRate"]
+    assert rates["symbol"].is_unique and len(rates) == len(client.get_instruments(category="SPOT"))
+    assert str(rates.dtypes["makerFeeRate"]) == "float64"
+    for row in rates.itertuples():
+        one = client.get_fee_rate(category="SPOT", symbol=row.symbol)
+        assert (row.makerFeeRate, row.takerFeeRate) == (one["makerFeeRate"], one["takerFeeRate"])
+    only = client.get_all_fee_rates({"category": "USDT-FUTURES"}, symbol="ETHUSDT")
+    assert only["symbol"].tolist() == ["ETHUSDT"] and only.loc[0, "takerFeeRate"] == 0.0006
+
+
+def test_max_transferable_is_a_series_of_the_unified_account_not_the_lead(client):
+    most = client.get_max_transferable(coin="usdt")
+    assert list(most.index) == ["coin", "maxTransfer", "borrowMaxTransfer"]
+    assert most["coin"] == "USDT" and most["maxTransfer"] == most["borrowMaxTransfer"] == 100000
+    client.copy_futures_transfer(type="in", coin="USDT", amount="250")
+    assert client.get_max_transferable(coin="USDT")["maxTransfer"] == 100000 - 250
+    assert client.get_copy_futures_max_transferable(coin="USDT")["maxTransferable"] == 250
+    with pytest.raises(bg.BitgetAPIError) as info:
+        client.get_max_transferable(coin="NOPE")
+    assert info.value.code == "25201"
+
+
 def test_progress_bar_can_be_forced_for_a_download(client, capsys):
     client.submit_new_order(far_bid())
     df = client.get_unfilled_orders(category="SPOT", progress=True)

@@ -53,6 +53,7 @@ from .records import (
     fill_record,
     history_window,
     listing,
+    max_transferable_record,
     order_record,
     page,
     position_history_record,
@@ -61,6 +62,7 @@ from .records import (
     public_trade_record,
     rows_of,
     strategy_record,
+    symbol_fee_rate_record,
     transfer_record,
     turnover,
 )
@@ -657,6 +659,36 @@ def fee_rate(core: Core, params: Mapping[str, Any], caller: Caller | None) -> di
     inst = _instrument(core, "SPOT" if category == "MARGIN" else category, symbol)
     rates = core.fees.rates(inst)
     return {"makerFeeRate": format(rates.maker, "f"), "takerFeeRate": format(rates.taker, "f")}
+
+
+@serves("get_all_fee_rates")
+def all_fee_rates(core: Core, params: Mapping[str, Any], caller: Caller | None) -> list:
+    """Maker / taker fee rates of every symbol of a category (or of ``symbol``), from the fee
+    model, as ``fee-rate`` reports them one at a time. MARGIN lists the spot book's symbols
+    (as ``fee-rate`` prices MARGIN); a category without instruments gives ``[]``; an unknown
+    ``symbol`` is refused with ``fee-rate``'s code. [unverified] what live does for the last
+    two."""
+    category = p.category(params)
+    assert category is not None
+    book = "SPOT" if category == "MARGIN" else category
+    symbol = p.optional_text(params, "symbol")
+    if symbol is not None:
+        chosen = [_instrument(core, book, symbol.strip())]
+    else:
+        chosen = core.catalogue.in_category(book)
+    return [symbol_fee_rate_record(inst, core.fees.rates(inst)) for inst in chosen]
+
+
+@serves("get_max_transferable")
+def account_max_transferable(core: Core, params: Mapping[str, Any], caller: Caller | None) -> dict:
+    """What of ``coin`` may leave the unified account now: its free amount, the one a transfer
+    into the lead account checks (``available`` less the unrealised losses of crossed
+    positions). A coin the catalogue does not list is refused (25201), as copy trading's
+    max-transferable refuses it."""
+    coin = p.required_text(params, "coin").strip().upper()
+    if coin not in core.catalogue.coins():
+        raise Rejected(Reason.UNKNOWN_COIN, coin)
+    return max_transferable_record(coin, core.free(coin))
 
 
 @serves("set_leverage")

@@ -146,7 +146,7 @@ def canonical_state(venue: Venue) -> dict[str, Any]:
                 "transfers": [_plain(t) for t in lead.transfers],
             },
             "ledger": {
-                "entries": [_plain(e) for e in trading.ledger.entries],
+                "entries": [_plain(e) for e in trading.ledger.all_entries()],
                 "balances": {c: exact(v) for c, v in sorted(trading.ledger.balances.items())},
                 "last_id": trading.ledger.last_id,
             },

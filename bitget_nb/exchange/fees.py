@@ -1,9 +1,9 @@
 """The fee seam: :class:`FeeModel` is the one place the exchange reads fee rates.
 
 Fills charge ``maker``/``taker`` rates, futures placement keeps the taker fee of the opening
-part free, ``breakEvenPrice`` prices a taker close and ``fee-rate`` reports both — all through
-the venue's fee model. The default, :class:`CatalogueFees`, is today's behaviour: the rates of
-the bundled instrument catalogue. A fee experiment injects another one
+part free, ``breakEvenPrice`` prices a taker close and ``fee-rate`` / ``all-fee-rate`` report
+both — all through the venue's fee model. The default, :class:`CatalogueFees`, is today's
+behaviour: the rates of the bundled instrument catalogue. A fee experiment injects another one
 (``LocalExchange(fees=...)``):
 
 >>> from bitget_nb.exchange.instruments import Catalogue

@@ -41,7 +41,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from . import defaults
 from .orders import IdSequence, Page, Timeline
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from .orders import Fill, Order
     from .positions import Position
 
-__all__ = ["Ledger", "LedgerEntry"]
+__all__ = ["Ledger", "LedgerArchive", "LedgerEntry"]
 
 _ZERO = Decimal(0)
 
@@ -81,18 +81,44 @@ class LedgerEntry:
     position_balance: Decimal | None = None
 
 
+class LedgerArchive(Protocol):
+    """A reopened account's ledger entries, left in its file (:mod:`.state_adapter` reads
+    them from there when a page reaches them). They never change, and every entry booked
+    later has a larger id."""
+
+    @property
+    def count(self) -> int: ...
+
+    def newest(
+        self,
+        before: int | None,
+        *,
+        start: int | None,
+        end: int | None,
+        category: str | None,
+        coin: str | None,
+        type: str | None,
+    ) -> Iterator[LedgerEntry]:
+        """Entries newest first: ids below ``before``, times in ``[start, end]``, of the
+        category, coin and type given (``None``: any)."""
+        ...
+
+
 class Ledger:
     """The account's ledger entries in id order (ids and times grow together), and the
-    running balance of each coin they add up to."""
+    running balance of each coin they add up to. A reopened account keeps the entries it
+    had in its file (:class:`LedgerArchive`); ``entries`` holds those booked since."""
 
     def __init__(self, *, seed: int) -> None:
         self._ids = IdSequence(seed=seed, stream="ledger")
         self.entries: list[LedgerEntry] = []
         self._line: Timeline[LedgerEntry] = Timeline()
         self._balances: dict[str, Decimal] = {}
+        self._archive: LedgerArchive | None = None
+        self._archived = 0
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return self._archived + len(self.entries)
 
     def balance(self, coin: str) -> Decimal:
         """What the entries of ``coin`` add up to (its balance, when the ledger is whole)."""
@@ -228,14 +254,13 @@ class Ledger:
     # -- restoring ------------------------------------------------------------------------------
 
     def restore(
-        self, entries: list[LedgerEntry], balances: Mapping[str, Decimal], last_id: int
+        self, archive: LedgerArchive, balances: Mapping[str, Decimal], last_id: int
     ) -> None:
-        """Install entries read back from a file, the running balances saved with them and
-        the id sequence's position (a reopened account)."""
+        """A reopened account: its entries stay in the file (``archive``), with the running
+        balances saved with them and the id sequence's position."""
         self.entries.clear()
         self._line = Timeline()
-        for entry in sorted(entries, key=lambda e: int(e.entry_id)):
-            self._append(entry)
+        self._archive, self._archived = archive, archive.count
         self._balances = dict(balances)
         self._ids._last = last_id
 
@@ -244,6 +269,7 @@ class Ledger:
         entries before now are not known, the balances are)."""
         self.entries.clear()
         self._line = Timeline()
+        self._archive, self._archived = None, 0
         self._balances = {coin: value for coin, value in balances.items()}
 
     @property
@@ -275,11 +301,30 @@ class Ledger:
             if symbol is not None and entry.symbol != symbol:
                 continue
             yield entry
+        if self._archive is None:
+            return
+        # Every archived entry is older than every entry booked since the reopening.
+        for entry in self._archive.newest(
+            before, start=start, end=end, category=category, coin=coin, type=type
+        ):
+            if symbol is None or entry.symbol == symbol:
+                yield entry
 
     def page(self, limit: int, **filters: object) -> Page[LedgerEntry]:
         """Up to ``limit`` entries of :meth:`newest` (``filters`` are its arguments)."""
         return Page.take(self.newest(**filters), limit)  # type: ignore[arg-type]
 
     def since(self, position: int) -> list[LedgerEntry]:
-        """The entries from the ``position``-th on, oldest first (what a command appended)."""
-        return self.entries[position:]
+        """The entries from the ``position``-th on, oldest first (what a command appended;
+        ``position`` counts the archived entries too, and is never before their end)."""
+        if position < self._archived:
+            raise ValueError("the entries before the reopening are in the file")
+        return self.entries[position - self._archived :]
+
+    def all_entries(self) -> list[LedgerEntry]:
+        """Every entry, oldest first, the archived ones read from the file (an export)."""
+        if self._archive is None:
+            return list(self.entries)
+        every = dict.fromkeys(("start", "end", "category", "coin", "type"))
+        archived = list(self._archive.newest(None, **every))
+        return archived[::-1] + self.entries

@@ -27,8 +27,8 @@ call always leaves an activity row (a refused order is worth auditing); a read l
 nothing unless its catch-up changed something (a resting order filled …).
 
 **Reopening** reads the working set and reinstalls it (:func:`.state_adapter.load`: books,
-indexes and id sequences rebuilt); closed orders and fills stay in the file and are read
-when a query reaches them (:meth:`Store.newest` and its kin, on the indexes of
+indexes and id sequences rebuilt); closed orders, fills and the ledger stay in the file and
+are read when a query reaches them (:meth:`Store.newest` and its kin, on the indexes of
 :func:`_schema`). It never re-runs history, so a change in the code's behaviour — fees,
 matching, the market model, the instrument catalogue — never refuses a saved account: what
 happened stays as it happened, and new activity follows the new code.
@@ -127,7 +127,7 @@ logger = logging.getLogger("bitget_nb.exchange.persistence")
 #: The file format this module writes and reads (``meta.format``).
 FORMAT = "bitget_nb paper account 2"
 #: The schema version this code writes (``meta.schema``).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 #: ``PRAGMA synchronous``: FULL fsyncs the WAL on every commit (survives power loss).
 SYNCHRONOUS: Literal["FULL", "NORMAL"] = "FULL"
 #: How long opening waits for another process to let go of the file.
@@ -168,6 +168,11 @@ def _schema() -> list[str]:
             statements += _archive_indexes(table, columns)
             continue
         statements.append(f"CREATE INDEX IF NOT EXISTS {table}_by_time ON {table} (created_ms)")
+        if table == "ledger":  # its pages, read from the file by a reopened account
+            statements += [
+                f"CREATE INDEX IF NOT EXISTS ledger_by_{c}_id ON ledger ({c}, id)"
+                for c in ("category", "coin", "type")
+            ]
         if "symbol" in columns:
             statements.append(
                 f"CREATE INDEX IF NOT EXISTS {table}_by_symbol "
@@ -225,10 +230,22 @@ def _schema_4(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX ledger_by_time ON ledger (created_ms)")
 
 
+def _schema_5(conn: sqlite3.Connection) -> None:
+    """Schema 4 → 5: a reopened account leaves its ledger in the file and pages it from
+    there (:class:`.state_adapter._FileLedger`), in id order within a category, a coin or a
+    type: those three indexes."""
+    for column in ("category", "coin", "type"):
+        conn.execute(f"CREATE INDEX ledger_by_{column}_id ON ledger ({column}, id)")
+
+
 #: Forward migrations: ``MIGRATIONS[v]`` brings a schema-``v`` file to ``v + 1`` (SQL on
 #: the open connection, inside the transaction that also records the new version). Format
 #: 1 is not among them: it needs the domain to be rebuilt (:mod:`.legacy`).
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {2: _schema_3, 3: _schema_4}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    2: _schema_3,
+    3: _schema_4,
+    4: _schema_5,
+}
 
 
 class PaperAccountError(BitgetError, RuntimeError):

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from . import defaults
 from . import params as p
 from .accounts import Transfer
+from .fees import FeeRates
 from .instruments import Instrument
 from .marketdata import TURNOVER_DECIMALS, Candle, PublicTrade
 from .orders import Fill, Order, Page
@@ -39,6 +40,7 @@ __all__ = [
     "fill_record",
     "history_window",
     "listing",
+    "max_transferable_record",
     "order_record",
     "page",
     "position_history_record",
@@ -47,6 +49,7 @@ __all__ = [
     "public_trade_record",
     "rows_of",
     "strategy_record",
+    "symbol_fee_rate_record",
     "transfer_record",
     "turnover",
 ]
@@ -419,6 +422,50 @@ def strategy_record(order: StrategyOrder, inst: Instrument) -> dict[str, Any]:
     record["createdTime"] = str(order.created_ms)
     record["updatedTime"] = str(order.last_change_ms)
     return record
+
+
+# -- account ---------------------------------------------------------------------------------
+
+
+def symbol_fee_rate_record(inst: Instrument, rates: FeeRates) -> dict[str, str]:
+    """One row of ``account/all-fee-rate``: a symbol and its maker / taker rates.
+
+    Wire shape: a bare array of ``{symbol, makerFeeRate, takerFeeRate}``, rates as decimal
+    strings like ``fee-rate``'s. [solid] — three sources agree and none disagrees: NODE
+    bitget-api 3.2.3 ``AllSymbolFeeRateV3`` (``getAllFeeRates`` →
+    ``APIResponse<AllSymbolFeeRateV3[]>``); typed-bitget 0.6.0
+    ``uta/account/all_fee_rates.py`` (``Response = list[AllSymbolFeeRate]``, no "confirmed
+    live" note on it); ccxt 4.5.90 ``fetch_trading_fees`` (uta), whose inline sample of the
+    answer — ``"data": [{"makerFeeRate": "0.00036", "takerFeeRate": "0.001", "symbol":
+    "BTCUSDT"}]`` — is the only captured one found, and which reads ``data`` as that list.
+    No DOCS page for the route was found (ccxt links a DOCS catalog anchor
+    "get-all-symbol-fee-rates"). [unverified] whether live adds other fields per row.
+    """
+    return {
+        "symbol": inst.symbol,
+        "makerFeeRate": format(rates.maker, "f"),
+        "takerFeeRate": format(rates.taker, "f"),
+    }
+
+
+def max_transferable_record(coin: str, free: Decimal) -> dict[str, str]:
+    """``account/max-transferable``: what of ``coin`` may leave the unified account now.
+
+    Wire shape ``{coin, maxTransfer, borrowMaxTransfer}`` [solid]: NODE bitget-api 3.2.3
+    ``MaxTransferableV3``, typed-bitget 0.6.0 ``uta/account/max_transferable.py`` ("using only
+    available (unborrowed) balance" / "when automatic borrowing is allowed") and JK
+    Bitget.Net's ``Unified/Account/GetMaxTransferable.txt`` sample (``"coin": "USDT",
+    "maxTransfer": "1", "borrowMaxTransfer": "1"``) agree; the DOCS change log of 2025-10-29
+    names the route, no DOCS page with the fields was found. Not the copy-trading
+    ``{maxTransferable, available}`` of the lead account.
+
+    ``maxTransfer`` is ``free`` (never below 0): the coin's ``available`` less the unrealised
+    losses of its crossed positions — what a transfer into the lead account may take.
+    ``borrowMaxTransfer`` is the same figure: the exchange models no borrowing. [unverified]
+    how live sizes the borrowing part.
+    """
+    room = amount(max(free, _ZERO))
+    return {"coin": coin, "maxTransfer": room, "borrowMaxTransfer": room}
 
 
 # -- copy trading ----------------------------------------------------------------------------

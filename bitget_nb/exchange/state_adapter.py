@@ -13,9 +13,8 @@ small interface, so that a reshaped domain core is rewired in this file only:
 * :class:`Tracker` — remembers what was last written, and :meth:`Tracker.changes` returns
   the rows that differ now;
 * :func:`load` — reinstall the working set read from a file (:class:`Rows`) into a venue
-  (the ledger is read whole: it is appended to, never changed),
-  with the file's closed orders and fills behind an :class:`~.orders.Archive`; returns its
-  :class:`Tracker`.
+  with the file's closed orders and fills behind an :class:`~.orders.Archive` and its ledger
+  entries behind a :class:`~.ledger.LedgerArchive`; returns its :class:`Tracker`.
 
 **Documents.** Each domain dataclass is encoded field by field (:class:`_Codec`, derived
 from the dataclass's own fields, so a field the domain adds is stored without a change
@@ -326,7 +325,7 @@ def everything(venue: Venue) -> list[Record]:
     rows += [_position_record(p, "closed") for p in reversed(list(book.newest_closed()))]
     rows += [_strategy_record(s) for s in trading.strategy_book.orders()]
     rows += [_transfer_record(t) for t in venue.lead.transfers]
-    rows += [_ledger_record(e) for e in trading.ledger.entries]
+    rows += [_ledger_record(e) for e in trading.ledger.all_entries()]
     rows += [_state_record(name, text) for name, text in _state_documents(venue).items()]
     return rows
 
@@ -578,8 +577,9 @@ class _FileArchive:
         start: int | None,
         end: int | None,
     ) -> Iterator[Order]:
-        return self._newest("orders", _ORDER, self._last_order, self._held, before, category,
-                            symbol, start, end)  # fmt: skip
+        where = {"category": category, "symbol": symbol}
+        return _newest(self._rows, "orders", _ORDER, self._last_order, self._held, before,
+                       where, start, end)  # fmt: skip
 
     def newest_fills(
         self,
@@ -590,57 +590,86 @@ class _FileArchive:
         start: int | None,
         end: int | None,
     ) -> Iterator[Fill]:
-        return self._newest("fills", _FILL, self._last_fill, frozenset(), before, category,
-                            symbol, start, end)  # fmt: skip
+        where = {"category": category, "symbol": symbol}
+        return _newest(self._rows, "fills", _FILL, self._last_fill, frozenset(), before,
+                       where, start, end)  # fmt: skip
 
     def _decode(self, codec: _Codec, doc: str) -> Any:
-        try:
-            return codec.decode(json.loads(doc))
-        except UNPARSABLE as exc:
-            raise self._rows.damaged(exc) from exc
+        return _decode(self._rows, codec, doc)
 
-    def _newest(
+
+class _FileLedger:
+    """A reopened account's ledger entries, read from its file when a page reaches them (a
+    :class:`~.ledger.LedgerArchive`): the rows written by then, which never change."""
+
+    def __init__(self, rows: Rows) -> None:
+        self._rows = rows
+        count, last = rows.size("ledger")
+        self._count = count
+        self._last = last or _id_text(0)
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def newest(
         self,
-        table: str,
-        codec: _Codec,
-        last: str,
-        held: frozenset[str],
         before: int | None,
-        category: str | None,
-        symbol: str | None,
+        *,
         start: int | None,
         end: int | None,
-    ) -> Iterator[Any]:
-        """Records newest first, but for those ``held`` in memory: the window becomes a range of
-        ids (ids and times grow together), read in chunks that grow while the caller reads
-        on."""
-        high = int(last)
-        if before is not None:
-            high = min(high, before - 1)
-        if end is not None:
-            at_end = self._rows.id_by_time(table, end, last=True)
-            high = -1 if at_end is None else min(high, int(at_end))
-        low = 0
-        if start is not None:
-            at_start = self._rows.id_by_time(table, start, last=False)
-            low = _ID_MAX + 1 if at_start is None else int(at_start)
-        where = {
-            column: value
-            for column, value in (("category", category), ("symbol", symbol))
-            if value is not None
-        }
-        for chunk in itertools.chain(_CHUNKS, itertools.repeat(_CHUNKS[-1])):
-            if high < low:
-                return
-            rows = self._rows.newest(
-                table, low=_id_text(low), high=_id_text(high), where=where, limit=chunk
-            )
-            for row_id, doc in rows:
-                if row_id not in held:
-                    yield self._decode(codec, doc)
-            if len(rows) < chunk:
-                return
-            high = int(rows[-1][0]) - 1
+        category: str | None,
+        coin: str | None,
+        type: str | None,
+    ) -> Iterator[LedgerEntry]:
+        where = {"category": category, "coin": coin, "type": type}
+        return _newest(self._rows, "ledger", _LEDGER, self._last, frozenset(), before, where,
+                       start, end)  # fmt: skip
+
+
+def _decode(rows: Rows, codec: _Codec, doc: str) -> Any:
+    try:
+        return codec.decode(json.loads(doc))
+    except UNPARSABLE as exc:
+        raise rows.damaged(exc) from exc
+
+
+def _newest(
+    rows: Rows,
+    table: str,
+    codec: _Codec,
+    last: str,
+    held: frozenset[str],
+    before: int | None,
+    where: Mapping[str, str | None],
+    start: int | None,
+    end: int | None,
+) -> Iterator[Any]:
+    """Records of ``table`` newest first, but for those ``held`` in memory, whose columns
+    equal ``where``'s values (``None``: any): the window becomes a range of ids (ids and
+    times grow together), read in chunks that grow while the caller reads on."""
+    high = int(last)
+    if before is not None:
+        high = min(high, before - 1)
+    if end is not None:
+        at_end = rows.id_by_time(table, end, last=True)
+        high = -1 if at_end is None else min(high, int(at_end))
+    low = 0
+    if start is not None:
+        at_start = rows.id_by_time(table, start, last=False)
+        low = _ID_MAX + 1 if at_start is None else int(at_start)
+    equal = {column: value for column, value in where.items() if value is not None}
+    for chunk in itertools.chain(_CHUNKS, itertools.repeat(_CHUNKS[-1])):
+        if high < low:
+            return
+        found = rows.newest(table, low=_id_text(low), high=_id_text(high), where=equal,
+                            limit=chunk)  # fmt: skip
+        for row_id, doc in found:
+            if row_id not in held:
+                yield _decode(rows, codec, doc)
+        if len(found) < chunk:
+            return
+        high = int(found[-1][0]) - 1
 
 
 def load(venue: Venue, rows: Rows) -> Tracker:
@@ -648,9 +677,10 @@ def load(venue: Venue, rows: Rows) -> Tracker:
     seed, keys, uid and initial balances) and return the tracker that knows it as written.
 
     Only the working set is read into memory: the open orders, the positions, the strategy
-    orders, the transfers and the account-wide documents. The closed orders and every fill
-    stay in the file, behind the order store's archive (:class:`_FileArchive`): reopening
-    costs what is open, not what happened. Derived structures are rebuilt: the order store's
+    orders, the transfers and the account-wide documents. The closed orders, every fill and
+    the ledger stay in the file, behind the order store's archive (:class:`_FileArchive`)
+    and the ledger's (:class:`_FileLedger`): reopening costs what is open, not what
+    happened. Derived structures are rebuilt: the order store's
     indexes, the matching books with every open order at its price-time priority, the
     position history's indexes and the id sequences. What the catalogue no longer has is
     kept as history but not put on a book.
@@ -709,7 +739,7 @@ def load(venue: Venue, rows: Rows) -> Tracker:
     if "ledger" in docs:
         saved = docs["ledger"]
         trading.ledger.restore(
-            [_LEDGER.decode(json.loads(row.doc)) for row in rows.records("ledger")],
+            _FileLedger(rows),
             {c: Decimal(v) for c, v in saved["balances"].items()},
             int(saved["last_id"]),
         )

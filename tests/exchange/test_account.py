@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from bitget_nb import BitgetClient
 from bitget_nb.exchange import LocalExchange
+from bitget_nb.exchange.fees import FlatFees
 from bitget_nb.exchange.instruments import Catalogue
 
 from .wire import START, Wire, assert_all_strings, error_code, ok_data
@@ -124,6 +126,104 @@ def test_fee_rate_needs_a_known_symbol(wire: Wire) -> None:
     assert error_code(wire.get(path, {"category": "SPOT"}, signed=True)) == "25200"
     missing = wire.get(path, {"category": "SPOT", "symbol": "XYZUSDT"}, signed=True)
     assert error_code(missing) == "25100"
+
+
+ALL_FEE_RATE = "/api/v3/account/all-fee-rate"
+MAX_TRANSFERABLE = "/api/v3/account/max-transferable"
+
+
+@pytest.mark.parametrize("category", ["SPOT", "margin", "USDT-FUTURES", "COIN-FUTURES"])
+def test_all_fee_rate_lists_every_symbol_with_the_rates_fee_rate_gives(
+    wire: Wire, category: str
+) -> None:
+    rows = ok_data(wire.get(ALL_FEE_RATE, {"category": category}, signed=True))
+    assert isinstance(rows, list)  # a bare array (records.symbol_fee_rate_record)
+    assert_all_strings(rows)
+    book = "SPOT" if category == "margin" else category  # MARGIN trades on the spot book
+    assert [r["symbol"] for r in rows] == [i.symbol for i in CATALOGUE.in_category(book)]
+    for row in rows:
+        assert set(row) == {"symbol", "makerFeeRate", "takerFeeRate"}
+        one = {"category": category, "symbol": row["symbol"]}
+        single = ok_data(wire.get("/api/v3/account/fee-rate", one, signed=True))
+        assert single == {k: row[k] for k in ("makerFeeRate", "takerFeeRate")}
+
+
+def test_all_fee_rate_narrows_to_a_symbol_and_refuses_what_fee_rate_refuses(wire: Wire) -> None:
+    (row,) = ok_data(wire.get(ALL_FEE_RATE, {"category": "spot", "symbol": "BTCUSDT"},
+                              signed=True))  # fmt: skip
+    assert row == {"symbol": "BTCUSDT", "makerFeeRate": "0.001", "takerFeeRate": "0.001"}
+    assert error_code(wire.get(ALL_FEE_RATE, {}, signed=True)) == "25200"
+    unknown = wire.get(ALL_FEE_RATE, {"category": "SPOT", "symbol": "XYZUSDT"}, signed=True)
+    assert error_code(unknown) == "25100"
+    assert wire.get(ALL_FEE_RATE, {"category": "SPOT"}).status_code != 200  # signed only
+
+
+def test_all_fee_rate_reports_a_custom_fee_model() -> None:
+    flat = FlatFees(maker=Decimal("-0.0001"), taker=Decimal("0.0005"))
+    with LocalExchange(start_time=START, fees=flat, rate_limits=False) as ex:
+        rows = ok_data(Wire(ex).get(ALL_FEE_RATE, {"category": "USDT-FUTURES"}, signed=True))
+    assert {(r["makerFeeRate"], r["takerFeeRate"]) for r in rows} == {("-0.0001", "0.0005")}
+
+
+def _usdt_available(wire: Wire) -> str:
+    data = ok_data(wire.get("/api/v3/account/assets", signed=True))
+    return next(r["available"] for r in data["assets"] if r["coin"] == "USDT")
+
+
+def test_max_transferable_is_what_is_free_and_follows_orders_positions_and_transfers(
+    trading_wire: Wire,
+) -> None:
+    def most(coin: str = "USDT") -> dict:
+        return ok_data(trading_wire.get(MAX_TRANSFERABLE, {"coin": coin}, signed=True))
+
+    start = most("usdt")
+    assert start == {"coin": "USDT", "maxTransfer": "100000", "borrowMaxTransfer": "100000"}
+    assert_all_strings(start)
+    assert most("BTC")["maxTransfer"] == "1"
+    place = "/api/v3/trade/place-order"
+    bid = {"category": "SPOT", "symbol": "BTCUSDT", "side": "buy", "orderType": "limit",
+           "qty": "0.01", "price": "10000", "timeInForce": "gtc"}  # fmt: skip
+    ok_data(trading_wire.post(place, bid))  # a resting bid holds 100 USDT (and its fee room)
+    long = {"category": "USDT-FUTURES", "symbol": "BTCUSDT", "side": "buy",
+            "orderType": "market", "qty": "0.01"}  # fmt: skip
+    ok_data(trading_wire.post(place, long))  # a crossed position holds its margin
+    transfer = {"type": "in", "coin": "USDT", "amount": "1000"}
+    ok_data(trading_wire.post("/api/v3/copy/futures/transfer", transfer))  # to the lead account
+    now = most()
+    assert Decimal(now["maxTransfer"]) < 100000 - 1000 - 100
+    # the same figure account/assets calls available, and nothing borrowed on top
+    assert now["maxTransfer"] == now["borrowMaxTransfer"] == _usdt_available(trading_wire)
+    # the copy-trading route is the lead account's, not this one
+    lead = ok_data(
+        trading_wire.get("/api/v3/copy/futures/max-transferable", {"coin": "USDT"}, signed=True)
+    )
+    assert lead["maxTransferable"] == "1000"
+
+
+def test_max_transferable_needs_a_coin_the_exchange_lists(wire: Wire) -> None:
+    assert error_code(wire.get(MAX_TRANSFERABLE, {}, signed=True)) == "25200"
+    assert error_code(wire.get(MAX_TRANSFERABLE, {"coin": "NOPE"}, signed=True)) == "25201"
+    # a listed coin the account does not hold can move nothing
+    (coin,) = [c for c in CATALOGUE.coins() if c not in {"USDT", "BTC", "ETH"}][:1]
+    assert ok_data(wire.get(MAX_TRANSFERABLE, {"coin": coin}, signed=True))["maxTransfer"] == "0"
+
+
+def test_the_client_reads_both_routes_over_http_as_typed_pandas_objects() -> None:
+    with (
+        LocalExchange(seed=7, start_time=START) as ex,
+        BitgetClient(**ex.credentials, base_url=ex.base_url) as client,
+    ):
+        assert ex.base_url.startswith("http://127.0.0.1:")
+        fees = client.get_all_fee_rates(category="USDT-FUTURES")
+        most = client.get_max_transferable(coin="USDT")
+        raw = client.get_max_transferable(coin="USDT", raw=True)
+    assert list(fees.columns) == ["symbol", "makerFeeRate", "takerFeeRate"]
+    assert set(fees["symbol"]) == {i.symbol for i in CATALOGUE.in_category("USDT-FUTURES")}
+    assert str(fees.dtypes["takerFeeRate"]) == "float64"
+    assert fees.attrs["envelope"]["path"] == ALL_FEE_RATE
+    assert most["coin"] == "USDT" and most["maxTransfer"] == 100000.0
+    assert most["borrowMaxTransfer"] == 100000.0
+    assert raw["data"] == {"coin": "USDT", "maxTransfer": "100000", "borrowMaxTransfer": "100000"}
 
 
 def test_set_leverage_changes_the_settings(fresh_wire: Wire) -> None:

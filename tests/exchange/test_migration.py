@@ -230,7 +230,7 @@ def test_a_file_in_the_row_format_of_schema_2_opens_with_what_it_holds(tmp_path:
         assert near["orderStatus"] == "filled"
     assert not path.with_name(path.name + BACKUP_SUFFIX).exists()  # nothing to convert
     meta = dict(_sql(path, "SELECT key, value FROM meta"))
-    assert meta["schema"] == str(persistence.SCHEMA_VERSION) == "4"
+    assert meta["schema"] == str(persistence.SCHEMA_VERSION) == "5"
     assert _sql(path, "SELECT COUNT(*) FROM orders WHERE client_oid IS NULL") == [(0,)]
 
 
@@ -257,7 +257,12 @@ def test_a_schema_3_file_gains_an_empty_ledger_that_starts_from_its_balances(
     assert spent["type"] == "ORDER_DEALT_FROZEN_OUT" and spent["amount"] == "-" + fill["execValue"]
     assert Decimal(spent["balance"]) == usdt - Decimal(fill["execValue"])
     assert _sql(path, "SELECT COUNT(*) FROM ledger") == [(2,)]
-    assert dict(_sql(path, "SELECT key, value FROM meta"))["schema"] == "4"
+    assert dict(_sql(path, "SELECT key, value FROM meta"))["schema"] == "5"
+    # Schema 4 → 5: the indexes a reopened account pages its ledger from the file by.
+    indexes = _sql(path, "SELECT name FROM sqlite_master WHERE name LIKE 'ledger_by_%_id'")
+    assert sorted(name for (name,) in indexes) == [
+        "ledger_by_category_id", "ledger_by_coin_id", "ledger_by_type_id",
+    ]  # fmt: skip
     with LocalExchange(path=path) as again:
         after = again.venue.call("get_financial_records", {"category": "SPOT"}, again.trader)
         assert after["list"] == rows

@@ -1,9 +1,10 @@
-"""A reopened paper account leaves its closed orders and its fills in the file: every query
-answers as if it held them all in memory.
+"""A reopened paper account leaves its closed orders, its fills and its ledger in the file:
+every query answers as if it held them all in memory.
 
 Two twin accounts take the same calls from the same seed and start — one in memory, one in
 a file that is closed and reopened halfway (and again near the end) — and then every history,
-fills, look-up and position query is asked of both, each page followed to its end.
+fills, look-up, position and financial-records query is asked of both, each page followed to
+its end.
 """
 
 from __future__ import annotations
@@ -97,6 +98,20 @@ def _answers(ex: LocalExchange) -> dict[str, Any]:
                     ex, "get_position_history", {**filters, "limit": "2"}
                 )
         answers[f"fills {wname} all"] = _pages(ex, "get_trade_fills", {**window, "limit": "7"})
+        for category, extra in [
+            ("SPOT", {}),
+            ("SPOT", {"coin": "USDT"}),
+            ("SPOT", {"coin": "BTC", "symbol": "BTCUSDT"}),
+            ("SPOT", {"type": "ORDER_DEALT_IN"}),
+            ("USDT-FUTURES", {}),
+            ("USDT-FUTURES", {"coin": "USDT", "symbol": "ETHUSDT"}),
+        ]:
+            for limit in ("3", "100"):
+                answers[f"ledger {wname}:{category}:{extra} {limit}"] = _pages(
+                    ex,
+                    "get_financial_records",
+                    {"category": category, **extra, **window, "limit": limit},
+                )
     history = [
         row
         for category in ("SPOT", "USDT-FUTURES")
@@ -137,6 +152,8 @@ def test_a_reopened_account_answers_every_query_as_the_account_that_made_it(
     assert all(o.status in OPEN_STATUSES for o in store._orders.values())
     assert len(store._orders) == len(memory.venue.trading.store.open_orders())
     assert store.fill_count == memory.venue.trading.store.fill_count > 20
+    ledger = saved.venue.trading.ledger
+    assert ledger.entries == [] and len(ledger) == len(memory.venue.trading.ledger) > 40
     assert _answers(saved) == _answers(memory)
 
     # Trading goes on: an order open when the file was reopened closes, new orders come,
