@@ -74,7 +74,7 @@ def seed(n: int, file: Path | None = None) -> tuple[Venue, dict[str, dict[str, A
             for k in range(min(BATCH, n - i))
         ]  # fmt: skip
         for result in venue.call("place_batch_orders", items, trader):
-            assert result["code"] == "", result
+            assert "code" not in result, result  # a failed item carries its code
         venue.advance(BATCH * MINUTE)
     now = clock.now_ms()
     if file is not None:
