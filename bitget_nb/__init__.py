@@ -40,7 +40,8 @@ from .models import PlaceOrderRequestV3, SeedAliasWarning, StrategyOrderRequestV
 from .rules import InstrumentRules
 
 if TYPE_CHECKING:
-    from .exchange import LocalExchange
+    from .backtest import RunResult, run
+    from .exchange import LocalExchange, Replay
     from .journal import Journal
     from .report import TradeReport, trade_report
     from .store import CandleStore
@@ -76,6 +77,8 @@ __all__ = [
     "PositionError",
     "RateLimitError",
     "RedirectError",
+    "Replay",
+    "RunResult",
     "SeedAliasWarning",
     "ServerError",
     "StrategyOrderRequestV3",
@@ -86,6 +89,7 @@ __all__ = [
     "__version__",
     "connect",
     "default_exchange",
+    "run",
     "trade_report",
 ]
 
@@ -93,6 +97,9 @@ __all__ = [
 # and the widgets (ipywidgets) stay out of `import bitget_nb`.
 _LAZY = {
     "LocalExchange": "bitget_nb.exchange",
+    "Replay": "bitget_nb.exchange",
+    "RunResult": "bitget_nb.backtest",
+    "run": "bitget_nb.backtest",
     "CandleStore": "bitget_nb.store",
     "Journal": "bitget_nb.journal",
     "TradeReport": "bitget_nb.report",

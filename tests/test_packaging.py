@@ -65,11 +65,11 @@ def test_public_names_are_exactly_what_we_mean_to_export():
         "LocalExchange",
         "OrderForm", "OrderNotFoundError", "OrdersView", "OutcomeUnknownError",
         "PermissionDeniedError",
-        "PlaceOrderRequestV3", "PositionError", "RateLimitError", "RedirectError",
-        "SeedAliasWarning",
+        "PlaceOrderRequestV3", "PositionError", "RateLimitError", "RedirectError", "Replay",
+        "RunResult", "SeedAliasWarning",
         "ServerError", "StrategyOrderRequestV3", "TimestampExpiredError", "TradeReport",
         "TransportError", "ValidationError",
-        "__version__", "connect", "default_exchange", "trade_report",
+        "__version__", "connect", "default_exchange", "run", "trade_report",
     }  # fmt: skip
     for name in bitget_nb.__all__:
         assert getattr(bitget_nb, name) is not None

@@ -22,6 +22,7 @@ from .market import MarketProcess
 from .marketdata import MarketData
 from .params import ExchangeError
 from .persistence import PaperAccountError, PaperAccountInUse, PaperAccountMismatch
+from .replay import Replay
 from .venue import Caller, Venue
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "PaperAccountError",
     "PaperAccountInUse",
     "PaperAccountMismatch",
+    "Replay",
     "Venue",
     "WallClock",
 ]

@@ -14,6 +14,7 @@ Decimal('0.01')
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -71,11 +72,11 @@ class Instrument:
         >>> Catalogue.bundled().get("USDT-FUTURES", "BTCUSDT").format_price(680123)
         '68012.3'
         """
-        return _fixed(Decimal(ticks) * self.tick, self.price_decimals)
+        return _fixed_steps(ticks, self.tick, self.price_decimals)
 
     def format_qty(self, steps: int) -> str:
         """A quantity given in whole steps, with ``quantityPrecision`` decimals."""
-        return _fixed(Decimal(steps) * self.step, self.qty_decimals)
+        return _fixed_steps(steps, self.step, self.qty_decimals)
 
     def price_text(self, price: Decimal) -> str:
         """A Decimal price as the wire string with ``pricePrecision`` decimals.
@@ -137,6 +138,30 @@ class Instrument:
 
 def _fixed(value: Decimal, decimals: int) -> str:
     return format(value.quantize(Decimal(1).scaleb(-decimals)), "f")
+
+
+@functools.lru_cache(maxsize=1024)
+def _units_per_step(step: Decimal, decimals: int) -> int | None:
+    """``step`` in units of ``10**-decimals`` when that is a whole number, else ``None``."""
+    scaled = step.scaleb(decimals)
+    return int(scaled) if scaled == scaled.to_integral_value() else None
+
+
+def _fixed_steps(count: int, step: Decimal, decimals: int) -> str:
+    """``count × step`` with ``decimals`` decimals — the string :func:`_fixed` gives, made
+    with integers (candles and books format thousands of these a request).
+
+    >>> _fixed_steps(680123, Decimal("0.1"), 1), _fixed_steps(-5, Decimal("0.01"), 4)
+    ('68012.3', '-0.0500')
+    """
+    per = _units_per_step(step, decimals)
+    if per is None:
+        return _fixed(Decimal(count) * step, decimals)
+    units = count * per
+    if decimals <= 0:
+        return str(units)
+    digits = str(abs(units)).rjust(decimals + 1, "0")
+    return f"{'-' if units < 0 else ''}{digits[:-decimals]}.{digits[-decimals:]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +263,19 @@ class Catalogue:
             inst = self.get("SPOT", f"{coin}{quote}")
             if inst is not None:
                 return inst
+        return None
+
+    def usd_index_symbol(self, coin: str) -> Instrument | None:
+        """The instrument whose index price values ``coin`` in USD: its spot market in a
+        stable coin, else a stable-coin-margined perpetual on it (a perpetual's index is the
+        coin's spot index) — a replay of futures alone lists no spot market."""
+        found = self.spot_usd_symbol(coin)
+        if found is not None:
+            return found
+        for category in ("USDT-FUTURES", "USDC-FUTURES"):
+            for inst in self.in_category(category):
+                if inst.base_coin == coin:
+                    return inst
         return None
 
     def coins(self) -> list[str]:

@@ -29,6 +29,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from .._net import is_loopback_host as is_loopback
 from . import defaults
@@ -41,6 +42,7 @@ from .instruments import Catalogue
 from .market import MarketProcess
 from .marketdata import MarketData
 from .persistence import Journal, open_journal
+from .replay import Replay
 from .venue import Caller, Venue
 
 __all__ = ["LocalExchange", "is_loopback"]
@@ -123,6 +125,16 @@ class LocalExchange:
                 stacklevel=2,
             )
         self._journal: Journal | None = None
+        replay = market if isinstance(market, Replay) else None
+        if replay is not None:
+            # A replay lists only its recorded instruments, starts a manual clock at its first
+            # bar, and funds the coins its spot markets can value (:mod:`.replay`). A file
+            # keeps the account and its clock: reopened on the same recording it resumes
+            # where it stopped (another recording's first bar contradicts the file's clock).
+            if clock is None and start_time is None:
+                start_time = replay.epoch_ms
+            if balances is None:
+                balances = replay.default_balances()
         if path is not None and os.fspath(path) != ":memory:":
             if clock is not None:
                 raise ValueError(
@@ -135,6 +147,7 @@ class LocalExchange:
                 start_ms=to_ms(start_time) if start_time is not None else None,
                 trading_key=given_key,
                 balances=balances,
+                catalogue=replay.catalogue if replay is not None else None,
                 market=market,
                 fees=fees,
             )
@@ -153,7 +166,7 @@ class LocalExchange:
             read_only_key = ApiKey.generate(read_only=True)
             self.clock = clock
             seed = 7 if seed is None else seed
-            catalogue = Catalogue.bundled()
+            catalogue = replay.catalogue if replay is not None else Catalogue.bundled()
             self.venue = Venue(
                 clock=clock,
                 seed=seed,
@@ -170,13 +183,12 @@ class LocalExchange:
         self._read_only_key = read_only_key
         #: Fault injection for the HTTP front: ``ex.faults.fail_next("submit_new_order")``.
         self.faults = Faults()
-        self._app = ExchangeApp(
-            self.venue,
-            timestamp_window_ms=timestamp_window_ms,
-            rate_limits=rate_limits,
-            max_body_bytes=max_body_bytes,
-            faults=self.faults,
-        )
+        self._app_options: dict[str, Any] = {
+            "timestamp_window_ms": timestamp_window_ms,
+            "max_body_bytes": max_body_bytes,
+            "faults": self.faults,
+        }
+        self._app = ExchangeApp(self.venue, rate_limits=rate_limits, **self._app_options)
         self._host = host
         self._port = port
         self._server: ExchangeServer | None = None
@@ -260,6 +272,18 @@ class LocalExchange:
         return f"http://{host}:{self._port}"
 
     @property
+    def wsgi_app(self) -> ExchangeApp:
+        """The exchange's WSGI app (what the HTTP server serves; the in-process transport of
+        :mod:`.inprocess` calls it directly)."""
+        return self._app
+
+    def backtest_app(self) -> ExchangeApp:
+        """A WSGI app on the same venue, keys, faults and checks as :attr:`wsgi_app` but
+        without rate limits: they count wall-clock seconds, which mean nothing to a backtest
+        stepping simulated time (:func:`bitget_nb.run` hands its requests to this one)."""
+        return ExchangeApp(self.venue, rate_limits=False, **self._app_options)
+
+    @property
     def uid(self) -> str:
         return self.venue.account.uid
 
@@ -295,18 +319,37 @@ class LocalExchange:
         return self.clock.now_ms()
 
     def advance(
-        self, seconds: float = 0.0, *, minutes: float = 0, hours: float = 0, days: float = 0
+        self,
+        seconds: float = 0.0,
+        *,
+        minutes: float = 0,
+        hours: float = 0,
+        days: float = 0,
+        bars: int = 0,
     ) -> int:
         """Move the exchange's time forward and return the new time in ms.
 
         >>> ex = LocalExchange(start_time=1_748_736_000_000)
         >>> ex.advance(minutes=1, seconds=0.5)
         1748736060500
+
+        ``bars=n`` (a replaying exchange only) moves to the n-th bar close from now, on the
+        grid of the finest recorded interval: from a bar's open, ``bars=1`` is its close.
+        Everything due on the way (fills, triggers, funding, the countdown) happens in time
+        order, as with any advance.
         """
         total = seconds + 60 * minutes + 3_600 * hours + 86_400 * days
-        if total < 0:
+        if total < 0 or bars < 0:
             raise ValueError("time only moves forward")
-        return self.venue.advance(round(total * 1000))
+        ms = round(total * 1000)
+        if bars:
+            market = self.venue.market
+            if not isinstance(market, Replay):
+                raise ValueError("advance(bars=...) steps a replayed market; give seconds")
+            now = self.clock.now_ms() + ms
+            offset = (now - market.epoch_ms) % market.bar_ms
+            ms += (market.bar_ms - offset) + (bars - 1) * market.bar_ms
+        return self.venue.advance(ms)
 
     def __repr__(self) -> str:
         where = self.base_url if self._server is not None else "not running"

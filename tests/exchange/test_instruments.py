@@ -7,8 +7,10 @@ from decimal import Decimal
 from importlib import resources
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bitget_nb.exchange.instruments import Catalogue
+from bitget_nb.exchange.instruments import Catalogue, _fixed, _fixed_steps
 
 CATALOGUE = Catalogue.bundled()
 
@@ -84,3 +86,14 @@ def test_a_coin_list_that_does_not_match_the_spot_coins_is_refused(change: str) 
         coins.append({**coins[0], "coin": "DOGE"})
     with pytest.raises(ValueError, match="each coin of a spot instrument once"):
         Catalogue(document)
+
+
+@given(
+    count=st.integers(-(10**12), 10**12),
+    step=st.sampled_from(["1", "0.5", "0.25", "0.1", "0.01", "0.0001", "0.000001", "5"]),
+    decimals=st.integers(0, 8),
+)
+def test_whole_steps_format_as_the_decimal_rounding_would(count, step, decimals):
+    # the integer fast path of prices and sizes on the wire is the Decimal one, digit for digit
+    exact = _fixed(Decimal(count) * Decimal(step), decimals)
+    assert _fixed_steps(count, Decimal(step), decimals) == exact

@@ -20,10 +20,12 @@ PACKAGE = Path(bitget_nb.__file__).parent / "exchange"
 ROOT = PACKAGE.parent.parent
 PREFIX = "bitget_nb.exchange"
 
-#: The wire side: HTTP, auth, parameters, records, handlers, the venue facade, persistence.
+#: The wire side: HTTP, auth, parameters, records, handlers, the venue facade, persistence;
+#: and the edges that read the outside world: a recorded market (``replay``: frames, files,
+#: the candle store) and the in-process transport (``inprocess``: requests → WSGI).
 API_LAYER = {
-    "__init__", "api", "auth", "canonical", "faults", "http", "local", "params", "persistence",
-    "legacy", "ratelimit", "records", "state_adapter", "venue",
+    "__init__", "api", "auth", "canonical", "faults", "http", "inprocess", "local", "params",
+    "persistence", "legacy", "ratelimit", "records", "replay", "state_adapter", "venue",
 }  # fmt: skip
 #: The domain: typed commands in, domain objects out; no parameters, records or codes.
 DOMAIN = {
