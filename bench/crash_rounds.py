@@ -314,9 +314,10 @@ def _all_pages(call: Any, **params: Any) -> list[dict[str, Any]]:
     while True:
         page = call(limit="100", raw=True, **params, **({"cursor": cursor} if cursor else {}))
         data = page["data"]
-        rows.extend(data["list"])
+        listed = data.get("list") or []  # null on an empty page (spec §10.2)
+        rows.extend(listed)
         cursor = data.get("cursor") or ""
-        if not cursor or not data["list"]:
+        if not cursor or not listed:
             return rows
 
 
