@@ -983,6 +983,7 @@ def candles_frame(
     (``datetime64[ms, UTC]``, ascending) with float OHLCV columns, ready to plot: prices in
     the quote coin, ``volume`` in the base coin, ``turnover`` in the quote coin. ``rows`` may
     be an array of them already parsed (n, 7)."""
+    data: np.ndarray
     if isinstance(rows, np.ndarray):
         data = rows.astype("float64", copy=False).reshape(-1, 7)
     else:

@@ -427,29 +427,17 @@ class _Handler(WSGIRequestHandler):
             length = self.headers.get("Content-Length", "0").strip()
             if length.isdigit() and int(length) <= self.server.app.max_body_bytes:
                 self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        captured: dict[str, Any] = {}
-
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
-            captured["status"], captured["headers"] = status, headers
-            return lambda data: None
-
-        chunks = self.server.app(environ, start_response)
-        try:
-            body = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
+        status, headers, body = call_app(self.server.app, environ)
         hold = environ.get(CLOSE_UNANSWERED)
         if hold is not None:
             self._close_unanswered(float(hold))
             return
-        code_text, _, reason = captured["status"].partition(" ")
+        code_text, _, reason = status.partition(" ")
         chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
         no_body = not chunked and self.headers.get("Content-Length", "0").strip() in ("", "0")
         consumed = no_body or bool(environ.get(BODY_CONSUMED))
         self.send_response(int(code_text), reason or None)
-        for name, value in captured["headers"]:
+        for name, value in headers:
             if name.lower() not in ("content-length", "connection"):
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
@@ -848,3 +836,25 @@ class ExchangeServer(BaseWSGIServer):
         self._wake_in.close()
         self._wake_out.close()
         self.server_close()
+
+
+def call_app(
+    app: Callable[[dict, Callable], Iterable[bytes]], environ: dict[str, Any]
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Run a WSGI ``app`` on ``environ`` and collect its answer: (status line, headers,
+    body) — for the HTTP handler and the in-process transport (:mod:`.inprocess`) alike."""
+    started: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        started[:] = [status, headers]
+        return lambda chunk: None  # the write() callable; the exchange never uses it
+
+    chunks = app(environ, start_response)
+    try:
+        body = b"".join(chunks)
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+    status, headers = started
+    return status, headers, body

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from .http import RAW_TARGET
+from .http import RAW_TARGET, call_app
 
 __all__ = ["InProcessSession", "in_process_session"]
 
@@ -57,7 +57,7 @@ class InProcessSession(requests.Session):
         target = url[len(self.base_url) :]
         body = data.encode("utf-8") if isinstance(data, str) else (data or b"")
         environ = self._environ(method, target, headers or {}, body)
-        status, response_headers, content = _call(self.app, environ)
+        status, response_headers, content = call_app(self.app, environ)
         response = requests.Response()
         code, _, reason = status.partition(" ")
         response.status_code = int(code)
@@ -99,25 +99,6 @@ class InProcessSession(requests.Session):
             elif key != "CONTENT_LENGTH":
                 environ[f"HTTP_{key}"] = str(value)
         return environ
-
-
-def _call(app: WSGIApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
-    """Run ``app`` on ``environ``: (status line, headers, body)."""
-    started: list[Any] = []
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        started[:] = [status, headers]
-        return lambda chunk: None  # the write() callable; the exchange never uses it
-
-    chunks = app(environ, start_response)
-    try:
-        content = b"".join(chunks)
-    finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
-    status, headers = started
-    return status, headers, content
 
 
 def in_process_session(app: WSGIApp, base_url: str) -> InProcessSession:
