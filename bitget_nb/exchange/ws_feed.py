@@ -683,7 +683,10 @@ class Feed:
         caller = sink.caller
         try:
             authorize(ENDPOINTS[endpoint], caller)
-            result = self.venue.call(endpoint, items if batch else items[0], caller)
+            if batch:
+                result = self._batch(endpoint, items, caller)
+            else:
+                result = self.venue.call(endpoint, items[0], caller)
         except ExchangeError as exc:
             self._trade_error(sink, message, exc.code, exc.msg)
         else:
@@ -706,6 +709,33 @@ class Feed:
             sink.send(wr.dumps(reply))
         # The pushes the request caused follow its reply.
         self.drain()
+
+    def _batch(self, endpoint: str, items: list[dict[str, Any]], caller: Caller) -> list[Any]:
+        """Run a batch through REST's handler. WS batch cancel/modify items name the order
+        only (WS §6.4, §6.5) where REST's also need its ``symbol``: the order is looked up
+        first, and an item whose order is unknown answers that lookup's code."""
+        if endpoint == "place_batch_orders":
+            return self.venue.call(endpoint, items, caller)
+        known: list[dict[str, Any]] = []
+        answers: list[Any] = []
+        for item in items:
+            if "symbol" not in item:
+                ref = {k: item[k] for k in ("orderId", "clientOid") if k in item}
+                try:
+                    order = self.venue.call("get_order_info", ref, caller)
+                except ExchangeError as exc:
+                    answers.append(
+                        {"orderId": str(item.get("orderId", "")),
+                         "clientOid": str(item.get("clientOid", "")),
+                         "code": exc.code, "msg": exc.msg}
+                    )  # fmt: skip
+                    continue
+                item = {**item, "symbol": order["symbol"]}
+                item.setdefault("category", order["category"])
+            known.append(item)
+            answers.append(None)
+        done = iter(self.venue.call(endpoint, known, caller) if known else [])
+        return [answer if answer is not None else next(done) for answer in answers]
 
     @staticmethod
     def _trade_arg(arg: Mapping[str, Any], category: Any) -> dict[str, Any]:
