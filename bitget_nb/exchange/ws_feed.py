@@ -681,6 +681,7 @@ class Feed:
         category = message.get("category")
         items = [self._trade_arg(arg, category) for arg in args]
         caller = sink.caller
+        result: Any
         try:
             authorize(ENDPOINTS[endpoint], caller)
             if batch:
