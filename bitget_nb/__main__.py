@@ -206,9 +206,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     ex.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     ex.add_argument("--port", type=int, default=0, help="port (default: a free one)")
-    ex.add_argument(
-        "--ws-port", type=int, default=0, help="WebSocket port (default: a free one)"
-    )
+    ex.add_argument("--ws-port", type=int, default=0, help="WebSocket port (default: a free one)")
     ex.add_argument(
         "--seed",
         type=int,
