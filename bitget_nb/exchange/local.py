@@ -46,7 +46,25 @@ from .replay import Replay
 from .venue import Caller, Venue
 from .ws import WsServer
 
-__all__ = ["LocalExchange", "is_loopback"]
+__all__ = ["LocalExchange", "is_loopback", "ws_url_for"]
+
+
+#: base URL → WebSocket URL of every exchange running in this process, so that a client
+#: made from ``ex.base_url`` alone finds the WebSocket without asking over REST
+#: (:func:`ws_url_for`, ``BitgetClient.ws_urls``).
+_serving: dict[str, str] = {}
+_serving_lock = threading.Lock()
+
+
+def ws_url_for(base_url: str) -> str | None:
+    """The ``ws_url`` of the exchange of this process that serves ``base_url``, if any.
+
+    >>> with LocalExchange(start_time="2025-06-01T00:00:00Z") as ex:
+    ...     ws_url_for(ex.base_url) == ex.ws_url
+    True
+    """
+    with _serving_lock:
+        return _serving.get(base_url.rstrip("/"))
 
 
 class LocalExchange:
@@ -235,12 +253,17 @@ class LocalExchange:
                     raise
                 self._server, self._ws = server, ws
                 self._port, self._ws_port = server.port, ws.port
+                with _serving_lock:
+                    _serving[self.base_url] = ws.url
         return self
 
     def close(self) -> None:
         """Stop serving, close every connection, join every thread (idempotent). A persistent
         exchange then writes a last snapshot and lets go of its file."""
         with self._lock:
+            if self._server is not None:
+                with _serving_lock:
+                    _serving.pop(self.base_url, None)
             server, self._server = self._server, None
             ws, self._ws = self._ws, None
         if ws is not None:
@@ -313,6 +336,19 @@ class LocalExchange:
         if self._ws is None:
             raise RuntimeError("the exchange is not running; use `with LocalExchange() as ex`")
         return self._ws.url
+
+    def drop_ws_connections(self) -> int:
+        """Fault hook for tests: close every WebSocket connection from the exchange's side
+        (close code 1012, "service restart") while the server keeps serving; returns how
+        many were open. Clients see what a gateway restart looks like (WS §1.4, §7).
+
+        >>> with LocalExchange(start_time="2025-06-01T00:00:00Z") as ex:
+        ...     ex.drop_ws_connections()
+        0
+        """
+        if self._ws is None:
+            raise RuntimeError("the exchange is not running; use `with LocalExchange() as ex`")
+        return self._ws.drop_connections()
 
     @property
     def wsgi_app(self) -> ExchangeApp:

@@ -201,6 +201,18 @@ class WsServer:
             worker.shutdown(wait=True, cancel_futures=True)
         self._thread = self._loop = self._stop = None
 
+    def drop_connections(self, reason: str = "dropped by the exchange") -> int:
+        """Fault hook for tests: close every open connection from the server's side (code
+        1012, after the frames already queued) and keep serving; returns how many there
+        were. The only hook of its kind here: the client's reconnect is tested with it."""
+        loop = self._loop
+        connections = list(self._connections)
+        if loop is not None:
+            for conn in connections:
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(conn._close_after, 0.0, 1012, reason)
+        return len(connections)
+
     def _submit(self, job: Callable[[], None]) -> None:
         worker = self._worker
         if worker is None:
