@@ -246,7 +246,7 @@ class BitgetClient(EndpointMethods):
 
     @property
     def ws_urls(self) -> tuple[str, str]:
-        """The WebSocket URLs (public, private) :meth:`stream` connects to (WS spec §1.1):
+        """The WebSocket URLs (public, private) :meth:`stream` connects to:
         ``ws_url`` for both when given (the local exchange serves both on one URL); else the
         ``ws_url`` of the :class:`~bitget_nb.LocalExchange` of this process serving
         ``base_url``; else Bitget's demo hosts (``demo=True``) or live hosts (``base_url``

@@ -110,7 +110,7 @@ def _close_all() -> None:
 
 def book_checksum(bids: Iterable[list[str]], asks: Iterable[list[str]]) -> int:
     """The signed CRC32 of the top 25 levels, interleaved bid, ask, … as ``price:size`` from
-    the strings as received, a short side skipped (WS §4.3.2).
+    the strings as received, a short side skipped.
 
     >>> book_checksum([["43231.1", "4"], ["43231", "6"]], [["43232.8", "9"], ["43232.9", "8"]])
     -1504501796
@@ -212,7 +212,7 @@ class _Link:
 
 class Stream:
     """Live WebSocket views for ``client`` (see the module docstring); ``client.stream()``
-    makes one. ``ping_interval``/``pong_timeout`` set the heartbeat (WS §1.2),
+    makes one. ``ping_interval``/``pong_timeout`` set the heartbeat,
     ``ack_timeout`` how long :meth:`subscribe` waits for the exchange, ``max_backoff`` the
     longest pause between reconnects, ``max_fills`` how many fills :attr:`fills` keeps."""
 
@@ -307,7 +307,8 @@ class Stream:
     def on(self, topic: str, fn: Callable[[dict[str, Any]], Any]) -> Callable[[], None]:
         """Call ``fn(push)`` on the stream's thread with every push of ``topic`` (``"*"``: of
         every topic), the parsed JSON object (``action``, ``arg``, ``data``, ``ts``), after
-        the views took it in. Returns a function that removes the callback."""
+        the views took it in. Returns a function that removes the callback. A callback may
+        call :meth:`subscribe`/:meth:`unsubscribe`; they then return at once, unacknowledged."""
         with self._lock:
             self._callbacks.setdefault(topic, []).append(fn)
 
@@ -402,7 +403,7 @@ class Stream:
     def positions(self) -> pd.DataFrame:
         """My open positions (``position`` channel) with REST's ``current-position`` column
         names (``total``, ``positionBalance``, ``liquidationPrice``, ``totalFunding``);
-        ``category`` is missing: the push has none (WS §5.2)."""
+        ``category`` is missing: the push has none."""
         with self._lock:
             rows = list(self._positions.values())
         return frames.to_frame(rows, "position")
@@ -417,7 +418,7 @@ class Stream:
 
     @property
     def account(self) -> dict[str, Any] | None:
-        """The last ``account`` push's object as sent (WS §5.1), or ``None``."""
+        """The last ``account`` push's object as sent, or ``None``."""
         with self._lock:
             return None if self._account is None else dict(self._account)
 
@@ -436,6 +437,8 @@ class Stream:
     def _wait(
         self, future: concurrent.futures.Future[None], timeout: float | None, what: str
     ) -> None:
+        if threading.current_thread() is self._thread:
+            return  # from a callback: the loop cannot answer while it runs it; sent all the same
         limit = self.ack_timeout if timeout is None else timeout
         try:
             error = future.exception(timeout=limit)
@@ -583,8 +586,10 @@ class Stream:
             link.login_waiter.set_exception(ConnectionError("connection lost"))
         link.login_waiter = None
         with self._lock:
-            for book in self._books.values():
-                book.seq = None  # a fresh snapshot comes with the new subscription (WS §7)
+            for topic, inst, symbol, _ in link.subs:
+                book = self._books.get((topic, inst, symbol))
+                if book is not None:
+                    book.seq = None  # a fresh snapshot comes with the new subscription (WS §7)
 
     def _fail_all(self, link: _Link, error: StreamError) -> None:
         for key in list(link.subs):
