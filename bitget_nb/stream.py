@@ -184,11 +184,26 @@ class _Book:
     first: bool = False
     ts: Any = None
 
+    #: price text → its value, parsed once (the checksum sorts the book after every push)
+    values: dict[str, float] = field(default_factory=dict)
+
+    def put(self, side: dict[str, str], price: str, size: str) -> None:
+        """Set one level; a size of zero (``"0"``, ``"0.000"``) removes it (WS §4.3)."""
+        if size.strip("0.") == "":
+            side.pop(price, None)
+            return
+        if price not in self.values:
+            if len(self.values) > 20_000:  # prices the book left long ago
+                self.values = {p: self.values[p] for p in (*self.bids, *self.asks)}
+            self.values[price] = float(price)
+        side[price] = size
+
     def sorted(self, depth: int | None = None) -> tuple[list[list[str]], list[list[str]]]:
         n = depth if depth is not None else max(len(self.bids), len(self.asks))
-        bids = heapq.nlargest(n, self.bids.items(), key=lambda kv: float(kv[0]))
-        asks = heapq.nsmallest(n, self.asks.items(), key=lambda kv: float(kv[0]))
-        return [list(kv) for kv in bids], [list(kv) for kv in asks]
+        value = self.values.__getitem__
+        bids = heapq.nlargest(n, self.bids, key=value)
+        asks = heapq.nsmallest(n, self.asks, key=value)
+        return [[p, self.bids[p]] for p in bids], [[p, self.asks[p]] for p in asks]
 
 
 @dataclass(eq=False)
@@ -240,7 +255,8 @@ class Stream:
         self._changed = threading.Condition(self._lock)
         self._stats = dict.fromkeys(
             ("connects", "reconnects", "pushes", "book_updates", "checksums_verified",
-             "resyncs", "callback_errors", "login_failures", "order_refreshes"), 0,
+             "resyncs", "callback_errors", "frame_errors", "login_failures",
+             "order_refreshes"), 0,
         )  # fmt: skip
         self._tickers: dict[tuple[str, str], dict[str, Any]] = {}
         self._books: dict[tuple[str, str, str], _Book] = {}
@@ -333,8 +349,8 @@ class Stream:
     @property
     def stats(self) -> dict[str, int]:
         """Counters: ``connects``, ``reconnects``, ``pushes``, ``book_updates``,
-        ``checksums_verified``, ``resyncs``, ``callback_errors``, ``login_failures``,
-        ``order_refreshes``."""
+        ``checksums_verified``, ``resyncs``, ``callback_errors``, ``frame_errors`` (frames
+        that could not be handled, logged), ``login_failures``, ``order_refreshes``."""
         with self._lock:
             return dict(self._stats)
 
@@ -569,6 +585,8 @@ class Stream:
                 self._fail_all(link, StreamError(f"cannot open {link.url}: {exc}"))
             except (OSError, TimeoutError, InvalidHandshake, WebSocketException) as exc:
                 logger.debug("stream %s: connection lost (%s)", link.url, type(exc).__name__)
+            except Exception:
+                logger.exception("stream %s: connection failed", link.url)
             finally:
                 self._dropped(link)
             if self._stop.is_set():
@@ -609,7 +627,12 @@ class Stream:
                 link.last_rx = time.monotonic()
                 if frame == "pong" or isinstance(frame, bytes):
                     continue
-                self._dispatch(link, ws, frame)
+                try:
+                    self._dispatch(link, ws, frame)
+                except Exception:  # a frame we cannot read must not end the stream
+                    with self._lock:
+                        self._stats["frame_errors"] += 1
+                    logger.exception("stream %s: a frame could not be handled", link.url)
         finally:
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -789,8 +812,10 @@ class Stream:
         for d in message.get("data") or []:
             seq, pseq = _code(d.get("seq")), _code(d.get("pseq"))
             if message.get("action") == "snapshot":
-                book.bids = {p: s for p, s, *_ in d.get("b", [])}
-                book.asks = {p: s for p, s, *_ in d.get("a", [])}
+                book.bids, book.asks = {}, {}
+                for side, name in ((book.bids, "b"), (book.asks, "a")):
+                    for price, size, *_ in d.get(name, []):
+                        book.put(side, price, size)
                 book.seq, book.first = seq, True
             else:
                 if book.seq is None or pseq == 0:
@@ -806,10 +831,7 @@ class Stream:
                     return
                 for side, name in ((book.bids, "b"), (book.asks, "a")):
                     for price, size, *_ in d.get(name, []):
-                        if float(size) == 0:
-                            side.pop(price, None)
-                        else:
-                            side[price] = size
+                        book.put(side, price, size)
                 book.seq = seq
                 self._stats["book_updates"] += 1
             book.ts = d.get("ts")
