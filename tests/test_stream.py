@@ -332,6 +332,7 @@ def test_a_failing_callback_is_counted_and_the_stream_lives_on(exchange, client)
 
 def test_closing_the_stream_or_the_client_leaves_no_thread(exchange):
     assert _stream_threads() == []
+    before = set(threading.enumerate())
     client = bg.BitgetClient(**exchange.credentials, base_url=exchange.base_url)
     with client.stream() as first:
         first.subscribe("ticker", **SPOT)
@@ -342,6 +343,10 @@ def test_closing_the_stream_or_the_client_leaves_no_thread(exchange):
     assert len(_stream_threads()) == 2
     client.close()
     assert second.closed and third.closed and _stream_threads() == []
+    # nothing of ours is left — the REST read's executor thread neither; the exchange's own
+    # threads (its HTTP connection, its WebSocket feed worker) are the exchange's
+    left = set(threading.enumerate()) - before
+    assert {t.name for t in left if not t.name.startswith("bitget_nb-exchange")} == set()
     with pytest.raises(bg.StreamError, match="closed"):
         second.subscribe("ticker", **SPOT)
     assert "<hidden>" not in repr(second) and exchange.credentials["api_secret"] not in repr(second)
