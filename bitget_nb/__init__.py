@@ -31,6 +31,9 @@ from .errors import (
     RateLimitError,
     RedirectError,
     ServerError,
+    StreamError,
+    StreamLoginError,
+    StreamSubscriptionError,
     TimestampExpiredError,
     TransportError,
     ValidationError,
@@ -38,6 +41,7 @@ from .errors import (
 from .heartbeat import DeadMansSwitch, DeadMansSwitchWarning
 from .models import PlaceOrderRequestV3, SeedAliasWarning, StrategyOrderRequestV3
 from .rules import InstrumentRules
+from .stream import Stream
 
 if TYPE_CHECKING:
     from .backtest import RunResult, run
@@ -82,6 +86,10 @@ __all__ = [
     "SeedAliasWarning",
     "ServerError",
     "StrategyOrderRequestV3",
+    "Stream",
+    "StreamError",
+    "StreamLoginError",
+    "StreamSubscriptionError",
     "TimestampExpiredError",
     "TradeReport",
     "TransportError",

@@ -68,6 +68,7 @@ def _exchange(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                 start_time=start,
                 host=args.host,
                 port=args.port,
+                ws_port=args.ws_port,
                 api_key=args.api_key,
                 api_secret=args.api_secret,
                 api_pass=args.api_pass,
@@ -97,6 +98,7 @@ def _exchange(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             manual = not isinstance(exchange.clock, WallClock)
             clock = f"manual clock at {exchange.now_ms()} ms" if manual else "wall clock"
             print(f"bitget_nb local exchange listening on {exchange.base_url}")
+            print(f"  WebSocket (public and private) on {exchange.ws_url}")
             print(f"  seed {exchange.seed}, {clock}, uid {exchange.uid}")
             if exchange.path is None:
                 print("  paper account in memory (gone when this stops; --data FILE keeps it)")
@@ -204,6 +206,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     ex.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     ex.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    ex.add_argument("--ws-port", type=int, default=0, help="WebSocket port (default: a free one)")
     ex.add_argument(
         "--seed",
         type=int,

@@ -21,6 +21,7 @@ dtype('float64')
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -29,11 +30,11 @@ import pandas as pd
 
 from . import candles, frames, intervals, paging
 from ._api import EndpointMethods
-from ._net import is_loopback_url
+from ._net import base_url_problem, is_loopback_url
 from ._signatures import check_fields, refusals_raised_here
-from .config import DEFAULT_POOL_SIZE, REST_HOST, Credentials
+from .config import DEFAULT_POOL_SIZE, REST_HOST, WS_HOSTS, Credentials
 from .endpoints import ENDPOINTS, Endpoint, Kind, Param, Shape
-from .errors import BitgetError, OutcomeUnknownError, ValidationError
+from .errors import BitgetError, ConfigurationError, OutcomeUnknownError, ValidationError
 from .models import (
     PlaceOrderRequestV3,
     StrategyOrderRequestV3,
@@ -52,6 +53,7 @@ DEFAULT_SETTLE_WINDOW = 30.0
 if TYPE_CHECKING:
     import requests
 
+    from .stream import Stream
     from .transport import Transport
 
 __all__ = ["BitgetClient"]
@@ -137,6 +139,12 @@ class BitgetClient(EndpointMethods):
     :class:`~bitget_nb.OutcomeUnknownError` naming every ``clientOid`` it could not settle
     (see :mod:`bitget_nb.safety` and ``docs/reliability.md``). ``pool_size`` (default 32) is
     how many kept-alive connections threads sharing this client may use at once.
+
+    :meth:`stream` opens Bitget's V3 WebSocket as live pandas views (:mod:`bitget_nb.stream`).
+    ``ws_url`` names the WebSocket to use — for a local exchange ``ex.ws_url``; without it a
+    client of Bitget uses Bitget's hosts (the demo ones with ``demo=True``), and a client of
+    a :class:`~bitget_nb.LocalExchange` running in this process finds its ``ws_url`` by the
+    base URL (:func:`bitget_nb.connect` passes it).
     """
 
     def __init__(
@@ -154,6 +162,7 @@ class BitgetClient(EndpointMethods):
         rate_limit: bool = True,
         settle_window: float = DEFAULT_SETTLE_WINDOW,
         pool_size: int = DEFAULT_POOL_SIZE,
+        ws_url: str | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] | None = None,
@@ -205,6 +214,10 @@ class BitgetClient(EndpointMethods):
             else "custom"
         )
         self._credentials = credentials
+        if ws_url is not None and (problem := base_url_problem(ws_url)):
+            raise ConfigurationError(f"ws_url {ws_url!r} cannot be used: {problem}")
+        self._ws_url = ws_url
+        self._streams: weakref.WeakSet[Stream] = weakref.WeakSet()
 
     # -- plumbing ---------------------------------------------------------------------------
     @property
@@ -231,8 +244,57 @@ class BitgetClient(EndpointMethods):
             f"BitgetClient(env={getattr(self, 'env', None)!r}, base_url={url!r}, api_key={key!r})"
         )
 
+    @property
+    def ws_urls(self) -> tuple[str, str]:
+        """The WebSocket URLs (public, private) :meth:`stream` connects to:
+        ``ws_url`` for both when given (the local exchange serves both on one URL); else the
+        ``ws_url`` of the :class:`~bitget_nb.LocalExchange` of this process serving
+        ``base_url``; else Bitget's demo hosts (``demo=True``) or live hosts (``base_url``
+        is Bitget's REST host)."""
+        if self._ws_url is not None:
+            return self._ws_url, self._ws_url
+        if is_loopback_url(self.base_url):
+            from .exchange.local import ws_url_for
+
+            found = ws_url_for(self.base_url)
+            if found is None:
+                raise ConfigurationError(
+                    f"no local exchange of this process serves {self.base_url}, so its "
+                    "WebSocket is unknown: pass ws_url=ex.ws_url to BitgetClient"
+                )
+            return found, found
+        if self._transport.demo:
+            return WS_HOSTS["demo"]
+        if self.base_url.rstrip("/") == REST_HOST:
+            return WS_HOSTS["live"]
+        raise ConfigurationError(
+            f"the WebSocket of {self.base_url} is unknown: pass ws_url=... to BitgetClient"
+        )
+
+    def stream(self, **options: Any) -> Stream:
+        """A :class:`~bitget_nb.stream.Stream` of this client's WebSocket: live tickers,
+        order books, orders, positions and fills as pandas views, callbacks on every push.
+        Closed with the client; ``options`` go to :class:`~bitget_nb.stream.Stream`.
+
+        >>> import bitget_nb as bg
+        >>> with bg.LocalExchange(seed=7, start_time="2026-01-05T00:00:00Z") as ex:
+        ...     with bg.BitgetClient(**ex.credentials, base_url=ex.base_url) as client:
+        ...         stream = client.stream()
+        ...         stream.subscribe("books", category="SPOT", symbol="BTCUSDT")
+        ...         ok = stream.wait_until(lambda s: not s.book("BTCUSDT").empty)
+        ...     ok, stream.closed
+        (True, True)
+        """
+        from .stream import Stream
+
+        stream = Stream(self, **options)
+        self._streams.add(stream)
+        return stream
+
     def close(self) -> None:
-        """Close the HTTP session (idempotent)."""
+        """Close the streams and the HTTP session (idempotent)."""
+        for stream in list(getattr(self, "_streams", ())):
+            stream.close()
         self._transport.close()
 
     def __enter__(self) -> BitgetClient:

@@ -27,6 +27,7 @@ __all__ = [
     "LIVE",
     "LOCAL",
     "REST_HOST",
+    "WS_HOSTS",
     "Credentials",
     "Environment",
     "Secret",
@@ -35,6 +36,14 @@ __all__ = [
 
 #: Bitget's REST host, for demo and live alike (spec §1.1, §1.8).
 REST_HOST = "https://api.bitget.com"
+
+#: Bitget's V3 WebSocket hosts (WS spec §1.1): live, and demo trading (the host, not a
+#: header, selects demo on the WebSocket). Public market data and private topics have a
+#: path each.
+WS_HOSTS = {
+    "live": ("wss://ws.bitget.com/v3/ws/public", "wss://ws.bitget.com/v3/ws/private"),
+    "demo": ("wss://wspap.bitget.com/v3/ws/public", "wss://wspap.bitget.com/v3/ws/private"),
+}
 
 #: The variables credentials are read from (the names the Node SDK's docs use).
 ENV_VARS = {

@@ -7,7 +7,8 @@ missing; nothing ever defaults to live.
 
 To share one exchange between processes (a standalone ``python -m bitget_nb exchange``, a
 Voila page, a test), set ``BITGET_NB_LOCAL_URL`` to its base URL and the ``BITGET_API_*``
-variables to its credentials: ``connect()`` then talks to it instead of starting its own.
+variables to its credentials: ``connect()`` then talks to it instead of starting its own
+(and ``BITGET_NB_LOCAL_WS_URL`` to its ``ws_url`` for ``client.stream()``).
 
 Two variables make the embedded exchange repeatable, for tests and notebooks with stored
 outputs: ``BITGET_NB_SEED`` (an integer) and ``BITGET_NB_START`` (an ISO time or ms epoch).
@@ -50,6 +51,8 @@ __all__ = ["connect", "data_path", "default_exchange", "running_exchange"]
 
 SEED_VAR = "BITGET_NB_SEED"
 LOCAL_URL_VAR = "BITGET_NB_LOCAL_URL"
+#: The shared exchange's WebSocket URL (its ``ws_url``), for ``client.stream()``.
+LOCAL_WS_URL_VAR = "BITGET_NB_LOCAL_WS_URL"
 START_VAR = "BITGET_NB_START"
 DATA_VAR = "BITGET_NB_DATA"
 #: ``BITGET_NB_DATA`` value for an account kept in memory only.
@@ -180,9 +183,8 @@ def connect(
                 "connect('local', fresh=True)"
             )
         exchange = _fresh_exchange()
-        return BitgetClient(
-            **exchange.credentials, base_url=exchange.base_url, env="local", **client_options
-        )
+        return BitgetClient(**exchange.credentials, base_url=exchange.base_url,
+                            ws_url=exchange.ws_url, env="local", **client_options)  # fmt: skip
     shared_url = os.environ.get(LOCAL_URL_VAR, "").strip()
     if chosen.name == "local" and shared_url:
         if not is_loopback_url(shared_url):
@@ -196,13 +198,19 @@ def connect(
             api_key, api_secret, api_pass, required=True, purpose=f"{LOCAL_URL_VAR}"
         )
         assert creds is not None
+        shared_ws = os.environ.get(LOCAL_WS_URL_VAR, "").strip() or None
+        if shared_ws is not None and not is_loopback_url(shared_ws):
+            raise ConfigurationError(
+                f"{LOCAL_WS_URL_VAR}={shared_ws!r} cannot be a local exchange's WebSocket: "
+                "its host is not a loopback address"
+            )
         return BitgetClient(creds.api_key, creds.api_secret, creds.api_pass,
-                            base_url=shared_url, env="local", **client_options)  # fmt: skip
+                            base_url=shared_url, ws_url=shared_ws, env="local",
+                            **client_options)  # fmt: skip
     if chosen.name == "local":
         exchange = default_exchange()
-        return BitgetClient(
-            **exchange.credentials, base_url=exchange.base_url, env="local", **client_options
-        )
+        return BitgetClient(**exchange.credentials, base_url=exchange.base_url,
+                            ws_url=exchange.ws_url, env="local", **client_options)  # fmt: skip
     credentials = Credentials.resolve(
         api_key, api_secret, api_pass, required=True, purpose=f"connect({chosen.name!r})"
     )

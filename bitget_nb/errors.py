@@ -13,11 +13,16 @@
     │                                    be read: names the file and what to do
     ├── TransportError                   no usable answer: connection, timeout, a body cut
     │   │                                short or undecodable, a non-JSON body
-    │   └── RedirectError                an HTTP 3xx: never followed (signed headers would go
-    │                                    to its target); names the target
+    │   ├── RedirectError                an HTTP 3xx: never followed (signed headers would go
+    │   │                                to its target); names the target
+    │   └── StreamError                  (bitget_nb.stream) the WebSocket stream is closed or
+    │       │                            did not answer in time
+    │       └── StreamSubscriptionError(ValueError)  a topic refused, locally or by the
+    │                                    exchange (30001, 30016 …)
     └── BitgetAPIError                   the exchange answered with an error envelope
         ├── AuthenticationError          400xx key / passphrase / timestamp / signature
-        │   └── TimestampExpiredError    40008: the clock is off; the client resyncs once
+        │   ├── TimestampExpiredError    40008: the clock is off; the client resyncs once
+        │   └── StreamLoginError         the WebSocket login was refused (300xx, WS §2.4)
         ├── PermissionDeniedError        40014, 25620: the key may not do this; 40085: a
         │                                classic (V2) endpoint asked of a unified account
         ├── RateLimitError               HTTP 429, 25004
@@ -63,6 +68,9 @@ __all__ = [
     "RateLimitError",
     "RedirectError",
     "ServerError",
+    "StreamError",
+    "StreamLoginError",
+    "StreamSubscriptionError",
     "TimestampExpiredError",
     "TransportError",
     "UnknownFieldError",
@@ -150,6 +158,23 @@ class RedirectError(TransportError):
         self.http_status = http_status
 
 
+class StreamError(TransportError):
+    """The WebSocket stream (:mod:`bitget_nb.stream`) is closed, or the exchange did not
+    answer a subscription in time."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, endpoint="websocket", maybe_sent=True)
+
+
+class StreamSubscriptionError(StreamError, ValueError):
+    """A topic that cannot be followed: refused locally (unknown topic, a missing argument)
+    or by the exchange (``code``: 30001 no such channel, 30016 a bad argument …)."""
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class BitgetAPIError(BitgetError):
     """The exchange answered with an error: HTTP status ≠ 2xx or ``code`` ≠ ``"00000"``."""
 
@@ -188,6 +213,14 @@ class BitgetAPIError(BitgetError):
 
 class AuthenticationError(BitgetAPIError):
     """The key, passphrase, timestamp or signature was refused (spec §1.7)."""
+
+
+class StreamLoginError(AuthenticationError):
+    """The exchange refused the WebSocket login (WS §2.4: 30011 unknown key, 30012
+    passphrase, 30013/30014 timestamp, 30015 signature, 30005 otherwise)."""
+
+    def __init__(self, code: str | None, msg: str) -> None:
+        super().__init__(code, msg, endpoint="websocket login")
 
 
 class TimestampExpiredError(AuthenticationError):

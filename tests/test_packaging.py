@@ -67,7 +67,8 @@ def test_public_names_are_exactly_what_we_mean_to_export():
         "PermissionDeniedError",
         "PlaceOrderRequestV3", "PositionError", "RateLimitError", "RedirectError", "Replay",
         "RunResult", "SeedAliasWarning",
-        "ServerError", "StrategyOrderRequestV3", "TimestampExpiredError", "TradeReport",
+        "ServerError", "StrategyOrderRequestV3", "Stream", "StreamError", "StreamLoginError",
+        "StreamSubscriptionError", "TimestampExpiredError", "TradeReport",
         "TransportError", "ValidationError",
         "__version__", "connect", "default_exchange", "run", "trade_report",
     }  # fmt: skip

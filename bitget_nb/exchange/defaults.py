@@ -554,3 +554,49 @@ FAULT_503_CODE: Final = "25000"
 #: client timeout in a test, short enough that a forgotten fault cannot hang a suite.
 FAULT_HOLD_DEFAULT_SECONDS: Final = 1.0
 FAULT_HOLD_MAX_SECONDS: Final = 30.0
+
+# --------------------------------------------------------------------------------------------
+# WebSocket (shared/spec/bitget-v3-ws.md, cited as WS)
+# --------------------------------------------------------------------------------------------
+
+#: The paths the WebSocket server answers on. NODE's ``wsUrl`` sends public AND private
+#: traffic to one URL, so every path serves everything (WS §1.1, §10 N5); ``ex.ws_url`` names
+#: the private one. Any other path is refused at the handshake (HTTP 404).
+WS_PATHS: Final = ("/v3/ws/private", "/v3/ws/public", "/v3/ws")
+#: Close a connection after this long without any inbound frame. [conflict] WS §1.2, §9 #2
+#: (2 min without ``ping`` on the 2025-12 classic page; 30 s on older copies).
+WS_IDLE_TIMEOUT_SECONDS: Final = 120.0
+#: A failed login is answered with its error event and the socket is closed this long after
+#: (WS §2.4 "then close the socket after ~100 ms", §9 #6). [unverified]
+WS_LOGIN_FAILURE_CLOSE_SECONDS: Final = 0.1
+#: Login ``timestamp`` (seconds) accepted within ±30 s of the exchange clock; ms values are
+#: out of that window by construction (WS §2.1 "expires 30 seconds after", §9 #7).
+WS_LOGIN_WINDOW_MS: Final = 30_000
+#: With the wall clock, the server moves the market (a catch-up) this often while anything
+#: is subscribed, and pushes what changed (WS §9 #24 cadences, rounded to one timer).
+WS_TICK_SECONDS: Final = 0.5
+#: Scheduled ``account``/``position`` pushes every 5 s (WS §5, changelog 2025-08-26), wall
+#: clock only: a manual clock pushes when something changes, so runs repeat exactly.
+WS_SCHEDULED_PUSH_MS: Final = 5_000
+#: The first ``seq`` of a symbol's book, +1 per book change pushed; kept below 2^53 so a
+#: JavaScript ``JSON.parse`` keeps it exact (WS §4.3, §9 #23).
+WS_SEQ_START: Final = 1_700_000_000_000
+#: Levels per side of the ``books`` channel (``maxDepth``): the deepest REST orderbook page.
+WS_BOOKS_DEPTH: Final = 200
+#: Levels per side in the checksum (WS §4.3.2 step 1).
+WS_CHECKSUM_DEPTH: Final = 25
+#: ``publicTrade``: the first push replays at most this many recent trades (WS §9 #18), and
+#: one update carries at most the REST page's maximum (a long clock jump sends the newest).
+WS_TRADES_SNAPSHOT: Final = 50
+#: ``kline``: one push carries at most this many candles (a long clock jump: the newest).
+WS_KLINE_MAX_PUSH: Final = 100
+#: Frames waiting for one slow client before the server closes its connection (1008).
+WS_OUTBOX_MAX: Final = 10_000
+#: Largest inbound frame (bytes); websockets closes the connection (1009) above it.
+WS_MAX_FRAME_BYTES: Final = 1_048_576
+#: ``orderStatus`` on the ``order`` channel for REST's ``live`` (WS §5.3, §9 #10: DOCS-26 and
+#: typed-bitget's live captures say ``new``).
+WS_ORDER_STATUS: Final = {"live": "new"}
+#: ``positionStatus`` on the ``position`` channel (WS §5.2: ``opening`` / ``ended``).
+WS_POSITION_OPEN: Final = "opening"
+WS_POSITION_ENDED: Final = "ended"

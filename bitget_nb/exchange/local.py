@@ -44,8 +44,27 @@ from .marketdata import MarketData
 from .persistence import Journal, open_journal
 from .replay import Replay
 from .venue import Caller, Venue
+from .ws import WsServer
 
-__all__ = ["LocalExchange", "is_loopback"]
+__all__ = ["LocalExchange", "is_loopback", "ws_url_for"]
+
+
+#: base URL → WebSocket URL of every exchange running in this process, so that a client
+#: made from ``ex.base_url`` alone finds the WebSocket without asking over REST
+#: (:func:`ws_url_for`, ``BitgetClient.ws_urls``).
+_serving: dict[str, str] = {}
+_serving_lock = threading.Lock()
+
+
+def ws_url_for(base_url: str) -> str | None:
+    """The ``ws_url`` of the exchange of this process that serves ``base_url``, if any.
+
+    >>> with LocalExchange(start_time="2025-06-01T00:00:00Z") as ex:
+    ...     ws_url_for(ex.base_url) == ex.ws_url
+    True
+    """
+    with _serving_lock:
+        return _serving.get(base_url.rstrip("/"))
 
 
 class LocalExchange:
@@ -62,6 +81,12 @@ class LocalExchange:
     ex.trader)`` places or queries orders directly (fast seeding for benches). ``faults``
     injects failures into the HTTP front (:mod:`.faults`). Only loopback hosts are served
     unless ``allow_remote=True``.
+
+    The exchange also serves Bitget's V3 WebSocket (:mod:`.ws`) at :attr:`ws_url` on a port
+    of its own (``ws_port``, default a free one), started and stopped with the HTTP server:
+    market channels that follow the clock, private channels that follow the account's
+    events, and trading over the socket. ``ws_idle_timeout`` closes connections that send
+    nothing for that many seconds.
 
     The account lives in memory unless ``path`` names a SQLite file (:mod:`.persistence`):
     then every state change is committed to it before the answer is sent, and a new
@@ -101,6 +126,8 @@ class LocalExchange:
         snapshot_every: int | None = None,
         market: MarketData | None = None,
         fees: FeeModel | None = None,
+        ws_port: int = 0,
+        ws_idle_timeout: float = defaults.WS_IDLE_TIMEOUT_SECONDS,
     ) -> None:
         if clock is not None and start_time is not None:
             raise ValueError("give either clock or start_time, not both")
@@ -192,6 +219,9 @@ class LocalExchange:
         self._host = host
         self._port = port
         self._server: ExchangeServer | None = None
+        self._ws_port = ws_port
+        self._ws_idle_timeout = ws_idle_timeout
+        self._ws: WsServer | None = None
         self._lock = threading.Lock()
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -207,15 +237,37 @@ class LocalExchange:
             if self._server is None:
                 server = ExchangeServer(self._host, self._port, self._app, now_ms=self.now_ms)
                 server.start()
-                self._server = server
-                self._port = server.port
+                wall = isinstance(self.clock, WallClock)
+                ws = WsServer(
+                    self.venue,
+                    host=self._host,
+                    port=self._ws_port,
+                    tick_seconds=defaults.WS_TICK_SECONDS if wall else None,
+                    idle_timeout=self._ws_idle_timeout,
+                    scheduled_push_ms=defaults.WS_SCHEDULED_PUSH_MS if wall else None,
+                )
+                try:
+                    ws.start()
+                except BaseException:
+                    server.close()
+                    raise
+                self._server, self._ws = server, ws
+                self._port, self._ws_port = server.port, ws.port
+                with _serving_lock:
+                    _serving[self.base_url] = ws.url
         return self
 
     def close(self) -> None:
         """Stop serving, close every connection, join every thread (idempotent). A persistent
         exchange then writes a last snapshot and lets go of its file."""
         with self._lock:
+            if self._server is not None:
+                with _serving_lock:
+                    _serving.pop(self.base_url, None)
             server, self._server = self._server, None
+            ws, self._ws = self._ws, None
+        if ws is not None:
+            ws.close()
         if server is not None:
             server.close()
         if self._journal is not None:
@@ -270,6 +322,33 @@ class LocalExchange:
             raise RuntimeError("the exchange is not running; use `with LocalExchange() as ex`")
         host = f"[{self._host}]" if ":" in self._host else self._host
         return f"http://{host}:{self._port}"
+
+    @property
+    def ws_url(self) -> str:
+        """``ws://127.0.0.1:<port>/v3/ws/private``: Bitget's V3 WebSocket, public and private
+        traffic on one URL (``/v3/ws/public`` serves the same), as the Node SDK's ``wsUrl``
+        option expects (only once started).
+
+        >>> with LocalExchange(start_time="2025-06-01T00:00:00Z") as ex:
+        ...     ex.ws_url.startswith("ws://127.0.0.1:"), ex.ws_url.endswith("/v3/ws/private")
+        (True, True)
+        """
+        if self._ws is None:
+            raise RuntimeError("the exchange is not running; use `with LocalExchange() as ex`")
+        return self._ws.url
+
+    def drop_ws_connections(self) -> int:
+        """Fault hook for tests: close every WebSocket connection from the exchange's side
+        (close code 1012, "service restart") while the server keeps serving; returns how
+        many were open. Clients see what a gateway restart looks like (WS §1.4, §7).
+
+        >>> with LocalExchange(start_time="2025-06-01T00:00:00Z") as ex:
+        ...     ex.drop_ws_connections()
+        0
+        """
+        if self._ws is None:
+            raise RuntimeError("the exchange is not running; use `with LocalExchange() as ex`")
+        return self._ws.drop_connections()
 
     @property
     def wsgi_app(self) -> ExchangeApp:

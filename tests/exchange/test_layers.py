@@ -22,10 +22,12 @@ PREFIX = "bitget_nb.exchange"
 
 #: The wire side: HTTP, auth, parameters, records, handlers, the venue facade, persistence;
 #: and the edges that read the outside world: a recorded market (``replay``: frames, files,
-#: the candle store) and the in-process transport (``inprocess``: requests → WSGI).
+#: the candle store) and the in-process transport (``inprocess``: requests → WSGI); the
+#: WebSocket front (``ws``: the server, ``ws_feed``: the protocol, ``ws_records``: its shapes).
 API_LAYER = {
     "__init__", "api", "auth", "canonical", "faults", "http", "inprocess", "local", "params",
-    "persistence", "legacy", "ratelimit", "records", "replay", "state_adapter", "venue",
+    "persistence", "legacy", "ratelimit", "records", "replay", "state_adapter", "venue", "ws",
+    "ws_feed", "ws_records",
 }  # fmt: skip
 #: The domain: typed commands in, domain objects out; no parameters, records or codes.
 DOMAIN = {

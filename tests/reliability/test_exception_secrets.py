@@ -271,3 +271,14 @@ def test_the_scan_finds_a_secret_left_in_a_library_frame():
         assert SECRET in surfaces(exc)
     else:
         raise AssertionError("sign() accepted a timestamp of None")
+
+
+def test_a_refused_websocket_login_leaves_no_secret(exchange):
+    """The stream's login (WS §2): the passphrase and a signature go over the socket; the
+    refusal, its chain and the verbose traceback's locals show neither."""
+    client = bg.BitgetClient(KEY, SECRET + "x", PASSPHRASE, base_url=exchange.base_url)
+    with client, client.stream() as stream:
+        exc = _raised(lambda: stream.subscribe("order"))
+        assert isinstance(exc, bg.StreamLoginError) and exc.code == "30015"
+        assert_clean(exc, {SECRET, SECRET + "x", PASSPHRASE})
+        assert PASSPHRASE not in repr(stream) and SECRET not in repr(stream)
