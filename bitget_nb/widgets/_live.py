@@ -17,9 +17,10 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 
-__all__ = ["Coalesced", "UiLoop", "remove_all"]
+__all__ = ["Coalesced", "UiLoop", "remove_all", "until"]
 
 logger = logging.getLogger(__name__)
 
@@ -101,3 +102,12 @@ def remove_all(removers: list[Callable[[], None]]) -> None:
     while removers:
         with contextlib.suppress(Exception):
             removers.pop()()
+
+
+async def until(predicate: Callable[[], bool], timeout: float) -> bool:
+    """Wait (``await``, in a cell) until ``predicate()`` holds or ``timeout`` seconds passed,
+    letting the loop — the kernel's — run the redraws meanwhile; the last result."""
+    deadline = time.monotonic() + timeout
+    while not (result := bool(predicate())) and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    return result

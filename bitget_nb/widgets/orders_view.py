@@ -35,7 +35,7 @@ import pandas as pd
 from ..errors import BitgetError, ValidationError
 from ..stream import Stream
 from ..vocab import CATEGORIES, FUTURES_CATEGORIES
-from ._live import Coalesced, UiLoop, remove_all
+from ._live import Coalesced, UiLoop, remove_all, until
 from ._ui import (
     Panel,
     announce_write,
@@ -298,6 +298,12 @@ class OrdersView(Panel):
         plan = self._gate.plan
         if plan is not None and not self._listed(plan):
             self._discard()
+
+    async def until(self, predicate: Callable[[OrdersView], bool], timeout: float = 10.0) -> bool:
+        """``await view.until(lambda v: ..., timeout)`` in a cell: wait until
+        ``predicate(view)`` holds, letting the kernel's loop redraw the view meanwhile; the
+        last result."""
+        return await until(lambda: predicate(self), timeout)
 
     def close(self) -> None:
         """Stop following the stream (it stays open) and close the widget."""

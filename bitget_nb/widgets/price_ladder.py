@@ -25,6 +25,7 @@ where there is no such loop (scripts, tests):
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,7 @@ import ipywidgets as w
 import pandas as pd
 
 from ..stream import Stream
-from ._live import Coalesced, UiLoop, remove_all
+from ._live import Coalesced, UiLoop, remove_all, until
 from ._ui import Panel, esc, styled_button
 
 if TYPE_CHECKING:
@@ -188,6 +189,12 @@ class PriceLadder(Panel):
             f"<b>{esc(self.symbol)}</b> {esc(self.category)} · last "
             f"<b>{esc(price_text(t['lastPrice']))}</b>{esc(pct)}{esc(when)}"
         )
+
+    async def until(self, predicate: Callable[[PriceLadder], bool], timeout: float = 10.0) -> bool:
+        """``await ladder.until(lambda l: ..., timeout)`` in a cell: wait until
+        ``predicate(ladder)`` holds, letting the kernel's loop redraw the ladder meanwhile (a
+        blocking wait would hold the redraws back); the last result."""
+        return await until(lambda: predicate(self), timeout)
 
     # -- clicks --------------------------------------------------------------------------------
     def _pick_level(self, i: int) -> None:

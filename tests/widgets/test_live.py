@@ -144,11 +144,10 @@ def test_pushes_redraw_on_the_loop_the_widgets_were_made_on(client, exchange, mo
         assert ladder._ui.loop is asyncio.get_running_loop()
         exchange.advance(seconds=5)
         rest(client, "loop-1")
-        deadline = time.monotonic() + WAIT_S
-        while time.monotonic() < deadline:
-            if shown_ts(ladder) == later(5) and "loop-1" in set(view.orders["clientOid"]):
-                break
-            await asyncio.sleep(0.02)  # the loop runs the redraws the stream handed it
+        # awaiting lets the loop run the redraws the stream handed it
+        assert await ladder.until(lambda lad: shown_ts(lad) == later(5), WAIT_S)
+        assert await view.until(lambda v: "loop-1" in set(v.orders["clientOid"]), WAIT_S)
+        assert not await view.until(lambda v: v.orders.empty, 0.05)  # bounded: False
         return ladder, view, stream
 
     monkeypatch.setattr(threading.current_thread(), "name", "widgets")
