@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from .journal import Journal
     from .report import TradeReport, trade_report
     from .store import CandleStore
-    from .widgets import DeadMansSwitchToggle, KillSwitch, OrderForm, OrdersView
+    from .widgets import DeadMansSwitchToggle, KillSwitch, OrderForm, OrdersView, PriceLadder
 
 __version__ = "0.1.0"
 
@@ -79,6 +79,7 @@ __all__ = [
     "PermissionDeniedError",
     "PlaceOrderRequestV3",
     "PositionError",
+    "PriceLadder",
     "RateLimitError",
     "RedirectError",
     "Replay",
@@ -114,6 +115,7 @@ _LAZY = {
     "trade_report": "bitget_nb.report",
     "OrderForm": "bitget_nb.widgets",
     "OrdersView": "bitget_nb.widgets",
+    "PriceLadder": "bitget_nb.widgets",
     "KillSwitch": "bitget_nb.widgets",
     "DeadMansSwitchToggle": "bitget_nb.widgets",
 }

@@ -64,7 +64,7 @@ def test_public_names_are_exactly_what_we_mean_to_export():
         "InsufficientBalanceError", "InvalidParameterError", "Journal", "KillSwitch",
         "LocalExchange",
         "OrderForm", "OrderNotFoundError", "OrdersView", "OutcomeUnknownError",
-        "PermissionDeniedError",
+        "PermissionDeniedError", "PriceLadder",
         "PlaceOrderRequestV3", "PositionError", "RateLimitError", "RedirectError", "Replay",
         "RunResult", "SeedAliasWarning",
         "ServerError", "StrategyOrderRequestV3", "Stream", "StreamError", "StreamLoginError",

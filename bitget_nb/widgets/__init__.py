@@ -5,6 +5,7 @@ the others load this package on first use.
 
 * :class:`OrderForm` — build a ``PlaceOrderRequestV3``, review the exact payload, confirm once;
 * :class:`OrdersView` — open orders and positions, cancel / close the selected rows;
+* :class:`PriceLadder` — a live ticker and book levels from a stream; a click fills a form's price;
 * :class:`KillSwitch` — cancel every order and close every position of a category;
 * :class:`DeadMansSwitchToggle` — arm / disarm the exchange's countdown-cancel-all heartbeat.
 
@@ -18,5 +19,6 @@ from .dms import DeadMansSwitchToggle
 from .kill_switch import KillSwitch
 from .order_form import OrderForm
 from .orders_view import OrdersView
+from .price_ladder import PriceLadder
 
-__all__ = ["DeadMansSwitchToggle", "KillSwitch", "OrderForm", "OrdersView"]
+__all__ = ["DeadMansSwitchToggle", "KillSwitch", "OrderForm", "OrdersView", "PriceLadder"]

@@ -2,6 +2,13 @@
 the same Review → Confirm step as the order ticket. It reads again by itself after another
 widget on the same client (an ``OrderForm``, a ``KillSwitch``, another view) confirms a write.
 
+Given a stream (``OrdersView(client, stream=client.stream())``) it follows the ``order`` and
+``position`` channels instead of waiting for a click: every order push redraws the open
+orders from ``stream.orders``, every position push reads the positions again — whoever
+placed or cancelled the order (this notebook over REST, another process, the exchange). The
+redraws run on the loop the view was made on (the kernel's), never on the stream's thread
+(:mod:`._live`).
+
 >>> import bitget_nb as bg
 >>> with bg.LocalExchange(seed=7, start_time="2026-01-05T00:00:00Z") as ex:
 ...     client = bg.BitgetClient(**ex.credentials, base_url=ex.base_url)
@@ -18,7 +25,7 @@ widget on the same client (an ``OrderForm``, a ``KillSwitch``, another view) con
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +33,9 @@ import ipywidgets as w
 import pandas as pd
 
 from ..errors import BitgetError, ValidationError
+from ..stream import Stream
 from ..vocab import CATEGORIES, FUTURES_CATEGORIES
+from ._live import Coalesced, UiLoop, remove_all, until
 from ._ui import (
     Panel,
     announce_write,
@@ -149,6 +158,10 @@ class OrdersView(Panel):
     ``orders`` and ``positions`` hold the last frames read; ``order_select`` /
     ``position_select`` are the selections; :meth:`review_cancel`, :meth:`review_close` and
     :meth:`confirm` mirror the buttons; ``result`` is the outcome frame of the last Confirm.
+
+    ``stream``: a :class:`~bitget_nb.stream.Stream` of the same account to follow (``order``
+    and ``position`` are subscribed on it); the view redraws on its pushes, with no polling,
+    and leaves the stream open when it closes.
     """
 
     def __init__(
@@ -158,8 +171,16 @@ class OrdersView(Panel):
         *,
         category: str = "SPOT",
         position_category: str = "USDT-FUTURES",
+        stream: Stream | None = None,
     ) -> None:
         super().__init__(client)
+        self.stream = stream
+        self._ui = UiLoop()
+        self._live = {
+            "orders": Coalesced(self._ui, lambda: self._pushed("orders")),
+            "positions": Coalesced(self._ui, lambda: self._pushed("positions")),
+        }
+        self._removers: list[Any] = []
         self.orders = pd.DataFrame(columns=list(_ORDER_COLUMNS))
         self.positions = pd.DataFrame(columns=list(_POSITION_COLUMNS))
         #: The outcome frame of the last Confirm (:data:`OUTCOME_COLUMNS`), or ``None``.
@@ -243,6 +264,53 @@ class OrdersView(Panel):
         self.add_class("bgnb-orders-view")
         self.refresh()
         listen_for_writes(self)
+        if stream is not None:
+            self._follow(stream)
+
+    def _follow(self, stream: Stream) -> None:
+        for topic, what in (("order", "orders"), ("position", "positions")):
+            self._removers.append(stream.on(topic, self._hearer(self._live[what])))
+        try:
+            stream.subscribe("order")
+            stream.subscribe("position")
+        except BitgetError as exc:
+            self._say(f"not following the stream: {exc}", "error")
+            remove_all(self._removers)
+
+    @staticmethod
+    def _hearer(updates: Coalesced) -> Callable[[dict[str, Any]], None]:
+        """A stream callback (on the stream's thread) that asks ``updates`` for a redraw."""
+        return lambda _push: updates.request()
+
+    def _pushed(self, what: str) -> None:
+        """On the view's loop, after a push: redraw ``what``; a review stays while every row
+        it acts on is still listed."""
+        if self.stream is None or self._client is None:
+            return
+        if what == "orders":
+            category = self.order_category.value
+            df = self.stream.orders
+            if "category" in df.columns:
+                df = df[df["category"] == category].reset_index(drop=True)
+            self._show_orders(df, category)
+        else:
+            self._read("positions")
+        plan = self._gate.plan
+        if plan is not None and not self._listed(plan):
+            self._discard()
+
+    async def until(self, predicate: Callable[[OrdersView], bool], timeout: float = 10.0) -> bool:
+        """``await view.until(lambda v: ..., timeout)`` in a cell: wait until
+        ``predicate(view)`` holds, letting the kernel's loop redraw the view meanwhile; the
+        last result."""
+        return await until(lambda: predicate(self), timeout)
+
+    def close(self) -> None:
+        """Stop following the stream (it stays open) and close the widget."""
+        for updates in getattr(self, "_live", {}).values():
+            updates.stop()
+        remove_all(getattr(self, "_removers", []))
+        super().close()
 
     # -- reading -------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -285,12 +353,7 @@ class OrdersView(Panel):
                 self._orders_html.value = error_html(explain(exc), "Open orders unavailable")
                 self._set_options(self.order_select, {}, self._order_rows)
                 return
-            self.orders = df
-            self._orders_html.value = frame_html(
-                df, _ORDER_COLUMNS, empty=f"no open {category} orders"
-            )
-            rows: dict[str, Mapping[str, Any]] = {str(r["orderId"]): r for r in _records(df)}
-            self._set_options(self.order_select, rows, self._order_rows)
+            self._show_orders(df, category)
         else:
             category = self.position_category.value
             try:
@@ -304,8 +367,16 @@ class OrdersView(Panel):
             self._positions_html.value = frame_html(
                 df, _POSITION_COLUMNS, empty=f"no {category} positions"
             )
-            rows = {f"{r.get('symbol')}:{r.get('posSide')}": r for r in _records(df)}
+            rows: dict[str, Mapping[str, Any]] = {
+                f"{r.get('symbol')}:{r.get('posSide')}": r for r in _records(df)
+            }
             self._set_options(self.position_select, rows, self._position_rows)
+
+    def _show_orders(self, df: pd.DataFrame, category: str) -> None:
+        self.orders = df
+        self._orders_html.value = frame_html(df, _ORDER_COLUMNS, empty=f"no open {category} orders")
+        rows: dict[str, Mapping[str, Any]] = {str(r["orderId"]): r for r in _records(df)}
+        self._set_options(self.order_select, rows, self._order_rows)
 
     def _set_options(
         self,
