@@ -20,7 +20,8 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Mapping
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, unquote_plus
 
@@ -122,3 +123,27 @@ def decode_query(query: str) -> str:
 def compact_json(payload: Any) -> str:
     """The JSON text of a POST body: compact separators, ASCII only (spec §1.3)."""
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=True)
+
+
+#: How many levels per side an order book's checksum covers (WS spec §4.3.2).
+BOOK_CHECKSUM_DEPTH = 25
+
+
+def book_checksum(
+    bids: Sequence[Sequence[str]], asks: Sequence[Sequence[str]], depth: int = BOOK_CHECKSUM_DEPTH
+) -> int:
+    """The signed CRC32 of an order book's top ``depth`` levels, interleaved bid, ask, bid,
+    ask …, each level ``price:size`` from the strings as sent, a short side skipped (WS spec
+    §4.3.2) — what the exchange's WebSocket sends and what the client's stream checks.
+
+    >>> book_checksum([["43231.1", "4"], ["43231", "6"]], [["43232.8", "9"], ["43232.9", "8"]])
+    -1504501796
+    """
+    parts: list[str] = []
+    for i in range(depth):
+        if i < len(bids):
+            parts += bids[i][:2]
+        if i < len(asks):
+            parts += asks[i][:2]
+    value = zlib.crc32(":".join(parts).encode()) & 0xFFFFFFFF
+    return value - (1 << 32) if value >= (1 << 31) else value

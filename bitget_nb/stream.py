@@ -58,8 +58,7 @@ import random
 import threading
 import time
 import weakref
-import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -68,7 +67,7 @@ import pandas as pd
 from . import frames
 from .config import Secret
 from .errors import StreamError, StreamLoginError, StreamSubscriptionError
-from .signing import sign
+from .signing import BOOK_CHECKSUM_DEPTH, book_checksum, sign
 
 if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
@@ -96,7 +95,6 @@ _OPEN = frozenset({"live", "partially_filled"})
 _WS_STATUS = {"new": "live"}
 #: At most this many args per subscribe frame (WS §11: ≤ 10; §1.3: ≤ 10 messages/s).
 _ARGS_PER_FRAME = 10
-_CHECKSUM_DEPTH = 25
 _JOIN_SECONDS = 10.0
 
 _live: weakref.WeakSet[Stream] = weakref.WeakSet()
@@ -106,24 +104,6 @@ _live: weakref.WeakSet[Stream] = weakref.WeakSet()
 def _close_all() -> None:
     for stream in list(_live):
         stream.close()
-
-
-def book_checksum(bids: Iterable[list[str]], asks: Iterable[list[str]]) -> int:
-    """The signed CRC32 of the top 25 levels, interleaved bid, ask, … as ``price:size`` from
-    the strings as received, a short side skipped.
-
-    >>> book_checksum([["43231.1", "4"], ["43231", "6"]], [["43232.8", "9"], ["43232.9", "8"]])
-    -1504501796
-    """
-    b, a = list(bids), list(asks)
-    parts: list[str] = []
-    for i in range(_CHECKSUM_DEPTH):
-        if i < len(b):
-            parts += b[i][:2]
-        if i < len(a):
-            parts += a[i][:2]
-    value = zlib.crc32(":".join(parts).encode()) & 0xFFFFFFFF
-    return value - (1 << 32) if value >= (1 << 31) else value
 
 
 def _key(arg: Mapping[str, Any]) -> tuple[str, str, str, str]:
@@ -837,7 +817,7 @@ class Stream:
             book.ts = d.get("ts")
             sent = _code(d.get("checksum"))
             if sent not in (0, -1):
-                bids, asks = book.sorted(_CHECKSUM_DEPTH)
+                bids, asks = book.sorted(BOOK_CHECKSUM_DEPTH)
                 if book_checksum(bids, asks) != sent:
                     self._resync(link, ws, arg, book)
                     return

@@ -496,7 +496,7 @@ class Feed:
         return {
             "a": asks,
             "b": bids,
-            "checksum": wr.book_checksum(book.bids, book.asks),
+            "checksum": wr.book_checksum(book.bids, book.asks, defaults.WS_CHECKSUM_DEPTH),
             "pseq": 0,
             "seq": book.seq,
             "maxDepth": str(defaults.WS_BOOKS_DEPTH),

@@ -19,10 +19,10 @@ they live here, in :data:`WS_CODES`. Trade replies carry the REST codes as strin
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from ..signing import book_checksum
 from . import defaults
 
 __all__ = [
@@ -73,28 +73,6 @@ def dumps(message: Mapping[str, Any]) -> str:
 
 
 # -- order book ------------------------------------------------------------------------------
-
-
-def book_checksum(
-    bids: Sequence[Sequence[str]],
-    asks: Sequence[Sequence[str]],
-    depth: int = defaults.WS_CHECKSUM_DEPTH,
-) -> int:
-    """The signed CRC32 of the top ``depth`` levels, interleaved bid, ask, bid, ask …, each
-    level ``price:size`` from the strings as sent, a short side skipped (WS §4.3.2).
-
-    >>> book_checksum([["27000.5", "2.71"], ["27000.0", "1.10"], ["26999.5", "0.500"]],
-    ...               [["27001.0", "8.76"], ["27001.5", "0.20"]])
-    152850598
-    """
-    parts: list[str] = []
-    for i in range(depth):
-        if i < len(bids):
-            parts += bids[i][:2]
-        if i < len(asks):
-            parts += asks[i][:2]
-    value = zlib.crc32(":".join(parts).encode()) & 0xFFFFFFFF
-    return value - (1 << 32) if value >= (1 << 31) else value
 
 
 def book_diff(old: Sequence[Sequence[str]], new: Sequence[Sequence[str]]) -> list[list[str]]:
