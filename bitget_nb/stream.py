@@ -14,8 +14,9 @@ never needs ``nest_asyncio``. Its methods are synchronous and thread-safe
   30); no frame within ``pong_timeout`` seconds after it drops the connection (WS §1.2, §11).
 * A dropped connection is opened again with capped exponential backoff and jitter
   (0.5 s doubling to 30 s), then the stream logs in again and subscribes to everything again
-  (WS §7). Order books restart from the fresh snapshot; the open orders are read again over
-  REST (the ``order`` channel has no snapshot, WS §7).
+  (WS §7). Order books restart from the fresh snapshot; the open orders, and the fills made
+  while it was away, are read over REST (the ``order`` and ``fill`` channels replay nothing,
+  WS §7).
 * Every ``books`` push is checked (WS §4.3.1–4.3.2): ``pseq`` must continue ``seq`` and the
   CRC32 of the top 25 levels must match the ``checksum`` sent; on a gap or a mismatch the
   book is discarded and resubscribed for a fresh snapshot (``stats["resyncs"]``).
@@ -64,7 +65,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import frames
+from . import frames, paging
 from .config import Secret
 from .errors import StreamError, StreamLoginError, StreamSubscriptionError
 from .signing import BOOK_CHECKSUM_DEPTH, book_checksum, sign
@@ -236,7 +237,7 @@ class Stream:
         self._stats = dict.fromkeys(
             ("connects", "reconnects", "pushes", "book_updates", "checksums_verified",
              "resyncs", "callback_errors", "frame_errors", "login_failures",
-             "order_refreshes"), 0,
+             "order_refreshes", "fill_refreshes"), 0,
         )  # fmt: skip
         self._tickers: dict[tuple[str, str], dict[str, Any]] = {}
         self._books: dict[tuple[str, str, str], _Book] = {}
@@ -244,6 +245,9 @@ class Stream:
         self._order_times: dict[str, int] = {}
         self._positions: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._fills: dict[str, dict[str, Any]] = {}
+        #: the account's newest fill when ``fill`` was first acked, (createdTime, execId):
+        #: where a catch-up after a reconnect starts (absent: not read yet)
+        self._fills_baseline: tuple[int, str] | None = None
         self._account: dict[str, Any] | None = None
         self._callbacks: dict[str, list[Callable[[dict[str, Any]], Any]]] = {}
         self._pending: dict[tuple[str, str, str, str], list[concurrent.futures.Future[None]]] = {}
@@ -330,7 +334,8 @@ class Stream:
     def stats(self) -> dict[str, int]:
         """Counters: ``connects``, ``reconnects``, ``pushes``, ``book_updates``,
         ``checksums_verified``, ``resyncs``, ``callback_errors``, ``frame_errors`` (frames
-        that could not be handled, logged), ``login_failures``, ``order_refreshes``."""
+        that could not be handled, logged), ``login_failures``, ``order_refreshes`` and
+        ``fill_refreshes`` (REST reads after each ``order`` / ``fill`` ack)."""
         with self._lock:
             return dict(self._stats)
 
@@ -398,16 +403,18 @@ class Stream:
     @property
     def positions(self) -> pd.DataFrame:
         """My open positions (``position`` channel) with REST's ``current-position`` column
-        names (``total``, ``positionBalance``, ``liquidationPrice``, ``totalFunding``);
-        ``category`` is missing: the push has none."""
+        names (``total``, ``positionBalance``, ``liquidationPrice``, ``totalFunding``). The
+        push carries no ``category``; it is inferred from ``marginCoin`` as WS §5.2 tells
+        clients to (USDT → ``USDT-FUTURES``, USDC → ``USDC-FUTURES``, a coin → ``COIN-FUTURES``)."""
         with self._lock:
             rows = list(self._positions.values())
         return frames.to_frame(rows, "position")
 
     @property
     def fills(self) -> pd.DataFrame:
-        """My fills seen since subscribing to ``fill`` (the last ``max_fills``), oldest
-        first, with REST's ``fills`` columns (``posSide``, ``createdTime``)."""
+        """My fills since subscribing to ``fill`` (the last ``max_fills``), oldest first,
+        with REST's ``fills`` columns (``posSide``, ``createdTime``); those made while the
+        stream was reconnecting are read over REST once it is back."""
         with self._lock:
             rows = list(self._fills.values())
         return frames.to_frame(rows, "fill")
@@ -727,6 +734,8 @@ class Stream:
                     link.acked.add(key)
                     if key[0] == "order":
                         self._task(self._refresh_orders())
+                    elif key[0] == "fill":
+                        self._task(self._catch_up_fills())
                 self._resolve(key, None)
         elif "action" in message and isinstance(message.get("arg"), dict):
             self._on_push(link, ws, message)
@@ -867,6 +876,7 @@ class Stream:
                    "liqPrice": "liquidationPrice", "totalFundingFee": "totalFunding"}  # fmt: skip
         for row in rows:
             record = {renamed.get(k, k): v for k, v in row.items()}
+            record.setdefault("category", _position_category(row.get("marginCoin")))
             key = (str(row.get("symbol")), str(row.get("marginCoin")), str(row.get("posSide")))
             if row.get("positionStatus") == "ended" or not _positive(row.get("size")):
                 self._positions.pop(key, None)
@@ -898,9 +908,86 @@ class Stream:
             self._stats["order_refreshes"] += 1
             self._changed.notify_all()
 
+    async def _catch_up_fills(self) -> None:
+        """After the first ``fill`` ack, note the account's newest fill (or the exchange's
+        time, when it has none); after each later ack (a reconnect), read over REST the
+        fills made since then or since the newest one seen, whichever is later, and add those
+        the channel did not push: it replays nothing missed (WS §7)."""
+        try:
+            if self._fills_baseline is None:
+                envelope = await self._loop.run_in_executor(None, self._newest_fill)
+                data = envelope.get("data")
+                newest = next(iter(paging.page_rows(data)), None)
+                with self._lock:
+                    self._fills_baseline = (
+                        (_code(newest.get("createdTime")), str(newest.get("execId")))
+                        if isinstance(newest, Mapping)
+                        else (_code(envelope.get("requestTime")), "")
+                    )
+                    self._stats["fill_refreshes"] += 1
+                return
+            base_ms, base_id = self._fills_baseline
+            with self._lock:
+                since = max([base_ms, *(_code(r.get("createdTime")) for r in self._fills.values())])
+            rows = await self._loop.run_in_executor(None, self._fills_since, since)
+        except Exception as exc:
+            logger.debug("stream: fills not read (%s)", type(exc).__name__)
+            return
+        with self._changed:
+            for row in rows:
+                exec_id = str(row.get("execId"))
+                if exec_id in self._fills or exec_id == base_id:
+                    continue
+                if _code(row.get("createdTime")) >= base_ms:
+                    record = dict(row)
+                    record["category"] = str(row.get("category", "")).upper()
+                    self._fills[exec_id] = record
+            ordered = sorted(
+                self._fills.items(), key=lambda kv: (_code(kv[1].get("createdTime")), kv[0])
+            )
+            self._fills = dict(ordered[-self.max_fills :])
+            self._stats["fill_refreshes"] += 1
+            self._changed.notify_all()
+
+    def _newest_fill(self) -> Mapping[str, Any]:
+        return self._fills_page({"limit": "1"})
+
+    def _fills_page(self, query: dict[str, Any]) -> Mapping[str, Any]:
+        envelope = self._client.get_trade_fills(query, raw=True)
+        return envelope if isinstance(envelope, Mapping) else {}
+
+    def _fills_since(self, since_ms: int) -> list[Mapping[str, Any]]:
+        """My fills from ``since_ms`` on (every business line), read over REST in the
+        history's windows (at most 30 days each, 90 days back), up to ``max_fills``. The
+        newest window has no ``endTime``: this machine's clock may be behind the exchange's."""
+        client = self._client
+        client.transport.sync_time()
+        now = client.transport.now_ms()
+        start = max(since_ms, now - paging.LOOKBACK_MS + 60_000)
+        rows: list[Mapping[str, Any]] = []
+        for i, (low, high) in enumerate(paging.time_windows(min(start, now), now, now_ms=now)):
+            query = {"startTime": str(low), "limit": "100", **({"endTime": str(high)} if i else {})}
+            for envelope in paging.follow_cursor(self._fills_page, query, max_rows=self.max_fills):
+                rows += paging.page_rows(envelope.get("data"))
+        return rows
+
     def _unfilled(self) -> dict[str, Any]:
         result = self._client.get_unfilled_orders(raw=True)
         return dict(result) if isinstance(result, Mapping) else {}
+
+
+def _position_category(margin_coin: Any) -> str:
+    """The business line of a ``position`` push, which names none (WS §5.2: "clients infer
+    the business line from symbol/marginCoin"): linear contracts margin in their quote coin,
+    inverse ones in their base coin.
+
+    >>> _position_category("USDT"), _position_category("usdc"), _position_category("BTC")
+    ('USDT-FUTURES', 'USDC-FUTURES', 'COIN-FUTURES')
+    """
+    coin = str(margin_coin or "").upper()
+    if not coin:
+        return ""
+    return {"USDT": "USDT-FUTURES", "USDC": "USDC-FUTURES"}.get(coin, "COIN-FUTURES")
 
 
 def _positive(value: Any) -> bool:

@@ -312,6 +312,30 @@ def test_a_dropped_connection_comes_back_resubscribed_and_the_book_is_right(exch
         )
 
 
+def test_fills_made_while_the_stream_was_away_are_read_over_rest_after_it_reconnects(
+    exchange, client
+):
+    market = {**BID, "orderType": "market", "qty": "100"}  # 100 USDT of BTC
+    client.submit_new_order(market, clientOid="before")  # before subscribing: not in the view
+    with client.stream(**FAST) as stream:
+        stream.subscribe("fill")
+        assert stream.wait_until(lambda s: s.stats["fill_refreshes"] == 1)
+        client.submit_new_order(market, clientOid="pushed")
+        assert stream.wait_until(lambda s: set(s.fills["clientOid"]) == {"pushed"})
+        assert exchange.drop_ws_connections() == 1
+        for i in range(3):  # while it is away: the channel will not replay these
+            client.submit_new_order(market, clientOid=f"away-{i}")
+        assert stream.wait_until(lambda s: s.stats["fill_refreshes"] == 2)
+        assert stream.stats["reconnects"] == 1
+        rest = client.get_trade_fills(category="SPOT").sort_values(["createdTime", "execId"])
+        after = rest[rest["clientOid"] != "before"]
+        assert list(stream.fills["execId"]) == list(after["execId"])  # oldest first, once each
+        assert list(stream.fills["clientOid"]) == ["pushed", "away-0", "away-1", "away-2"]
+        client.submit_new_order(market, clientOid="back")  # and pushes go on
+        assert stream.wait_until(lambda s: "back" in set(s.fills["clientOid"]))
+        assert stream.fills["execQty"].dtype == rest["execQty"].dtype
+
+
 # -- callbacks, closing ------------------------------------------------------------------------
 
 
