@@ -20,6 +20,7 @@ dtype('float64')
 
 from __future__ import annotations
 
+import itertools
 import math
 import weakref
 from collections.abc import Callable, Mapping
@@ -217,7 +218,9 @@ class BitgetClient(EndpointMethods):
         if ws_url is not None and (problem := base_url_problem(ws_url)):
             raise ConfigurationError(f"ws_url {ws_url!r} cannot be used: {problem}")
         self._ws_url = ws_url
-        self._streams: weakref.WeakSet[Stream] = weakref.WeakSet()
+        #: the streams this client made, by the order they were opened in
+        self._streams: weakref.WeakValueDictionary[int, Stream] = weakref.WeakValueDictionary()
+        self._stream_serial = itertools.count()
 
     # -- plumbing ---------------------------------------------------------------------------
     @property
@@ -288,12 +291,21 @@ class BitgetClient(EndpointMethods):
         from .stream import Stream
 
         stream = Stream(self, **options)
-        self._streams.add(stream)
+        self._streams[next(self._stream_serial)] = stream
         return stream
+
+    def _open_stream(self) -> Stream | None:
+        """The newest stream of this client that is still open (for widgets that follow one
+        when there is one), else ``None``."""
+        for serial in sorted(self._streams.keys(), reverse=True):
+            stream = self._streams.get(serial)
+            if stream is not None and not stream.closed:
+                return stream
+        return None
 
     def close(self) -> None:
         """Close the streams and the HTTP session (idempotent)."""
-        for stream in list(getattr(self, "_streams", ())):
+        for stream in list(getattr(self, "_streams", {}).values()):
             stream.close()
         self._transport.close()
 

@@ -2,12 +2,12 @@
 the same Review → Confirm step as the order ticket. It reads again by itself after another
 widget on the same client (an ``OrderForm``, a ``KillSwitch``, another view) confirms a write.
 
-Given a stream (``OrdersView(client, stream=client.stream())``) it follows the ``order`` and
-``position`` channels instead of waiting for a click: every order push redraws the open
-orders from ``stream.orders``, every position push reads the positions again — whoever
-placed or cancelled the order (this notebook over REST, another process, the exchange). The
-redraws run on the loop the view was made on (the kernel's), never on the stream's thread
-(:mod:`._live`).
+When the client has a stream open (``client.stream()``, or one given as ``stream=``) the view
+follows its ``order`` and ``position`` channels instead of waiting for a click: every order
+push redraws the open orders from ``stream.orders``, every position push the positions from
+``stream.positions`` — whoever placed or cancelled the order (this notebook over REST,
+another process, the exchange), with no polling and no REST read. The redraws run on the
+loop the view was made on (the kernel's), never on the stream's thread (:mod:`._live`).
 
 >>> import bitget_nb as bg
 >>> with bg.LocalExchange(seed=7, start_time="2026-01-05T00:00:00Z") as ex:
@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import ipywidgets as w
 import pandas as pd
@@ -160,8 +160,9 @@ class OrdersView(Panel):
     :meth:`confirm` mirror the buttons; ``result`` is the outcome frame of the last Confirm.
 
     ``stream``: a :class:`~bitget_nb.stream.Stream` of the same account to follow (``order``
-    and ``position`` are subscribed on it); the view redraws on its pushes, with no polling,
-    and leaves the stream open when it closes.
+    and ``position`` are subscribed on it); by default the newest stream the client has open
+    when the view is made, if any; ``False`` never follows one. The view redraws on the
+    stream's pushes, with no polling, and leaves the stream open when it closes.
     """
 
     def __init__(
@@ -171,10 +172,13 @@ class OrdersView(Panel):
         *,
         category: str = "SPOT",
         position_category: str = "USDT-FUTURES",
-        stream: Stream | None = None,
+        stream: Stream | Literal[False] | None = None,
     ) -> None:
         super().__init__(client)
-        self.stream = stream
+        if stream is None:
+            stream = client._open_stream()
+        #: the stream followed, or ``None``
+        self.stream: Stream | None = stream or None
         self._ui = UiLoop()
         self._live = {
             "orders": Coalesced(self._ui, lambda: self._pushed("orders")),
@@ -264,8 +268,8 @@ class OrdersView(Panel):
         self.add_class("bgnb-orders-view")
         self.refresh()
         listen_for_writes(self)
-        if stream is not None:
-            self._follow(stream)
+        if self.stream is not None:
+            self._follow(self.stream)
 
     def _follow(self, stream: Stream) -> None:
         for topic, what in (("order", "orders"), ("position", "positions")):
@@ -294,7 +298,10 @@ class OrdersView(Panel):
                 df = df[df["category"] == category].reset_index(drop=True)
             self._show_orders(df, category)
         else:
-            self._read("positions")
+            category = self.position_category.value
+            df = self.stream.positions
+            df = df[df["category"] == category].reset_index(drop=True)
+            self._show_positions(df, category)
         plan = self._gate.plan
         if plan is not None and not self._listed(plan):
             self._discard()
@@ -363,20 +370,23 @@ class OrdersView(Panel):
                 self._positions_html.value = error_html(explain(exc), "Positions unavailable")
                 self._set_options(self.position_select, {}, self._position_rows)
                 return
-            self.positions = df
-            self._positions_html.value = frame_html(
-                df, _POSITION_COLUMNS, empty=f"no {category} positions"
-            )
-            rows: dict[str, Mapping[str, Any]] = {
-                f"{r.get('symbol')}:{r.get('posSide')}": r for r in _records(df)
-            }
-            self._set_options(self.position_select, rows, self._position_rows)
+            self._show_positions(df, category)
+
+    def _show_positions(self, df: pd.DataFrame, category: str) -> None:
+        self._positions_html.value = frame_html(
+            df, _POSITION_COLUMNS, empty=f"no {category} positions"
+        )
+        rows: dict[str, Mapping[str, Any]] = {
+            f"{r.get('symbol')}:{r.get('posSide')}": r for r in _records(df)
+        }
+        self._set_options(self.position_select, rows, self._position_rows)
+        self.positions = df  # last: whoever sees the new frame sees it drawn
 
     def _show_orders(self, df: pd.DataFrame, category: str) -> None:
-        self.orders = df
         self._orders_html.value = frame_html(df, _ORDER_COLUMNS, empty=f"no open {category} orders")
         rows: dict[str, Mapping[str, Any]] = {str(r["orderId"]): r for r in _records(df)}
         self._set_options(self.order_select, rows, self._order_rows)
+        self.orders = df  # last: whoever sees the new frame sees it drawn
 
     def _set_options(
         self,

@@ -200,3 +200,45 @@ def test_the_orders_view_shows_an_order_placed_over_rest_without_a_refresh(clien
         assert view.orders.empty  # closed: it no longer follows
         assert not stream.closed
     assert stream_threads() == []
+
+
+POSITIONS = "/api/v3/position/current-position"
+
+
+def test_the_orders_view_follows_the_clients_open_stream_unless_told_not_to(client):
+    with client.stream() as older, client.stream() as stream:
+        older.close()
+        view = bg.OrdersView(client)  # no stream= : the newest one still open
+        assert view.stream is stream
+        rest(client, "live-adopted-1")
+        assert eventually(lambda: "live-adopted-1" in set(view.orders["clientOid"]))
+        view.close()
+        alone = bg.OrdersView(client, stream=False)
+        assert alone.stream is None
+        rest(client, "live-adopted-2")
+        assert stream.wait_until(lambda s: "live-adopted-2" in set(s.orders["clientOid"]), WAIT_S)
+        time.sleep(0.1)
+        assert "live-adopted-2" not in set(alone.orders["clientOid"])  # read once, not followed
+        alone.close()
+    assert bg.OrdersView(client).stream is None  # every stream closed: nothing to follow
+
+
+def test_the_orders_view_redraws_positions_from_position_pushes_without_a_rest_read(client, wire):
+    with client.stream() as stream:
+        view = bg.OrdersView(client, stream=stream)
+        reads = wire.requests.count(("GET", POSITIONS, b""))
+        client.submit_new_order(category="USDT-FUTURES", symbol="BTCUSDT", side="buy",
+                                orderType="market", qty="0.01", clientOid="live-pos-1")  # fmt: skip
+        assert eventually(lambda: list(view.positions["symbol"]) == ["BTCUSDT"])
+        assert view.positions["category"].tolist() == ["USDT-FUTURES"]  # from marginCoin
+        assert float(view.positions["total"].iloc[0]) == 0.01
+        assert "BTCUSDT" in text_of(view._positions_html)
+        assert wire.requests.count(("GET", POSITIONS, b"")) == reads  # pushed, not read
+        over_rest = client.get_current_position(category="USDT-FUTURES")
+        assert over_rest[["symbol", "posSide", "total"]].equals(
+            view.positions[["symbol", "posSide", "total"]]
+        )
+        client.close_all_positions(category="USDT-FUTURES", symbol="BTCUSDT")
+        assert eventually(lambda: view.positions.empty)
+        assert "no USDT-FUTURES positions" in text_of(view._positions_html)
+        view.close()
