@@ -10,6 +10,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 # Reinstall when the dependency list changes.
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# The suite runs on every core (pytest-xdist), whole test files per worker: a notebook's
+# cells stay in one kernel, in order. PYTEST_WORKERS= runs it in one process.
+PYTEST_WORKERS ?= -n auto --dist loadfile
 # JupyterLab refuses to run as root without this flag (CI and these machines run as root).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
@@ -27,7 +30,7 @@ test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_WORKERS)
 
 # The browser test drives Debian's Chromium through Playwright (never `playwright install`,
 # which downloads its own browser). As root (CI, these machines) it is installed here.
