@@ -8,7 +8,6 @@ with the reason. Every wait is bounded.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -116,15 +115,18 @@ def write_notebook(path: Path, sources: list[str]) -> None:
     )
 
 
-def notebook_env() -> dict[str, str]:
-    """``NOTEBOOK_ENV`` of ``notebooks/conftest.py``: what the tutorials' outputs were made with."""
-    spec = importlib.util.spec_from_file_location(
-        "_tutorials_env", ROOT / "notebooks" / "conftest.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return dict(module.NOTEBOOK_ENV)
+def exchange_env(exchange: Any) -> dict[str, str]:
+    """The environment that points a kernel's ``bg.connect()`` at ``exchange`` (a
+    :class:`~bitget_nb.LocalExchange`), REST and WebSocket, with its account's keys."""
+    creds = exchange.credentials
+    return {
+        "BITGET_NB_ENV": "local",
+        "BITGET_NB_LOCAL_URL": exchange.base_url,
+        "BITGET_NB_LOCAL_WS_URL": exchange.ws_url,
+        "BITGET_API_KEY": creds["api_key"],
+        "BITGET_API_SECRET": creds["api_secret"],
+        "BITGET_API_PASS": creds["api_pass"],
+    }
 
 
 @contextmanager

@@ -31,6 +31,7 @@ from .harness import (
     ARTIFACTS,
     CUT_LABELS_JS,
     chromium,
+    exchange_env,
     jupyterlab,
     run_all_in_lab,
     settled,
@@ -92,18 +93,10 @@ def test_the_ladder_and_orders_view_update_in_the_page_from_stream_pushes(
 
     notebook = tmp_path / "live.ipynb"
     write_notebook(notebook, NOTEBOOK_CELLS)
-    creds = exchange.credentials
-    env = {
-        "BITGET_NB_ENV": "local",
-        "BITGET_NB_LOCAL_URL": exchange.base_url,
-        "BITGET_NB_LOCAL_WS_URL": exchange.ws_url,
-        "BITGET_API_KEY": creds["api_key"],
-        "BITGET_API_SECRET": creds["api_secret"],
-        "BITGET_API_PASS": creds["api_pass"],
-    }
+    env = exchange_env(exchange)
     store = exchange.venue.trading.store
     with (
-        bg.BitgetClient(**creds, base_url=exchange.base_url) as me,
+        bg.BitgetClient(**exchange.credentials, base_url=exchange.base_url) as me,
         _notebook_page(app, notebook, tmp_path, env) as (page, problems),
     ):
         ladder = page.locator(".bgnb-price-ladder")

@@ -24,13 +24,14 @@ import pytest
 
 import bitget_nb as bg
 
+from ..tutorials import notebook_env
 from .harness import (
     ARTIFACTS,
     CUT_LABELS_JS,
     ROOT,
     chromium,
+    exchange_env,
     jupyterlab,
-    notebook_env,
     run_all_in_lab,
     settled,
     voila,
@@ -68,14 +69,7 @@ def test_ticket_view_and_switch_in_chromium_confirm_cancel_and_log_no_console_er
 
     notebook = tmp_path / "order-form.ipynb"
     write_notebook(notebook, NOTEBOOK_CELLS)
-    creds = exchange.credentials
-    env = {
-        "BITGET_NB_ENV": "local",
-        "BITGET_NB_LOCAL_URL": exchange.base_url,
-        "BITGET_API_KEY": creds["api_key"],
-        "BITGET_API_SECRET": creds["api_secret"],
-        "BITGET_API_PASS": creds["api_pass"],
-    }
+    env = exchange_env(exchange)
     ARTIFACTS.mkdir(exist_ok=True)
     with voila(notebook, tmp_path, env) as url, chromium(url) as (page, problems):
         form = page.locator(".bgnb-order-form")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import importlib.util
 import os
 import re
 import subprocess
@@ -25,20 +24,13 @@ import pytest
 
 import bitget_nb as bg
 
+from ..tutorials import notebook_env
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 TUTORIALS = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
 #: Bound of one tutorial's three runs (the slowest takes about a third of it).
 BOUND_S = 150
-
-
-def notebook_env() -> dict[str, str]:
-    """``NOTEBOOK_ENV`` of ``notebooks/conftest.py``: what nbval runs the tutorials with."""
-    spec = importlib.util.spec_from_file_location("_tutorials_env", NOTEBOOKS / "conftest.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return dict(module.NOTEBOOK_ENV)
 
 
 def run_all_twice(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:

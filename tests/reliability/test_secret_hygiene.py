@@ -11,7 +11,6 @@ repr of every object in the notebook's namespace, to files.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -23,19 +22,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from ..tutorials import notebook_env
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-
-
-def _notebook_env() -> dict[str, str]:
-    """``NOTEBOOK_ENV`` of ``notebooks/conftest.py``: the notebooks' own environment."""
-    spec = importlib.util.spec_from_file_location(
-        "_notebooks_conftest", ROOT / "notebooks" / "conftest.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return dict(module.NOTEBOOK_ENV)
 
 
 #: An HMAC-SHA256 signature in base64 (44 characters, one "=" of padding), standing alone.
@@ -105,7 +95,7 @@ def _secrets(keys: list[dict[str, str]], signatures: list[str]) -> set[str]:
 def test_running_a_notebook_shows_no_secret_in_outputs_widgets_logs_or_reprs(
     path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    for name, value in {**_notebook_env(), "BITGET_NB_DATA": ":memory:"}.items():
+    for name, value in {**notebook_env(), "BITGET_NB_DATA": ":memory:"}.items():
         monkeypatch.setenv(name, value)
     for name in ("BITGET_API_KEY", "BITGET_API_SECRET", "BITGET_API_PASS", "BITGET_NB_LOCAL_URL"):
         monkeypatch.delenv(name, raising=False)
