@@ -53,6 +53,37 @@ def test_the_in_process_transport_still_checks_signatures() -> None:
             client.get_balances()
 
 
+FAULTS = [("drop", 0.0), ("timeout", 0.6), ("truncate", 0.0), ("bad_gzip", 0.0)]
+
+
+@pytest.mark.parametrize(("kind", "hold"), FAULTS)
+def test_the_in_process_transport_carries_out_injected_faults_as_http_does(kind, hold) -> None:
+    """``ex.faults`` reach an in-process client as they reach one over HTTP: the same typed
+    failure of a read, and a write whose answer was lost settled by look-up, executed once."""
+    with bg.LocalExchange(start_time=START_MS, rate_limits=False) as ex:
+        options = {"timeout": (2.0, 0.5), "max_retries": 0, "settle_window": 0.3}
+        over_http = bg.BitgetClient(**ex.credentials, base_url=ex.base_url, **options)
+        over_http.transport.sync_time()  # the manual clock is far from the wall clock's
+        direct = in_process_client(ex, **options)
+        failures = []
+        for client in (over_http, direct):
+            ex.faults.fail_next("get_tickers", when="after", kind=kind, hold_seconds=hold)
+            with pytest.raises(bg.TransportError) as info:
+                client.get_tickers(category="SPOT")
+            said = str(info.value).replace(client.base_url, "URL")
+            failures.append((type(info.value), info.value.maybe_sent, said))
+        assert failures[0] == failures[1] and failures[0][1]
+        for n, client in enumerate((over_http, direct)):
+            oid = f"fault-{kind.replace('_', '-')}-{n}"
+            ex.faults.fail_next("submit_new_order", when="after", kind=kind, hold_seconds=hold)
+            ack = client.submit_new_order(**SPOT, side="buy", orderType="limit", qty="0.001",
+                                          price="50000", clientOid=oid)  # fmt: skip
+            assert ack.attrs["reconciled"] and ack["clientOid"] == oid
+            assert len(ex.venue.trading.store.open_orders()) == n + 1  # once each
+        assert ex.faults.injected == {
+            ("get_tickers", "after", kind): 2, ("submit_new_order", "after", kind): 2}  # fmt: skip
+
+
 def test_run_calls_the_strategy_at_every_bar_close_and_it_never_sees_a_future_bar(
     recorded: pd.DataFrame,
 ) -> None:

@@ -8,7 +8,8 @@ hands it (method, URL, headers, body) and returns a ``requests.Response``: it sk
 preparation ``requests`` does for the network (environment proxies, cookies, hooks,
 adapters), which was about a quarter of a backtest step. The request target is passed on
 exactly as sent (the exchange verifies the signature over the query string as it went out,
-spec §1.3).
+spec §1.3). Faults injected on the exchange (``ex.faults``) happen here too: an answer
+lost, cut or undecodable raises what ``requests`` raises over HTTP.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from .http import RAW_TARGET, call_app
+from .http import CLOSE_UNANSWERED, DAMAGE, RAW_TARGET, call_app
 
 __all__ = ["InProcessSession", "in_process_session"]
 
@@ -50,7 +51,8 @@ class InProcessSession(requests.Session):
         *,
         data: bytes | str | None = None,
         headers: Mapping[str, str] | None = None,
-        **_network_options: Any,  # timeout, allow_redirects: nothing to wait for or follow
+        timeout: float | tuple[float | None, float | None] | None = None,
+        **_network_options: Any,  # allow_redirects …: nothing to follow
     ) -> requests.Response:
         if not url.startswith(self.base_url + "/"):
             raise requests.exceptions.InvalidURL(f"{url} is not under {self.base_url}")
@@ -58,6 +60,7 @@ class InProcessSession(requests.Session):
         body = data.encode("utf-8") if isinstance(data, str) else (data or b"")
         environ = self._environ(method, target, headers or {}, body)
         status, response_headers, content = call_app(self.app, environ)
+        _raise_injected(environ, timeout, url)
         response = requests.Response()
         code, _, reason = status.partition(" ")
         response.status_code = int(code)
@@ -99,6 +102,42 @@ class InProcessSession(requests.Session):
             elif key != "CONTENT_LENGTH":
                 environ[f"HTTP_{key}"] = str(value)
         return environ
+
+
+def _raise_injected(
+    environ: Mapping[str, Any],
+    timeout: float | tuple[float | None, float | None] | None,
+    url: str,
+) -> None:
+    """What ``requests`` raises over HTTP when the exchange's injected fault (``ex.faults``)
+    closes the connection unanswered or damages the answer (:mod:`.faults`): the exchange's
+    state is already what it would be, only the wait is skipped (a backtest's time is not
+    the wall clock's).
+
+    * held and closed unanswered (``timeout``, ``drop``): ``ReadTimeout`` when the hold
+      reaches the client's read timeout, else ``ConnectionError``;
+    * cut in the middle (``truncate``): ``ChunkedEncodingError``;
+    * marked gzip but not (``bad_gzip``): ``ContentDecodingError``.
+    """
+    hold = environ.get(CLOSE_UNANSWERED)
+    if hold is not None:
+        read = timeout[1] if isinstance(timeout, tuple) else timeout
+        if read is not None and float(hold) >= read:
+            raise requests.exceptions.ReadTimeout(
+                f"{url}: no answer within the read timeout ({read} s)"
+            )
+        raise requests.exceptions.ConnectionError(
+            f"{url}: the connection was closed without an answer"
+        )
+    damage = environ.get(DAMAGE)
+    if damage == "truncate":
+        raise requests.exceptions.ChunkedEncodingError(
+            f"{url}: connection broken: the answer ended before its Content-Length"
+        )
+    if damage == "bad_gzip":
+        raise requests.exceptions.ContentDecodingError(
+            f"{url}: the answer says Content-Encoding gzip but is not gzip"
+        )
 
 
 def in_process_session(app: WSGIApp, base_url: str) -> InProcessSession:
