@@ -260,6 +260,11 @@ DELEGATE_TYPE: Final = "api"
 #: typed-bitget refuse every fill. The client reads either case (frames ``_to_bool``).
 EXEC_TYPE: Final = "normal"
 IS_RPI: Final = "NO"
+#: The WebSocket pushes say ``isRPI`` in lowercase (WS §4.4, §5.4 [solid]; typed-bitget's WS
+#: models accept only ``'yes' | 'no'``): :mod:`.ws_records` lowercases :data:`IS_RPI`.
+#: Per-coin ``bonus`` of the ``account`` push (WS §5.1 [single]: GO and typed-bitget, which
+#: requires it): no bonus here.
+WS_COIN_BONUS: Final = "0"
 
 #: History windows (spec §4.0: 90-day look-back, ≤ 30-day span, both solid) apply to
 #: ``createdTime``. When both ``startTime`` and ``endTime`` are omitted the window is the last
@@ -599,4 +604,7 @@ WS_MAX_FRAME_BYTES: Final = 1_048_576
 WS_ORDER_STATUS: Final = {"live": "new"}
 #: ``positionStatus`` on the ``position`` channel (WS §5.2: ``opening`` / ``ended``).
 WS_POSITION_OPEN: Final = "opening"
+#: ``cashDividend`` of a ``position`` push (WS §5.2 [single]: GO, typed-bitget — which
+#: requires it): stock-token dividends, none here.
+WS_CASH_DIVIDEND: Final = "0"
 WS_POSITION_ENDED: Final = "ended"

@@ -125,7 +125,7 @@ def trade_push(row: Mapping[str, str]) -> dict[str, str]:
         "v": row["size"],
         "S": row["side"],
         "T": row["ts"],
-        "isRPI": row["isRPI"],
+        "isRPI": str(row["isRPI"]).lower(),  # WS §4.4: yes/no (REST says NO, defaults.IS_RPI)
     }
 
 
@@ -154,6 +154,8 @@ def account_push(assets: Mapping[str, Any]) -> dict[str, Any]:
                 "usdValue": c["usdValue"],
                 "borrow": c["debt"],
                 "debts": c["debt"],
+                # WS §5.1 [single: GO, TYPED per coin]; typed-bitget 0.6.0 requires it
+                "bonus": defaults.WS_COIN_BONUS,
             }
             for c in assets["assets"]
         ],
@@ -172,6 +174,7 @@ def position_push(row: Mapping[str, Any]) -> dict[str, Any]:
     out = {renamed.get(k, k): v for k, v in row.items() if k != "category"}
     out["positionStatus"] = defaults.WS_POSITION_OPEN
     out.setdefault("marginRate", "")
+    out.setdefault("cashDividend", defaults.WS_CASH_DIVIDEND)
     return out
 
 
@@ -198,6 +201,7 @@ def closed_position_push(row: Mapping[str, Any]) -> dict[str, Any]:
         "openFeeTotal": row["openFeeTotal"],
         "closeFeeTotal": row["closeFeeTotal"],
         "positionStatus": defaults.WS_POSITION_ENDED,
+        "cashDividend": defaults.WS_CASH_DIVIDEND,
         "createdTime": row["createdTime"],
         "updatedTime": row["updatedTime"],
     }
@@ -226,10 +230,13 @@ def order_push(record: Mapping[str, Any]) -> dict[str, Any]:
 
 def fill_push(record: Mapping[str, Any]) -> dict[str, Any]:
     """A REST fill record (:func:`.records.fill_record`) as the ``fill`` channel's
-    (WS §5.4): lowercase ``category``, ``holdSide``, ``execTime``."""
+    (WS §5.4): lowercase ``category`` and ``isRPI`` (``yes``/``no`` as the WS samples and
+    typed-bitget's WS models have it; REST says ``NO``), ``holdSide``, ``execTime``."""
     renamed = {"posSide": "holdSide", "createdTime": "execTime"}
     out = {renamed.get(k, k): v for k, v in record.items()}
     out["category"] = str(record["category"]).lower()
+    if "isRPI" in out:
+        out["isRPI"] = str(out["isRPI"]).lower()
     out["updatedTime"] = record["updatedTime"]
     return out
 
@@ -257,9 +264,19 @@ def fast_fill_push(record: Mapping[str, Any]) -> dict[str, Any]:
 def strategy_push(record: Mapping[str, Any]) -> dict[str, Any]:
     """A REST strategy-order row (:func:`.records.strategy_record`) as the
     ``strategy-order`` channel's (WS §5.6): lowercase ``category``, plus ``side`` (the
-    side that closes the position) and ``reduceOnly`` ``yes`` (a TP/SL only closes)."""
+    side that closes the position) and ``reduceOnly`` ``yes`` (a TP/SL only closes), and
+    every field the channel lists [solid] — ``triggerType`` (``""`` until a leg fired; REST
+    leaves it out then) and the trigger-order fields (``""``: a TP/SL is no trigger order)."""
     out = dict(record)
     out["category"] = str(record["category"]).lower()
     out["side"] = "sell" if record.get("posSide") == "long" else "buy"
     out["reduceOnly"] = "yes"
+    for name in _STRATEGY_PUSH_FIELDS:
+        out.setdefault(name, defaults.NOT_APPLICABLE)
     return out
+
+
+#: Fields of a ``strategy-order`` push (WS §5.6) a REST strategy-order row may lack.
+_STRATEGY_PUSH_FIELDS = (
+    "triggerType", "triggerBy", "triggerPrice", "triggerOrderType", "triggerOrderPrice",
+)  # fmt: skip

@@ -359,6 +359,7 @@ def test_kline_and_public_trades_push_what_is_new(sock: Socket, exchange: LocalE
     assert snapshot["kline"]["action"] == "snapshot" and len(snapshot["kline"]["data"]) == 1
     newest = snapshot["publicTrade"]["data"][0]
     assert set(newest) == {"i", "L", "p", "v", "S", "T", "isRPI"}
+    assert newest["isRPI"] == "no"  # WS §4.4 lowercase (REST's public fills say "NO")
     exchange.advance(minutes=2)
     pushed = [f for f in sock.quiet() if "action" in f]
     candles = next(f for f in pushed if f["arg"]["topic"] == "kline")["data"]
@@ -385,7 +386,7 @@ def test_position_and_account_snapshot_on_subscribe(sock: Socket) -> None:
     assert pushes["position"]["data"] == []
     account = pushes["account"]["data"][0]
     assert {"totalEquity", "unrealisedPnL", "coin"} <= set(account)
-    assert {"debts", "borrow"} <= set(account["coin"][0])
+    assert {"debts", "borrow", "bonus"} <= set(account["coin"][0])  # bonus: typed-bitget
 
 
 def test_pushes_of_a_rest_order_come_in_order_and_agree_with_rest(
@@ -405,6 +406,7 @@ def test_pushes_of_a_rest_order_come_in_order_and_agree_with_rest(
     assert filled["cumExecQty"] == order["cumExecQty"] and filled["avgPrice"] == order["avgPrice"]
     fills = ok_data(wire.get("/api/v3/trade/fills", {"orderId": ack["orderId"]}, signed=True))
     assert pushes[2]["data"][0]["execId"] == fills["list"][0]["execId"]
+    assert (pushes[2]["data"][0]["isRPI"], fills["list"][0]["isRPI"]) == ("no", "NO")  # WS §5.4
     rest_position = ok_data(
         wire.get("/api/v3/position/current-position", {"category": "USDT-FUTURES"}, signed=True)
     )["list"][0]
@@ -468,10 +470,18 @@ def test_close_and_strategy_order_pushes(sock: Socket, exchange: LocalExchange) 
     assert "position" in topics and "strategy-order" in topics
     strategy = next(f for f in frames if f["arg"]["topic"] == "strategy-order")["data"][0]
     assert strategy["status"] == "pending" and strategy["side"] == "sell"
+    listed = {
+        "category", "symbol", "orderId", "clientOid", "qty", "side", "posSide", "reduceOnly",
+        "type", "status", "triggerType", "tpTriggerBy", "slTriggerBy", "takeProfit", "stopLoss",
+        "tpOrderType", "slOrderType", "tpLimitPrice", "slLimitPrice", "triggerBy",
+        "triggerPrice", "triggerOrderType", "triggerOrderPrice", "createdTime", "updatedTime",
+    }  # every field WS §5.6 lists [solid]  # fmt: skip
+    assert listed <= set(strategy) and strategy["triggerPrice"] == ""
     close = {**FUT, "side": "sell", "orderType": "market", "qty": "0.01", "reduceOnly": "YES"}
     ok_data(wire.post(PLACE, close))
     frames = [f for f in sock.quiet(0.5) if f.get("arg", {}).get("topic") == "position"]
     assert frames[-1]["data"][0]["positionStatus"] == "ended"
+    assert frames[-1]["data"][0]["cashDividend"] == "0"  # WS §5.2: GO, typed-bitget
     assert frames[-1]["data"][0]["size"] == "0"
 
 
