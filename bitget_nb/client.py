@@ -297,11 +297,8 @@ class BitgetClient(EndpointMethods):
     def _open_stream(self) -> Stream | None:
         """The newest stream of this client that is still open (for widgets that follow one
         when there is one), else ``None``."""
-        for serial in sorted(self._streams.keys(), reverse=True):
-            stream = self._streams.get(serial)
-            if stream is not None and not stream.closed:
-                return stream
-        return None
+        opened = list(self._streams.values())  # in the order they were opened
+        return next((s for s in reversed(opened) if not s.closed), None)
 
     def close(self) -> None:
         """Close the streams and the HTTP session (idempotent)."""

@@ -30,6 +30,7 @@ __all__ = [
     "page_rows",
     "result_rows",
     "time_windows",
+    "windowed_rows",
 ]
 
 DAY_MS = 86_400_000
@@ -74,6 +75,31 @@ def time_windows(
         windows.append((start, end))
         end = start - 1
     return windows
+
+
+def windowed_rows(
+    fetch: Callable[[dict[str, Any]], Mapping[str, Any]],
+    query: Mapping[str, Any],
+    since_ms: int,
+    until_ms: int,
+    *,
+    now_ms: int,
+    cursor_key: str = "cursor",
+    max_rows: int | None = None,
+    open_newest: bool = False,
+) -> list[Any]:
+    """Every row of a windowed, cursor-paged endpoint over ``[since_ms, until_ms]`` as the
+    wire sent it: :func:`time_windows`, pages of 100 followed by :func:`follow_cursor` (at
+    most ``max_rows`` a window). ``open_newest`` sends the newest window without its
+    ``endTime``, so that rows stamped after this machine's idea of ``now`` still come."""
+    out: list[Any] = []
+    for i, (start, end) in enumerate(time_windows(since_ms, until_ms, now_ms=now_ms)):
+        window = {**query, "startTime": str(start), "endTime": str(end), "limit": "100"}
+        if open_newest and i == 0:
+            del window["endTime"]
+        for envelope in follow_cursor(fetch, window, max_rows=max_rows, cursor_key=cursor_key):
+            out.extend(page_rows(envelope.get("data")))
+    return out
 
 
 def page_rows(data: Any) -> list[Any]:

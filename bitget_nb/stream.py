@@ -93,6 +93,12 @@ _LOGIN_CODES = frozenset({30004, 30005, 30011, 30012, 30013, 30014, 30015})
 _CLOCK_CODES = frozenset({30013, 30014})
 #: Orders that are still open, in REST's words (the WS says ``new`` for ``live``, WS §5.3).
 _OPEN = frozenset({"live", "partially_filled"})
+#: WebSocket field names → REST's, per private channel (WS §5.2–5.4).
+_ORDER_NAMES = {"holdSide": "posSide", "takeprofit": "takeProfit", "stoploss": "stopLoss"}
+_ORDER_WS_ONLY = frozenset({"marginCoin", "leverage", "totalProfit", "matchType", "requestId"})
+_FILL_NAMES = {"holdSide": "posSide", "execTime": "createdTime"}
+_POSITION_NAMES = {"size": "total", "marginSize": "positionBalance",
+                   "liqPrice": "liquidationPrice", "totalFundingFee": "totalFunding"}  # fmt: skip
 _WS_STATUS = {"new": "live"}
 #: At most this many args per subscribe frame (WS §11: ≤ 10; §1.3: ≤ 10 messages/s).
 _ARGS_PER_FRAME = 10
@@ -178,6 +184,12 @@ class _Book:
                 self.values = {p: self.values[p] for p in (*self.bids, *self.asks)}
             self.values[price] = float(price)
         side[price] = size
+
+    def apply(self, levels: Mapping[str, Any]) -> None:
+        """Set every bid (``b``) and ask (``a``) level of one pushed book entry."""
+        for side, name in ((self.bids, "b"), (self.asks, "a")):
+            for price, size, *_ in levels.get(name, []):
+                self.put(side, price, size)
 
     def sorted(self, depth: int | None = None) -> tuple[list[list[str]], list[list[str]]]:
         n = depth if depth is not None else max(len(self.bids), len(self.asks))
@@ -371,6 +383,13 @@ class Stream:
         with self._lock:
             rows = list(self._tickers.values())
         return frames.to_frame(rows, "ticker")
+
+    def _ticker(self, category: str, symbol: str) -> pd.Series | None:
+        """The one row of :attr:`tickers` for ``(category, symbol)``, or ``None`` (a widget
+        redrawing on every book push needs no frame of every ticker)."""
+        with self._lock:
+            row = self._tickers.get((category.upper(), symbol))
+        return None if row is None else frames.to_frame([row], "ticker").iloc[0]
 
     def book(
         self, symbol: str, category: str = "SPOT", *, depth: int | None = None
@@ -802,9 +821,7 @@ class Stream:
             seq, pseq = _code(d.get("seq")), _code(d.get("pseq"))
             if message.get("action") == "snapshot":
                 book.bids, book.asks = {}, {}
-                for side, name in ((book.bids, "b"), (book.asks, "a")):
-                    for price, size, *_ in d.get(name, []):
-                        book.put(side, price, size)
+                book.apply(d)
                 book.seq, book.first = seq, True
             else:
                 if book.seq is None or pseq == 0:
@@ -818,9 +835,7 @@ class Stream:
                 elif pseq != book.seq:  # a gap (rule 3)
                     self._resync(link, ws, arg, book)
                     return
-                for side, name in ((book.bids, "b"), (book.asks, "a")):
-                    for price, size, *_ in d.get(name, []):
-                        book.put(side, price, size)
+                book.apply(d)
                 book.seq = seq
                 self._stats["book_updates"] += 1
             book.ts = d.get("ts")
@@ -850,7 +865,11 @@ class Stream:
     # -- private views (WS §5) -----------------------------------------------------------------
 
     def _on_order(self, row: Mapping[str, Any]) -> None:
-        record = _rest_order(row)
+        self._put_order(_rest_order(row))
+
+    def _put_order(self, record: dict[str, Any]) -> None:
+        """Take in an order in REST's words (a push, or a row of a REST read) unless a newer
+        state of it is known already: kept while open, dropped once closed."""
         oid = str(record.get("orderId"))
         updated = _code(record.get("updatedTime"))
         if updated < self._order_times.get(oid, -1):
@@ -862,8 +881,7 @@ class Stream:
             self._orders.pop(oid, None)
 
     def _on_fill(self, row: Mapping[str, Any]) -> None:
-        renamed = {"holdSide": "posSide", "execTime": "createdTime"}
-        record = {renamed.get(k, k): v for k, v in row.items()}
+        record = {_FILL_NAMES.get(k, k): v for k, v in row.items()}
         record["category"] = str(row.get("category", "")).upper()
         self._fills[str(record.get("execId"))] = record
         while len(self._fills) > self.max_fills:
@@ -872,10 +890,8 @@ class Stream:
     def _on_positions(self, action: Any, rows: list[Mapping[str, Any]]) -> None:
         if action == "snapshot":
             self._positions.clear()
-        renamed = {"size": "total", "marginSize": "positionBalance",
-                   "liqPrice": "liquidationPrice", "totalFundingFee": "totalFunding"}  # fmt: skip
         for row in rows:
-            record = {renamed.get(k, k): v for k, v in row.items()}
+            record = {_POSITION_NAMES.get(k, k): v for k, v in row.items()}
             record.setdefault("category", _position_category(row.get("marginCoin")))
             key = (str(row.get("symbol")), str(row.get("marginCoin")), str(row.get("posSide")))
             if row.get("positionStatus") == "ended" or not _positive(row.get("size")):
@@ -893,14 +909,9 @@ class Stream:
             return
         rows = (envelope.get("data") or {}).get("list") or []
         with self._changed:
-            listed = set()
+            listed = {str(row.get("orderId")) for row in rows}
             for row in rows:
-                oid = str(row.get("orderId"))
-                listed.add(oid)
-                updated = _code(row.get("updatedTime"))
-                if updated >= self._order_times.get(oid, -1):
-                    self._order_times[oid] = updated
-                    self._orders[oid] = dict(row)
+                self._put_order(dict(row))
             for oid in [o for o in self._orders if o not in listed]:
                 # gone from REST and not pushed since the read began: closed while away
                 if self._order_times.get(oid, -1) <= int(envelope.get("requestTime") or 0):
@@ -960,16 +971,14 @@ class Stream:
         """My fills from ``since_ms`` on (every business line), read over REST in the
         history's windows (at most 30 days each, 90 days back), up to ``max_fills``. The
         newest window has no ``endTime``: this machine's clock may be behind the exchange's."""
-        client = self._client
-        client.transport.sync_time()
-        now = client.transport.now_ms()
+        transport = self._client.transport
+        transport.sync_time()
+        now = transport.now_ms()
         start = max(since_ms, now - paging.LOOKBACK_MS + 60_000)
-        rows: list[Mapping[str, Any]] = []
-        for i, (low, high) in enumerate(paging.time_windows(min(start, now), now, now_ms=now)):
-            query = {"startTime": str(low), "limit": "100", **({"endTime": str(high)} if i else {})}
-            for envelope in paging.follow_cursor(self._fills_page, query, max_rows=self.max_fills):
-                rows += paging.page_rows(envelope.get("data"))
-        return rows
+        return paging.windowed_rows(
+            self._fills_page, {}, min(start, now), now, now_ms=now,
+            max_rows=self.max_fills, open_newest=True,
+        )  # fmt: skip
 
     def _unfilled(self) -> dict[str, Any]:
         result = self._client.get_unfilled_orders(raw=True)
@@ -1001,9 +1010,7 @@ def _rest_order(row: Mapping[str, Any]) -> dict[str, Any]:
     """An ``order`` push in REST's words (WS §5.3 ← REST ``order-info``): ``posSide``,
     ``takeProfit``/``stopLoss``, uppercase ``category`` and ``reduceOnly``, ``live`` for
     ``new``; the WS-only ``marginCoin``/``leverage``/``totalProfit`` left out."""
-    renamed = {"holdSide": "posSide", "takeprofit": "takeProfit", "stoploss": "stopLoss"}
-    ws_only = {"marginCoin", "leverage", "totalProfit", "matchType", "requestId"}
-    out = {renamed.get(k, k): v for k, v in row.items() if k not in ws_only}
+    out = {_ORDER_NAMES.get(k, k): v for k, v in row.items() if k not in _ORDER_WS_ONLY}
     if not out.get("cancelReason"):
         out.pop("cancelReason", None)  # REST's open orders have none
     out["category"] = str(row.get("category", "")).upper()

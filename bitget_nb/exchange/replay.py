@@ -229,8 +229,8 @@ class Replay:
         high_first = self.path == "high_first" or (self.path == "nearer_first" and h - o <= o - lo)
         first, second = (h, lo) if high_first else (lo, h)
         n = s.bar_ms // _MS_S
-        knots = [0, n // 3, 2 * n // 3, n - 1]
-        values = np.rint(np.interp(np.arange(n), knots, [o, first, second, c])).astype(np.int64)
+        values = np.rint(np.interp(np.arange(n), _knots(n), [o, first, second, c]))
+        values = values.astype(np.int64)
         if len(self._paths) > 4096:
             self._paths.clear()
         self._paths[key] = values
@@ -458,12 +458,10 @@ class Replay:
         i = int(np.searchsorted(s.ts, now_ms, "right")) - 1
         while i >= 0 and len(out) < limit:
             path = self._bar_path(s, i)
-            n = len(path)
-            knots = [0, n // 3, 2 * n // 3, n - 1]
             size = max(1, int(s.volume[i]) // 4)
             previous = int(s.close[i - 1]) if i > 0 else int(s.open[i])
             points = []
-            for k in knots:
+            for k in _knots(len(path)):
                 price = int(path[k])
                 points.append((k, price, "buy" if price >= previous else "sell"))
                 previous = price
@@ -526,6 +524,12 @@ class Replay:
         times, rates = given
         i = int(np.searchsorted(times, t_ms, "right")) - 1
         return rates[i] if i >= 0 else Decimal(0)
+
+
+def _knots(n: int) -> list[int]:
+    """The seconds of a bar of ``n`` seconds at which its path is at the open, the first
+    extreme, the second extreme and the close (module docstring)."""
+    return [0, n // 3, 2 * n // 3, n - 1]
 
 
 # -- reading a recording --------------------------------------------------------------------------

@@ -365,15 +365,10 @@ def _rows(
     """Every row of a windowed, cursor-paged endpoint over ``[since, until]`` as the wire
     sent it (exact strings): 30-day windows, pages of 100."""
     ep = ENDPOINTS[name]
-    out: list[dict[str, Any]] = []
     transport = client.transport
-    for start, end in paging.time_windows(since, until, now_ms=now):
-        window = {**query, "startTime": str(start), "endTime": str(end), "limit": "100"}
-        for envelope in paging.follow_cursor(
-            lambda q: transport.call(ep, q), window, cursor_key=ep.cursor_key
-        ):
-            out.extend(paging.page_rows(envelope.get("data")))
-    return out
+    return paging.windowed_rows(
+        lambda q: transport.call(ep, q), query, since, until, now_ms=now, cursor_key=ep.cursor_key
+    )
 
 
 def _fill(row: Mapping[str, Any], coins: Mapping[tuple[str, str], tuple[str, str]]) -> Fill:

@@ -34,7 +34,6 @@ class UiLoop:
             self.loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
             self.loop = None
-        self.thread = threading.get_ident()
         #: serialises direct updates (no loop): the stream's thread and the caller's
         self.lock = threading.RLock()
 
@@ -91,10 +90,6 @@ class Coalesced:
     def stop(self) -> None:
         with self._lock:
             self._stopped = True
-
-    @property
-    def stopped(self) -> bool:
-        return self._stopped
 
 
 def remove_all(removers: list[Callable[[], None]]) -> None:

@@ -289,19 +289,13 @@ class OrdersView(Panel):
     def _pushed(self, what: str) -> None:
         """On the view's loop, after a push: redraw ``what``; a review stays while every row
         it acts on is still listed."""
-        if self.stream is None or self._client is None:
-            return
+        assert self.stream is not None  # only its callbacks call this
         if what == "orders":
-            category = self.order_category.value
-            df = self.stream.orders
-            if "category" in df.columns:
-                df = df[df["category"] == category].reset_index(drop=True)
-            self._show_orders(df, category)
+            category, df, show = self.order_category.value, self.stream.orders, self._show_orders
         else:
-            category = self.position_category.value
-            df = self.stream.positions
-            df = df[df["category"] == category].reset_index(drop=True)
-            self._show_positions(df, category)
+            category, df = self.position_category.value, self.stream.positions
+            show = self._show_positions
+        show(df[df["category"] == category].reset_index(drop=True), category)
         plan = self._gate.plan
         if plan is not None and not self._listed(plan):
             self._discard()

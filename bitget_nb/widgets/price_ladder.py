@@ -160,9 +160,7 @@ class PriceLadder(Panel):
         if self._closed:
             return
         book = self.stream.book(self.symbol, self.category, depth=self.depth)
-        tickers = self.stream.tickers
-        mine = tickers[(tickers["category"] == self.category) & (tickers["symbol"] == self.symbol)]
-        self.ticker = mine.iloc[0] if len(mine) else None
+        self.ticker = self.stream._ticker(self.category, self.symbol)
         self.book = book
         asks = book[book["side"] == "ask"].sort_values("level", ascending=False)
         bids = book[book["side"] == "bid"].sort_values("level")
