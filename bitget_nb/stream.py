@@ -900,21 +900,20 @@ class Stream:
                 self._positions[key] = record
 
     async def _refresh_orders(self) -> None:
-        """Read the open orders over REST after the ``order`` subscription: the channel has
-        no snapshot and replays nothing missed while disconnected (WS §7)."""
+        """Read the open orders over REST (every page) after the ``order`` subscription: the
+        channel has no snapshot and replays nothing missed while disconnected (WS §7)."""
         try:
-            envelope = await self._loop.run_in_executor(None, self._unfilled)
+            rows, read_at = await self._loop.run_in_executor(None, self._unfilled)
         except Exception as exc:
             logger.debug("stream: open orders not read (%s)", type(exc).__name__)
             return
-        rows = (envelope.get("data") or {}).get("list") or []
         with self._changed:
             listed = {str(row.get("orderId")) for row in rows}
             for row in rows:
                 self._put_order(dict(row))
             for oid in [o for o in self._orders if o not in listed]:
                 # gone from REST and not pushed since the read began: closed while away
-                if self._order_times.get(oid, -1) <= int(envelope.get("requestTime") or 0):
+                if self._order_times.get(oid, -1) <= read_at:
                     self._orders.pop(oid)
             self._stats["order_refreshes"] += 1
             self._changed.notify_all()
@@ -980,9 +979,16 @@ class Stream:
             max_rows=self.max_fills, open_newest=True,
         )  # fmt: skip
 
-    def _unfilled(self) -> dict[str, Any]:
-        result = self._client.get_unfilled_orders(raw=True)
-        return dict(result) if isinstance(result, Mapping) else {}
+    def _unfilled(self) -> tuple[list[Mapping[str, Any]], int]:
+        """Every open order over REST, page after page, and the exchange's time of the first
+        page (rows may have changed since then: a newer push wins)."""
+        pages = list(paging.follow_cursor(self._unfilled_page, {"limit": "100"}))
+        rows = [row for page in pages for row in paging.page_rows(page.get("data"))]
+        return rows, _code(pages[0].get("requestTime")) if pages else 0
+
+    def _unfilled_page(self, query: dict[str, Any]) -> Mapping[str, Any]:
+        envelope = self._client.get_unfilled_orders(query, raw=True)
+        return envelope if isinstance(envelope, Mapping) else {}
 
 
 def _position_category(margin_coin: Any) -> str:

@@ -312,6 +312,20 @@ def test_a_dropped_connection_comes_back_resubscribed_and_the_book_is_right(exch
         )
 
 
+def test_the_open_orders_read_after_subscribing_follow_every_rest_page(exchange, client):
+    price = float(client.get_tickers(**SPOT).loc[0, "lastPrice"])
+    orders = [{**BID, "price": f"{price * 0.9 - i * 0.01:.2f}"} for i in range(130)]
+    for chunk in range(0, len(orders), 50):
+        client.place_batch_orders(orders[chunk : chunk + 50])
+    with client.stream() as stream:
+        stream.subscribe("order")
+        assert stream.wait_until(lambda s: s.stats["order_refreshes"] == 1)
+        assert len(stream.orders) == 130  # REST pages hold 100 each
+        pd.testing.assert_frame_equal(
+            _open_orders(stream.orders), _open_orders(client.get_unfilled_orders())
+        )
+
+
 def test_fills_made_while_the_stream_was_away_are_read_over_rest_after_it_reconnects(
     exchange, client
 ):
