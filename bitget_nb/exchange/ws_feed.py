@@ -339,10 +339,13 @@ class Feed:
                 self._remove(sink, channel)
             elif channel not in sink.channels:
                 with self.venue.lock:
+                    # Bring the channel's subscribers to now first (a book: every channel
+                    # that follows it): the newcomer's snapshot is then the state everyone
+                    # else knows, and no update reaches it before that snapshot.
                     if self._channels.get(channel) and not channel.private:
-                        # Bring the channel's subscribers to now first: the newcomer's
-                        # snapshot is then the state everyone else knows.
-                        self._refresh(channel, {})
+                        self._refresh(channel, set())
+                    elif channel.topic.startswith("books"):
+                        self._move_book((channel.category, channel.symbol))
                     sink.channels[channel] = arg
                     self._channels.setdefault(channel, {})[sink] = arg
                     self._first_push(sink, channel, arg)
@@ -422,26 +425,21 @@ class Feed:
 
     def _public(self) -> None:
         """Push what changed in the market for every public channel."""
-        moved: dict[tuple[str, str], dict[str, Any] | None] = {}
+        moved: set[tuple[str, str]] = set()
         for channel in list(self._channels):
             if not channel.private and self._channels.get(channel):
                 self._refresh(channel, moved)
 
-    def _refresh(
-        self, channel: Channel, moved: dict[tuple[str, str], dict[str, Any] | None]
-    ) -> None:
+    def _refresh(self, channel: Channel, moved: set[tuple[str, str]]) -> None:
         """Push what changed for one public channel (``moved``: the books read this round,
         so a symbol's book moves once whatever number of book channels follow it)."""
         topic = channel.topic
         if topic.startswith("books"):
             key = (channel.category, channel.symbol)
             if key not in moved:
-                moved[key] = self._move_book(key)
-            if topic == "books":
-                update = moved[key]
-                if update is not None:
-                    self._push(channel, "update", [update])
-            else:
+                moved.add(key)
+                self._move_book(key)
+            if topic != "books":
                 data = self._top(self._books[key], wr.BOOK_DEPTHS[topic])
                 if data != self._last.get(channel):
                     self._last[channel] = data
@@ -460,37 +458,31 @@ class Feed:
         """The symbol's book state, made now if none (or moved to now, pushing the change to
         the ``books`` subscribers it already has)."""
         key = (channel.category, channel.symbol)
-        if key in self._books:
-            update = self._move_book(key)
-            if update is not None:
-                books = Channel("books", *key)
-                if books in self._channels:
-                    self._push(books, "update", [update])
-        else:
-            record = self._orderbook(*key)
-            self._books[key] = _Book(
-                defaults.WS_SEQ_START, record["b"], record["a"], str(record["ts"])
-            )
+        self._move_book(key)
         return self._books[key]
 
-    def _move_book(self, key: tuple[str, str]) -> dict[str, Any] | None:
-        """Read the book now; when it changed, the ``books`` update that gets there."""
+    def _move_book(self, key: tuple[str, str]) -> None:
+        """Read the book now (made at its first read); when it changed, push the ``books``
+        update that gets there to that channel's subscribers. Every move of the book goes
+        through here, so their sequence never skips one."""
         book = self._books.get(key)
         record = self._orderbook(*key)
         if book is None:
             self._books[key] = _Book(
                 defaults.WS_SEQ_START, record["b"], record["a"], str(record["ts"])
             )
-            return None
+            return
         bids, asks = record["b"], record["a"]
         if bids == book.bids and asks == book.asks:
-            return None
+            return
         b, a = wr.book_diff(book.bids, bids), wr.book_diff(book.asks, asks)
         previous = book.seq
         book.seq, book.bids, book.asks, book.ts = previous + 1, bids, asks, str(record["ts"])
         data = self._book_data(book, b, a)
         data["pseq"] = previous
-        return data
+        books = Channel("books", *key)
+        if books in self._channels:
+            self._push(books, "update", [data])
 
     def _book_data(self, book: _Book, bids: list[list[str]], asks: list[list[str]]) -> dict:
         return {

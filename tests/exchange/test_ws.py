@@ -19,10 +19,13 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from bitget_nb.exchange import LocalExchange
+from bitget_nb.exchange.clock import ManualClock
+from bitget_nb.exchange.venue import Venue
+from bitget_nb.exchange.ws_feed import Feed
 from bitget_nb.exchange.ws_records import book_checksum
 from bitget_nb.signing import sign
 
-from .wire import START, Wire, ok_data
+from .wire import START, START_MS, Wire, ok_data
 
 PLACE = "/api/v3/trade/place-order"
 FUT = {"category": "USDT-FUTURES", "symbol": "BTCUSDT"}
@@ -335,6 +338,54 @@ def test_the_book_checksum_and_sequence_hold_across_thousands_of_updates(
             )
             assert book.top() == (rest["b"], rest["a"])
     assert updates == 2_000
+
+
+class _Sink:
+    """A connection as the feed sees one: it keeps every frame sent."""
+
+    def __init__(self, conn_id: str) -> None:
+        self.conn_id, self.caller, self.channels, self.sent = conn_id, None, {}, []
+
+    def send(self, text: str) -> None:
+        self.sent.append(json.loads(text) if text.startswith("{") else text)
+
+    def close_soon(self, delay: float, reason: str) -> None:
+        pass
+
+
+def test_a_books_n_newcomer_does_not_cost_books_subscribers_an_update() -> None:
+    """The feed's one worker may take a booksN subscription before the drain of a clock move
+    that came first: the newcomer brings the symbol's book to now, and the books update of
+    that move must still reach the books subscribers, or their sequence has a gap."""
+    venue = Venue(clock=ManualClock(START_MS), seed=7)
+    drains: list[Any] = []
+    feed = Feed(venue, submit=drains.append)
+    arg = {"instType": "spot", "symbol": "BTCUSDT"}
+    books, books5 = {**arg, "topic": "books"}, {**arg, "topic": "books5"}
+    follower = _Sink("follower")
+    feed.handle(follower, {"op": "subscribe", "args": [books, books5]})
+    for step in range(4):
+        venue.advance(60_000)
+        feed.handle(_Sink(f"newcomer-{step}"), {"op": "subscribe", "args": [books5]})
+        feed.drain()
+    chain = [(f["data"][0]["pseq"], f["data"][0]["seq"]) for f in follower.sent
+             if isinstance(f, dict) and f.get("arg") == books and "data" in f]  # fmt: skip
+    assert len(chain) == 5, chain  # the snapshot and an update per move
+    assert all(pseq == seq for (pseq, _), (_, seq) in zip(chain[1:], chain, strict=False)), chain
+
+
+def test_a_new_books_subscriber_gets_its_snapshot_before_any_update() -> None:
+    """The symbol's book is followed on books5 and has moved since: a books newcomer's first
+    frame is the snapshot of now (an update first would make a client resync at once)."""
+    venue = Venue(clock=ManualClock(START_MS), seed=7)
+    feed = Feed(venue, submit=lambda job: None)
+    arg = {"instType": "spot", "symbol": "BTCUSDT"}
+    feed.handle(_Sink("books5"), {"op": "subscribe", "args": [{**arg, "topic": "books5"}]})
+    venue.advance(60_000)
+    newcomer = _Sink("newcomer")
+    feed.handle(newcomer, {"op": "subscribe", "args": [{**arg, "topic": "books"}]})
+    pushes = [f for f in newcomer.sent if isinstance(f, dict) and "action" in f]
+    assert [f["action"] for f in pushes] == ["snapshot"]
 
 
 def test_books_n_and_the_ticker_follow_the_manual_clock(
