@@ -588,8 +588,6 @@ WS_SCHEDULED_PUSH_MS: Final = 5_000
 WS_SEQ_START: Final = 1_700_000_000_000
 #: Levels per side of the ``books`` channel (``maxDepth``): the deepest REST orderbook page.
 WS_BOOKS_DEPTH: Final = 200
-#: Levels per side in the checksum (WS §4.3.2 step 1).
-WS_CHECKSUM_DEPTH: Final = 25
 #: ``publicTrade``: the first push replays at most this many recent trades (WS §9 #18), and
 #: one update carries at most the REST page's maximum (a long clock jump sends the newest).
 WS_TRADES_SNAPSHOT: Final = 50

@@ -156,10 +156,6 @@ class WsServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"ws://{host}:{self.port}{defaults.WS_PATHS[0]}"
 
-    @property
-    def open_connections(self) -> int:
-        return len(self._connections)
-
     # -- life cycle ---------------------------------------------------------------------------
 
     def start(self) -> WsServer:

@@ -488,7 +488,7 @@ class Feed:
         return {
             "a": asks,
             "b": bids,
-            "checksum": wr.book_checksum(book.bids, book.asks, defaults.WS_CHECKSUM_DEPTH),
+            "checksum": wr.book_checksum(book.bids, book.asks),
             "pseq": 0,
             "seq": book.seq,
             "maxDepth": str(defaults.WS_BOOKS_DEPTH),
