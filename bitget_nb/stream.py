@@ -255,6 +255,10 @@ class Stream:
         self._books: dict[tuple[str, str, str], _Book] = {}
         self._orders: dict[str, dict[str, Any]] = {}
         self._order_times: dict[str, int] = {}
+        #: order pushes taken in so far, and the count at each order's last push: a REST
+        #: read that began before a push knows less than it (exchange clocks tie, counts don't)
+        self._order_pushes = 0
+        self._order_pushed_at: dict[str, int] = {}
         self._positions: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._fills: dict[str, dict[str, Any]] = {}
         #: the account's newest fill when ``fill`` was first acked, (createdTime, execId):
@@ -865,7 +869,10 @@ class Stream:
     # -- private views (WS §5) -----------------------------------------------------------------
 
     def _on_order(self, row: Mapping[str, Any]) -> None:
-        self._put_order(_rest_order(row))
+        record = _rest_order(row)
+        self._order_pushes += 1
+        self._order_pushed_at[str(record.get("orderId"))] = self._order_pushes
+        self._put_order(record)
 
     def _put_order(self, record: dict[str, Any]) -> None:
         """Take in an order in REST's words (a push, or a row of a REST read) unless a newer
@@ -902,18 +909,25 @@ class Stream:
     async def _refresh_orders(self) -> None:
         """Read the open orders over REST (every page) after the ``order`` subscription: the
         channel has no snapshot and replays nothing missed while disconnected (WS §7)."""
+        with self._lock:
+            began = self._order_pushes  # pushes are taken in on this loop's thread
         try:
-            rows, read_at = await self._loop.run_in_executor(None, self._unfilled)
+            rows = await self._loop.run_in_executor(None, self._unfilled)
         except Exception as exc:
             logger.debug("stream: open orders not read (%s)", type(exc).__name__)
             return
         with self._changed:
             listed = {str(row.get("orderId")) for row in rows}
+
+            def pushed_since(oid: str) -> bool:
+                return self._order_pushed_at.get(oid, 0) > began
+
             for row in rows:
-                self._put_order(dict(row))
+                if not pushed_since(str(row.get("orderId"))):  # else the push knows better
+                    self._put_order(dict(row))
             for oid in [o for o in self._orders if o not in listed]:
                 # gone from REST and not pushed since the read began: closed while away
-                if self._order_times.get(oid, -1) <= read_at:
+                if not pushed_since(oid):
                     self._orders.pop(oid)
             self._stats["order_refreshes"] += 1
             self._changed.notify_all()
@@ -979,12 +993,10 @@ class Stream:
             max_rows=self.max_fills, open_newest=True,
         )  # fmt: skip
 
-    def _unfilled(self) -> tuple[list[Mapping[str, Any]], int]:
-        """Every open order over REST, page after page, and the exchange's time of the first
-        page (rows may have changed since then: a newer push wins)."""
-        pages = list(paging.follow_cursor(self._unfilled_page, {"limit": "100"}))
-        rows = [row for page in pages for row in paging.page_rows(page.get("data"))]
-        return rows, _code(pages[0].get("requestTime")) if pages else 0
+    def _unfilled(self) -> list[Mapping[str, Any]]:
+        """Every open order over REST, page after page."""
+        pages = paging.follow_cursor(self._unfilled_page, {"limit": "100"})
+        return [row for page in pages for row in paging.page_rows(page.get("data"))]
 
     def _unfilled_page(self, query: dict[str, Any]) -> Mapping[str, Any]:
         envelope = self._client.get_unfilled_orders(query, raw=True)
